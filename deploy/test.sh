@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# test.sh - `make test`: build (normal and ASan/UBSan), run the C unit
+# tests, bring up a private stack on free ports with the sanitizer build,
+# run every integration and browser test against it, and fail if a
+# sanitizer reported anything.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export POSTES_VAR_DIR=$ROOT/var/test
+rm -rf "$POSTES_VAR_DIR"
+. deploy/lib.sh
+
+make -s -j2 all unit
+make -s -j2 SANITIZER=address,undefined all unit
+bash deploy/build-www.sh
+
+export POSTES_HTTP_PORT=$(free_port 18080)
+export POSTES_PUSHER_PORT=$(free_port $((POSTES_HTTP_PORT + 1)))
+export POSTES_ZMQ_PORT=$(free_port $((POSTES_PUSHER_PORT + 1)))
+export POSTES_BUILD=$ROOT/build/san
+export POSTES_ADMIN_USER=admin
+export POSTES_ADMIN_PASSWORD=${POSTES_ADMIN_PASSWORD:-test-admin-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+export POSTES_HEARTBEAT_INTERVAL=${POSTES_HEARTBEAT_INTERVAL:-2}
+mkdir -p "$POSTES_VAR_DIR/log"
+export ASAN_OPTIONS="log_path=$POSTES_VAR_DIR/log/asan:detect_leaks=0"
+export UBSAN_OPTIONS="log_path=$POSTES_VAR_DIR/log/ubsan:print_stacktrace=1"
+
+trap 'stack_stop' EXIT
+stack_start
+export POSTES_BASE_URL=http://127.0.0.1:$POSTES_HTTP_PORT
+export POSTES_PUSHER_URL=http://127.0.0.1:$POSTES_PUSHER_PORT
+
+(cd tests && npm ci --no-audit --no-fund --loglevel=error)
+status=0
+node --test --test-concurrency=1 tests/integration/ || status=$?
+
+stack_stop
+trap - EXIT
+if ls "$POSTES_VAR_DIR"/log/asan.* "$POSTES_VAR_DIR"/log/ubsan.* >/dev/null 2>&1; then
+  say "sanitizer reports:"; cat "$POSTES_VAR_DIR"/log/asan.* "$POSTES_VAR_DIR"/log/ubsan.* 2>/dev/null >&2
+  status=1
+fi
+exit $status

@@ -1,0 +1,212 @@
+/*
+ * extern.h - internals of postes-api, the FastCGI program behind /api/.
+ *
+ * A request is a struct req: http.c fills it from the FastCGI
+ * environment, router.c finds the route, checks method, content type,
+ * caller and Origin, then calls the handler. A handler reads only
+ * validated values (valid.c), sets r->out and returns the HTTP status;
+ * http_finish() writes status, security headers and body, and
+ * req_free() releases everything the request allocated, in one place.
+ */
+#ifndef POSTES_API_EXTERN_H
+#define POSTES_API_EXTERN_H
+
+#include <stddef.h>
+
+#include "audit.h"
+#include "crypto.h"
+#include "ev.h"
+#include "sess.h"
+
+struct json_object;
+struct config;
+struct ev_pub;
+typedef struct FCGX_Request FCGX_Request;
+
+enum http_method { METH_GET, METH_POST, METH_PUT, METH_PATCH, METH_DELETE,
+	METH_OPTIONS, METH_HEAD, METH__MAX };
+
+enum who { WHO_ANON, WHO_STAFF, WHO_KIOSK };
+enum role { ROLE_AGENT, ROLE_ADMIN };
+
+/* Who may call a route. */
+enum access {
+	ACC_ANY,	/* anonymous allowed */
+	ACC_STAFF,	/* agent or admin (cookie) */
+	ACC_ADMIN,	/* admin only */
+	ACC_KIOSK,	/* a workstation (Bearer token) */
+};
+
+#define REQ_MAX_PARAMS 24
+
+struct req {
+	FCGX_Request		*fcgi;
+	struct db		*db;
+	const struct config	*cfg;
+	struct ev_pub		*pub;
+	struct ev_batch		 evs;	/* published after the handler */
+
+	/* What was asked. */
+	enum http_method	 method;
+	char			 path[256];	/* decoded, no query */
+	const char		*query;		/* raw */
+	const char		*content_type;
+	const char		*origin;
+	const char		*referer;
+	const char		*cookie;
+	const char		*authorization;
+	const char		*remote_addr;
+	char			*body;
+	size_t			 bodylen;
+	struct json_object	*in;		/* parsed JSON body, or NULL */
+	char			*qk[REQ_MAX_PARAMS];	/* decoded query */
+	char			*qv[REQ_MAX_PARAMS];
+	size_t			 nq;
+	long long		 id;		/* the path's :id */
+
+	/* Who asks. */
+	enum who		 who;
+	long long		 staff_id;
+	enum role		 role;
+	char			 username[65];
+	unsigned char		 sid_hash[HASH_LEN];
+	long long		 poste_id;
+	struct actor		 actor;		/* for audit rows */
+
+	/* The answer. */
+	struct json_object	*out;
+	char			*set_cookie;
+	long long		 retry_after;	/* seconds, when > 0 */
+	const char		*allow;		/* for 405 */
+};
+
+/* A handler returns the HTTP status and leaves its body in r->out. */
+typedef int (*handler_fn)(struct req *);
+
+/* http.c */
+int		 http_parse(struct req *, FCGX_Request *, const struct config *);
+void		 http_finish(struct req *, int status);
+void		 req_free(struct req *);
+int		 http_error(struct req *, int status, const char *code,
+		    const char *message);
+int		 http_db_error(struct req *, enum db_err);
+int		 http_sess_error(struct req *, enum sess_err);
+int		 http_json(struct req *, int status, struct json_object *);
+int		 http_row(struct req *, const char *const *stmts, int idx,
+		    int status, const char *notfound);
+long long	 http_count(struct req *, const char *const *stmts, int idx,
+		    const struct db_param *, size_t);
+int		 http_tx_end(struct req *, enum db_err);
+const char	*http_query(const struct req *, const char *key);
+const char	*http_method_name(enum http_method);
+const char	*http_status_text(int);
+int		 url_decode(char *s);
+
+/* router.c */
+int		 route(struct req *);
+
+/* valid.c */
+enum vtype { V_STR, V_TEXT, V_INT, V_BOOL, V_ENUM, V_TIME, V_EMAIL,
+	V_PHONE, V_USERNAME, V__MAX };
+
+/* One accepted input field, its type and limits. */
+struct vfield {
+	const char		*name;
+	enum vtype		 type;
+	int			 required;
+	int			 nullable;
+	long long		 min;	/* chars for strings, value for ints */
+	long long		 max;
+	const char *const	*enums;	/* V_ENUM: NULL-terminated */
+};
+
+/* What validation found for one field. */
+struct vval {
+	int			 present;
+	int			 null;
+	long long		 i;	/* V_INT, V_BOOL, V_ENUM index, V_TIME */
+	const char		*s;	/* strings: borrowed from r->in/query */
+};
+
+int		 valid_json(struct req *, const struct vfield *, size_t,
+		    struct vval *);
+int		 valid_query(struct req *, const struct vfield *, size_t,
+		    struct vval *);
+int		 valid_utf8_text(const char *s, int multiline, size_t *nchars);
+int		 valid_email(const char *s);
+int		 parse_ll(const char *s, long long min, long long max,
+		    long long *out);
+/* Page and per_page from the query; 0, or the error status. */
+int		 valid_page(struct req *, long long *limit, long long *offset,
+		    long long *page);
+struct json_object *page_json(struct json_object *rows, long long count,
+		    long long page, long long limit);
+/* LIKE prefix pattern of q with % _ \ escaped; caller frees. */
+char		*like_prefix(const char *q);
+
+/* auth.c */
+int		 auth_identify(struct req *);
+int		 auth_login(struct req *);
+int		 auth_logout(struct req *);
+int		 auth_me(struct req *);
+int		 auth_ticket(struct req *);
+int		 auth_password(struct req *);
+
+/* staff.c */
+int		 staff_list(struct req *);
+int		 staff_get(struct req *);
+int		 staff_create(struct req *);
+int		 staff_update(struct req *);
+int		 staff_delete(struct req *);
+int		 staff_bootstrap_admin(struct db *, const struct config *);
+
+/* utilisateurs.c */
+int		 utilisateurs_list(struct req *);
+int		 utilisateurs_get(struct req *);
+int		 utilisateurs_create(struct req *);
+int		 utilisateurs_update(struct req *);
+int		 utilisateurs_delete(struct req *);
+
+/* postes.c */
+int		 postes_list(struct req *);
+int		 postes_get(struct req *);
+int		 postes_create(struct req *);
+int		 postes_update(struct req *);
+int		 postes_delete(struct req *);
+int		 postes_rotate_token(struct req *);
+int		 postes_maintenance(struct req *);
+
+/* sessions.c */
+int		 sessions_list(struct req *);
+int		 sessions_get(struct req *);
+int		 sessions_create(struct req *);
+int		 sessions_extend(struct req *);
+int		 sessions_suspend(struct req *);
+int		 sessions_terminate(struct req *);
+
+/* kiosk.c */
+int		 kiosk_validate(struct req *);
+int		 kiosk_start(struct req *);
+int		 kiosk_heartbeat(struct req *);
+int		 kiosk_end(struct req *);
+int		 kiosk_session(struct req *);
+int		 kiosk_ticket(struct req *);
+
+/* dashboard.c */
+int		 dashboard_stats(struct req *);
+int		 health(struct req *);
+
+/* events.c */
+int		 events_poll(struct req *);
+
+/* throttle.c */
+/* 0 when key may try now; else seconds to wait (r->retry_after set). */
+long long	 throttle_check(struct req *, const char *key);
+void		 throttle_fail(struct req *, const char *key, unsigned int max,
+		    unsigned int window, unsigned int lockout);
+void		 throttle_clear(struct req *, const char *key);
+
+/* main.c: the CLI's demo data */
+int		 demo_load(struct db *, const struct config *);
+
+#endif

@@ -1,0 +1,430 @@
+/*
+ * http.c - from FastCGI parameters to a struct req, and back to bytes.
+ *
+ * Input is read defensively: the body is refused before it is read when
+ * CONTENT_LENGTH is above the configured limit, JSON is parsed with a
+ * depth limit and must be a single object with nothing after it, and the
+ * query string is decoded into a bounded key/value array. Output goes
+ * through http_finish() only, which writes the status, the security
+ * headers every answer carries, and the JSON body.
+ */
+#include <assert.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+
+#include "config.h"
+#include "log.h"
+#include "extern.h"
+
+static const char *const meth_names[METH__MAX] = {
+	"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD",
+};
+
+const char *
+http_method_name(enum http_method m)
+{
+	return m < METH__MAX ? meth_names[m] : "?";
+}
+
+const char *
+http_status_text(int st)
+{
+	switch (st) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 303: return "See Other";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default:  return st < 500 ? "Error" : "Internal Server Error";
+	}
+}
+
+/* Decode %XX and '+' in place. -1 on a malformed escape or a NUL byte. */
+int
+url_decode(char *s)
+{
+	char *w = s;
+	int hi, lo;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '+') {
+			*w++ = ' ';
+		} else if (*s == '%') {
+			if (!isxdigit((unsigned char)s[1]) ||
+			    !isxdigit((unsigned char)s[2]))
+				return -1;
+			hi = isdigit((unsigned char)s[1]) ? s[1] - '0' :
+			    (tolower((unsigned char)s[1]) - 'a' + 10);
+			lo = isdigit((unsigned char)s[2]) ? s[2] - '0' :
+			    (tolower((unsigned char)s[2]) - 'a' + 10);
+			if (hi == 0 && lo == 0)
+				return -1;
+			*w++ = (char)(hi * 16 + lo);
+			s += 2;
+		} else
+			*w++ = *s;
+	}
+	*w = '\0';
+	return 0;
+}
+
+static int
+parse_query(struct req *r)
+{
+	char *q, *p, *amp, *eq;
+
+	if (r->query == NULL || r->query[0] == '\0')
+		return 0;
+	if ((q = strdup(r->query)) == NULL)
+		return -1;
+	for (p = q; p != NULL && *p != '\0'; p = amp) {
+		if ((amp = strchr(p, '&')) != NULL)
+			*amp++ = '\0';
+		if (*p == '\0')
+			continue;
+		if (r->nq == REQ_MAX_PARAMS)
+			goto bad;
+		if ((eq = strchr(p, '=')) != NULL)
+			*eq++ = '\0';
+		r->qk[r->nq] = strdup(p);
+		r->qv[r->nq] = strdup(eq != NULL ? eq : "");
+		r->nq++;
+		if (r->qk[r->nq - 1] == NULL || r->qv[r->nq - 1] == NULL ||
+		    url_decode(r->qk[r->nq - 1]) == -1 ||
+		    url_decode(r->qv[r->nq - 1]) == -1)
+			goto bad;
+	}
+	free(q);
+	return 0;
+bad:
+	free(q);
+	return -1;
+}
+
+const char *
+http_query(const struct req *r, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < r->nq; i++)
+		if (strcmp(r->qk[i], key) == 0)
+			return r->qv[i];
+	return NULL;
+}
+
+/* The media type of a Content-Type header, without parameters. */
+static int
+ctype_is_json(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/*
+ * Fill r from the FastCGI request. Returns 0, or an HTTP status with
+ * r->out set when the request is refused before routing (bad URI,
+ * oversized or malformed body).
+ */
+int
+http_parse(struct req *r, FCGX_Request *f, const struct config *cfg)
+{
+	const char *m, *uri, *cl, *q;
+	long long len = 0;
+	size_t n, got;
+	int i;
+	struct json_tokener *tok;
+
+	r->fcgi = f;
+	r->cfg = cfg;
+	r->id = 0;
+	m = FCGX_GetParam("REQUEST_METHOD", f->envp);
+	r->method = METH__MAX;
+	for (i = 0; m != NULL && i < METH__MAX; i++)
+		if (strcmp(m, meth_names[i]) == 0)
+			r->method = (enum http_method)i;
+	r->content_type = FCGX_GetParam("CONTENT_TYPE", f->envp);
+	r->origin = FCGX_GetParam("HTTP_ORIGIN", f->envp);
+	r->referer = FCGX_GetParam("HTTP_REFERER", f->envp);
+	r->cookie = FCGX_GetParam("HTTP_COOKIE", f->envp);
+	r->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", f->envp);
+	r->remote_addr = FCGX_GetParam("REMOTE_ADDR", f->envp);
+	if (r->remote_addr == NULL)
+		r->remote_addr = "";
+	r->actor.ip = r->remote_addr;
+
+	/* Path and query from REQUEST_URI, whatever SCRIPT_NAME says. */
+	uri = FCGX_GetParam("REQUEST_URI", f->envp);
+	if (uri == NULL || uri[0] != '/')
+		return http_error(r, 400, "bad_request", "URI invalide");
+	q = strchr(uri, '?');
+	n = q != NULL ? (size_t)(q - uri) : strlen(uri);
+	if (n >= sizeof(r->path))
+		return http_error(r, 404, "not_found", "Ressource inconnue");
+	memcpy(r->path, uri, n);
+	r->path[n] = '\0';
+	if (url_decode(r->path) == -1 || strstr(r->path, "/..") != NULL)
+		return http_error(r, 400, "bad_request", "URI invalide");
+	r->query = q != NULL ? q + 1 : NULL;
+	if (parse_query(r) == -1)
+		return http_error(r, 400, "bad_query",
+		    "Paramètres de requête invalides");
+
+	/* Body: refuse oversized ones unread. */
+	cl = FCGX_GetParam("CONTENT_LENGTH", f->envp);
+	if (cl != NULL && cl[0] != '\0' &&
+	    parse_ll(cl, 0, 1LL << 40, &len) == -1)
+		return http_error(r, 400, "bad_request",
+		    "Content-Length invalide");
+	if (len > (long long)cfg->max_body)
+		return http_error(r, 413, "payload_too_large",
+		    "Corps de requête trop volumineux");
+	if (len == 0)
+		return 0;
+	if ((r->body = malloc((size_t)len + 1)) == NULL)
+		return http_error(r, 503, "unavailable", "Mémoire épuisée");
+	got = (size_t)FCGX_GetStr(r->body, (int)len, f->in);
+	r->body[got] = '\0';
+	r->bodylen = got;
+	if (got != (size_t)len)
+		return http_error(r, 400, "bad_request", "Corps incomplet");
+
+	if (!ctype_is_json(r->content_type))
+		return 0;	/* the router answers 415 where JSON is needed */
+	if ((tok = json_tokener_new_ex(16)) == NULL)
+		return http_error(r, 503, "unavailable", "Mémoire épuisée");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	r->in = json_tokener_parse_ex(tok, r->body, (int)r->bodylen);
+	if (r->in == NULL ||
+	    json_tokener_get_error(tok) != json_tokener_success ||
+	    strspn(r->body + json_tokener_get_parse_end(tok), " \t\r\n") !=
+	    r->bodylen - json_tokener_get_parse_end(tok) ||
+	    strlen(r->body) != r->bodylen) {
+		json_tokener_free(tok);
+		json_object_put(r->in);
+		r->in = NULL;
+		return http_error(r, 400, "invalid_json",
+		    "Le corps n'est pas un JSON valide");
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(r->in, json_type_object))
+		return http_error(r, 400, "invalid_json",
+		    "Le corps doit être un objet JSON");
+	return 0;
+}
+
+int
+http_json(struct req *r, int status, struct json_object *o)
+{
+	json_object_put(r->out);
+	r->out = o;
+	return status;
+}
+
+int
+http_error(struct req *r, int status, const char *code, const char *message)
+{
+	struct json_object *o, *e;
+
+	o = json_object_new_object();
+	e = json_object_new_object();
+	json_object_object_add(e, "code", json_object_new_string(code));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(o, "error", e);
+	return http_json(r, status, o);
+}
+
+int
+http_db_error(struct req *r, enum db_err e)
+{
+	switch (e) {
+	case DB_OK:
+		break;
+	case DB_ERR_CONN:
+	case DB_ERR_DEADLOCK:
+		r->retry_after = 2;
+		return http_error(r, 503, "unavailable",
+		    "Service momentanément indisponible, réessayez");
+	case DB_ERR_DUP:
+		return http_error(r, 409, "conflict",
+		    "Cette valeur est déjà utilisée");
+	case DB_ERR_FK:
+		return http_error(r, 409, "conflict",
+		    "Enregistrement lié à d'autres données");
+	case DB_ERR_OTHER:
+		break;
+	}
+	return http_error(r, 500, "internal", "Erreur interne");
+}
+
+int
+http_sess_error(struct req *r, enum sess_err e)
+{
+	switch (e) {
+	case SESS_OK:
+		return 200;
+	case SESS_NOTFOUND:
+		return http_error(r, 404, "not_found", "Session inconnue");
+	case SESS_STATE:
+		return http_error(r, 409, "invalid_state",
+		    "Action impossible dans l'état actuel de la session");
+	case SESS_POSTE_BUSY:
+		return http_error(r, 409, "poste_busy",
+		    "Ce poste a déjà une session en cours");
+	case SESS_POSTE_UNAVAILABLE:
+		return http_error(r, 409, "poste_unavailable",
+		    "Ce poste est indisponible (maintenance ou désactivé)");
+	case SESS_EXPIRED:
+		return http_error(r, 409, "code_expired",
+		    "Ce code n'est plus valide");
+	case SESS_NO_TIME:
+		return http_error(r, 409, "no_time_left",
+		    "Il ne reste plus de temps sur cette session");
+	case SESS_USER_INACTIVE:
+		return http_error(r, 422, "utilisateur_inactive",
+		    "Utilisateur inconnu ou désactivé");
+	case SESS_DB:
+		break;
+	}
+	return http_db_error(r, DB_ERR_CONN);
+}
+
+/*
+ * Write the answer: status line, the headers every answer carries, and
+ * the JSON body. Events recorded by the handler were committed already;
+ * they are published by the caller after this, off the answer's path.
+ */
+void
+http_finish(struct req *r, int status)
+{
+	FCGX_Stream *o = r->fcgi->out;
+	const char *body = NULL;
+	char h[1024];
+	size_t len = 0, n;
+
+	if (r->out != NULL)
+		body = json_object_to_json_string_length(r->out,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &len);
+	/* libfcgi's own printf knows no %zu or %lld: format here. */
+	n = (size_t)snprintf(h, sizeof(h), "Status: %d %s\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "X-Frame-Options: DENY\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "Content-Security-Policy: default-src 'none'; "
+	    "frame-ancestors 'none'\r\n", status, http_status_text(status));
+	if (r->retry_after > 0 && n < sizeof(h))
+		n += (size_t)snprintf(h + n, sizeof(h) - n,
+		    "Retry-After: %lld\r\n", r->retry_after);
+	if (r->allow != NULL && n < sizeof(h))
+		n += (size_t)snprintf(h + n, sizeof(h) - n, "Allow: %s\r\n",
+		    r->allow);
+	if (body != NULL && n < sizeof(h))
+		n += (size_t)snprintf(h + n, sizeof(h) - n,
+		    "Content-Type: application/json; charset=utf-8\r\n"
+		    "Content-Length: %zu\r\n", len);
+	else if (n < sizeof(h))
+		n += (size_t)snprintf(h + n, sizeof(h) - n,
+		    "Content-Length: 0\r\n");
+	assert(n < sizeof(h));
+	FCGX_PutStr(h, (int)n, o);
+	if (r->set_cookie != NULL) {
+		FCGX_PutS("Set-Cookie: ", o);
+		FCGX_PutS(r->set_cookie, o);
+		FCGX_PutS("\r\n", o);
+	}
+	FCGX_PutS("\r\n", o);
+	if (body != NULL && r->method != METH_HEAD)
+		FCGX_PutStr(body, (int)len, o);
+}
+
+/* Release everything the request allocated. */
+void
+req_free(struct req *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nq; i++) {
+		free(r->qk[i]);
+		free(r->qv[i]);
+	}
+	json_object_put(r->in);
+	json_object_put(r->out);
+	free(r->body);
+	free(r->set_cookie);
+	ev_batch_clear(&r->evs);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Run a statement that selects one row by r->id and answer it as JSON with
+ * status, or 404 with notfound. The common end of every GET /x/:id.
+ */
+int
+http_row(struct req *r, const char *const *stmts, int idx, int status,
+    const char *notfound)
+{
+	struct db_res *res = NULL;
+	enum db_err e;
+	struct json_object *o;
+
+	if ((e = DB_EXEC(r->db, stmts, idx, &res, NULL, NULL, DBI(r->id))) != DB_OK)
+		return http_db_error(r, e);
+	if (res == NULL || res->nrows == 0) {
+		db_res_free(res);
+		return http_error(r, 404, "not_found", notfound);
+	}
+	o = db_row_json(res, 0);
+	db_res_free(res);
+	return http_json(r, status, o);
+}
+
+/* Run a statement that yields one count; on error the negated status,
+ * with the answer set. */
+long long
+http_count(struct req *r, const char *const *stmts, int idx,
+    const struct db_param *p, size_t np)
+{
+	struct db_res *res = NULL;
+	enum db_err e;
+	long long n;
+
+	if ((e = db_exec(r->db, stmts, idx, p, np, &res, NULL, NULL)) != DB_OK)
+		return -http_db_error(r, e);
+	n = res != NULL && res->nrows > 0 ? db_int(res, 0, 0) : 0;
+	db_res_free(res);
+	return n;
+}
+
+/*
+ * End the transaction a handler opened: commit when e is DB_OK, else roll
+ * back and forget the events recorded in it. 0, or the error status.
+ */
+int
+http_tx_end(struct req *r, enum db_err e)
+{
+	if (e == DB_OK && (e = db_commit(r->db)) == DB_OK)
+		return 0;
+	db_rollback(r->db);
+	ev_batch_clear(&r->evs);
+	return http_db_error(r, e);
+}

@@ -1,0 +1,244 @@
+/*
+ * kiosk.c - what a workstation's lock screen calls, with its own token.
+ *
+ * The person types a code: validate says whether it can start here (and
+ * why not, in words the kiosk shows), start runs it, heartbeat keeps the
+ * poste online and returns the session as the server sees it (the kiosk
+ * never trusts its own clock), end keeps the remaining time (suspendue).
+ * Wrong codes are throttled per workstation and reported to the
+ * dashboard, so that guessing is both slow and visible.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "timefmt.h"
+#include "extern.h"
+
+/* Wrong codes: 5 within 5 minutes lock the kiosk's entry for 1 minute. */
+#define CODE_MAX_FAILS	5
+#define CODE_WINDOW	300
+#define CODE_LOCKOUT	60
+
+enum stmt { STMT_RUNNING, STMT__MAX };
+
+static const char *const stmts[STMT__MAX] = {
+	[STMT_RUNNING] = "SELECT id FROM sessions WHERE poste_actif = ?",
+};
+
+static const struct vfield code_field[] = {
+	{ "code", V_STR, 1, 0, 1, 32, NULL },
+};
+
+/* Id of the session running on this poste, 0 if none, -status on error. */
+static long long
+running(struct req *r)
+{
+	long long n = http_count(r, stmts, STMT_RUNNING,
+	    (struct db_param[]){ DBI(r->poste_id) }, 1);
+
+	return n;
+}
+
+static int
+refuse(struct req *r, const char *key, int status, const char *code,
+    const char *msg, long long session_id)
+{
+	struct ev_batch b = { { NULL }, 0 };
+
+	throttle_fail(r, key, CODE_MAX_FAILS, CODE_WINDOW, CODE_LOCKOUT);
+	if (sess_note_code(r->db, &b, EV_CODE_REFUSED, session_id,
+	    r->poste_id, code) == SESS_OK)
+		ev_pub_send(r->pub, &b);
+	ev_batch_clear(&b);
+	return http_error(r, status, code, msg);
+}
+
+/*
+ * Find the live session of the typed code, or refuse. On success *o is
+ * the session (caller owns) and 0 is returned, else the error status.
+ */
+static int
+lookup(struct req *r, struct json_object **o)
+{
+	struct vval v[1];
+	char code[CODE_LEN + 1], key[64];
+	const char *statut, *fin;
+	long long pid, sid;
+	long long until;
+	enum sess_err se;
+	int st;
+
+	*o = NULL;
+	if ((st = valid_json(r, code_field, 1, v)) != 0)
+		return st;
+	snprintf(key, sizeof(key), "code:%lld", r->poste_id);
+	if (throttle_check(r, key) > 0)
+		return http_error(r, 429, "too_many_attempts",
+		    "Trop de codes erronés : patientez une minute");
+	if (code_normalize(v[0].s, code) == -1)
+		return refuse(r, key, 404, "code_inconnu",
+		    "Ce code n'existe pas. Vérifiez les caractères saisis.", 0);
+	se = sess_get_by_code(r->db, code, o);
+	if (se == SESS_NOTFOUND)
+		return refuse(r, key, 404, "code_inconnu",
+		    "Ce code n'existe pas. Vérifiez les caractères saisis.", 0);
+	if (se != SESS_OK)
+		return http_sess_error(r, se);
+	sid = json_object_get_int64(json_object_object_get(*o, "id"));
+	statut = json_object_get_string(json_object_object_get(*o, "statut"));
+	pid = json_object_get_int64(json_object_object_get(*o, "poste_id"));
+	fin = json_object_get_string(json_object_object_get(*o, "valide_jusqu"));
+	if (strcmp(statut, "active") == 0 && pid != r->poste_id) {
+		json_object_put(*o);
+		*o = NULL;
+		return refuse(r, key, 409, "session_en_cours_ailleurs",
+		    "Cette session est déjà ouverte sur un autre poste.", sid);
+	}
+	if (strcmp(statut, "active") != 0 && fin != NULL &&
+	    time_parse_iso(fin, &until) == 0 && until <= (long long)time(NULL)) {
+		json_object_put(*o);
+		*o = NULL;
+		return refuse(r, key, 410, "code_expire",
+		    "Ce code n'est plus valide. Adressez-vous à l'accueil.", sid);
+	}
+	if (json_object_get_int64(json_object_object_get(*o, "temps_restant")) <= 0) {
+		json_object_put(*o);
+		*o = NULL;
+		return refuse(r, key, 409, "plus_de_temps",
+		    "Il ne reste plus de temps sur ce code.", sid);
+	}
+	throttle_clear(r, key);
+	return 0;
+}
+
+/* {"type":..., "session":{...}, "ticket":"..."} with o taken. */
+static int
+answer(struct req *r, int status, const char *type, struct json_object *o)
+{
+	struct json_object *a = json_object_new_object();
+	char t[TICKET_MAX];
+	long long sid = o != NULL ?
+	    json_object_get_int64(json_object_object_get(o, "id")) : 0;
+
+	json_object_object_add(a, "type", json_object_new_string(type));
+	json_object_object_add(a, "session", o);
+	/* A ticket lets the kiosk follow its session on the pusher. */
+	if (sid > 0 && ticket_make(r->cfg->secret, 'k', r->poste_id, sid,
+	    (long long)time(NULL) + 60, t) == 0)
+		json_object_object_add(a, "ticket", json_object_new_string(t));
+	return http_json(r, status, a);
+}
+
+int
+kiosk_validate(struct req *r)
+{
+	struct json_object *o;
+	long long sid;
+	int st;
+
+	if ((st = lookup(r, &o)) != 0)
+		return st;
+	sid = json_object_get_int64(json_object_object_get(o, "id"));
+	sess_note_code(r->db, &r->evs, EV_CODE_VALID, sid, r->poste_id, NULL);
+	return answer(r, 200, "code_valid", o);
+}
+
+int
+kiosk_start(struct req *r)
+{
+	struct json_object *o;
+	long long sid, cur;
+	enum sess_err se;
+	int st;
+
+	if ((st = lookup(r, &o)) != 0)
+		return st;
+	sid = json_object_get_int64(json_object_object_get(o, "id"));
+	json_object_put(o);
+	if ((cur = running(r)) < 0)
+		return (int)-cur;
+	/* Already running here (a reload): answer it again. */
+	if (cur != sid) {
+		if (cur > 0)
+			return http_sess_error(r, SESS_POSTE_BUSY);
+		if ((se = sess_start(r->db, &r->evs, NULL, sid, r->poste_id)) !=
+		    SESS_OK)
+			return http_sess_error(r, se);
+	}
+	if ((se = sess_get(r->db, sid, &o)) != SESS_OK)
+		return http_sess_error(r, se);
+	return answer(r, 200, "session_started", o);
+}
+
+/* The session running here, or null; the poste's own state. */
+static int
+current(struct req *r, const char *type)
+{
+	struct json_object *o = NULL, *a;
+	char now[TIME_ISO_LEN];
+	long long sid;
+	enum sess_err se;
+	int st;
+
+	if ((sid = running(r)) < 0)
+		return (int)-sid;
+	if (sid > 0 && (se = sess_get(r->db, sid, &o)) != SESS_OK)
+		return http_sess_error(r, se);
+	st = answer(r, 200, type, o);
+	a = r->out;
+	time_iso((long long)time(NULL), now);
+	json_object_object_add(a, "server_time", json_object_new_string(now));
+	json_object_object_add(a, "poste_id", json_object_new_int64(r->poste_id));
+	return st;
+}
+
+int
+kiosk_heartbeat(struct req *r)
+{
+	enum sess_err se;
+	int st;
+
+	if ((st = valid_json(r, NULL, 0, NULL)) != 0)
+		return st;
+	if ((se = poste_heartbeat(r->db, &r->evs, r->poste_id)) != SESS_OK)
+		return http_sess_error(r, se);
+	return current(r, "heartbeat");
+}
+
+int
+kiosk_session(struct req *r)
+{
+	return current(r, "session");
+}
+
+int
+kiosk_end(struct req *r)
+{
+	struct json_object *o;
+	long long sid;
+	enum sess_err se;
+	int st;
+
+	if ((st = valid_json(r, NULL, 0, NULL)) != 0)
+		return st;
+	if ((sid = running(r)) < 0)
+		return (int)-sid;
+	if (sid == 0)
+		return http_error(r, 409, "no_session",
+		    "Aucune session n'est ouverte sur ce poste");
+	if ((se = sess_suspend(r->db, &r->evs, NULL, sid)) != SESS_OK ||
+	    (se = sess_get(r->db, sid, &o)) != SESS_OK)
+		return http_sess_error(r, se);
+	return answer(r, 200, "session_suspended", o);
+}
+
+int
+kiosk_ticket(struct req *r)
+{
+	return current(r, "ticket");
+}

@@ -1,0 +1,210 @@
+/*
+ * router.c - the one route table of the API, read top to bottom.
+ *
+ * A pattern is matched segment by segment; ":id" matches a positive
+ * decimal id (1..2^32-1) stored in r->id. Before a handler runs the
+ * router answers, in this order: 404 for an unknown path, 405 (with
+ * Allow) for a known path and wrong method, 415 for a body that is not
+ * JSON, 401/403 for a caller who may not, 403 for a cookie-authenticated
+ * write from a foreign Origin. So a handler starts with a caller it can
+ * trust and, if it takes a body, a parsed JSON object.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "extern.h"
+
+/* What a route takes as body. */
+enum body { B_NONE, B_OPT, B_JSON };
+
+struct route {
+	enum http_method	 method;
+	const char		*pattern;
+	handler_fn		 fn;
+	enum access		 access;
+	enum body		 body;
+};
+
+static const struct route routes[] = {
+	{ METH_GET,    "/api/health",				health,		ACC_ANY, B_NONE },
+
+	{ METH_POST,   "/api/auth/login",			auth_login,	ACC_ANY, B_JSON },
+	{ METH_POST,   "/api/auth/logout",			auth_logout,	ACC_STAFF, B_OPT },
+	{ METH_GET,    "/api/auth/me",				auth_me,	ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/auth/ticket",			auth_ticket,	ACC_STAFF, B_OPT },
+	{ METH_POST,   "/api/auth/password",			auth_password,	ACC_STAFF, B_JSON },
+
+	{ METH_GET,    "/api/staff",				staff_list,	ACC_ADMIN, B_NONE },
+	{ METH_POST,   "/api/staff",				staff_create,	ACC_ADMIN, B_JSON },
+	{ METH_GET,    "/api/staff/:id",			staff_get,	ACC_ADMIN, B_NONE },
+	{ METH_PATCH,  "/api/staff/:id",			staff_update,	ACC_ADMIN, B_JSON },
+	{ METH_DELETE, "/api/staff/:id",			staff_delete,	ACC_ADMIN, B_NONE },
+
+	{ METH_GET,    "/api/utilisateurs",			utilisateurs_list,   ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/utilisateurs",			utilisateurs_create, ACC_STAFF, B_JSON },
+	{ METH_GET,    "/api/utilisateurs/:id",			utilisateurs_get,    ACC_STAFF, B_NONE },
+	{ METH_PATCH,  "/api/utilisateurs/:id",			utilisateurs_update, ACC_STAFF, B_JSON },
+	{ METH_DELETE, "/api/utilisateurs/:id",			utilisateurs_delete, ACC_STAFF, B_NONE },
+
+	{ METH_GET,    "/api/postes",				postes_list,	ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/postes",				postes_create,	ACC_ADMIN, B_JSON },
+	{ METH_GET,    "/api/postes/:id",			postes_get,	ACC_STAFF, B_NONE },
+	{ METH_PATCH,  "/api/postes/:id",			postes_update,	ACC_ADMIN, B_JSON },
+	{ METH_DELETE, "/api/postes/:id",			postes_delete,	ACC_ADMIN, B_NONE },
+	{ METH_POST,   "/api/postes/:id/token",			postes_rotate_token, ACC_ADMIN, B_OPT },
+	{ METH_POST,   "/api/postes/:id/maintenance",		postes_maintenance, ACC_STAFF, B_JSON },
+
+	{ METH_GET,    "/api/sessions",				sessions_list,	ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/sessions",				sessions_create, ACC_STAFF, B_JSON },
+	{ METH_GET,    "/api/sessions/:id",			sessions_get,	ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/sessions/:id/extend",		sessions_extend, ACC_STAFF, B_JSON },
+	{ METH_POST,   "/api/sessions/:id/suspend",		sessions_suspend, ACC_STAFF, B_OPT },
+	{ METH_POST,   "/api/sessions/:id/terminate",		sessions_terminate, ACC_STAFF, B_OPT },
+
+	{ METH_POST,   "/api/kiosk/validate",			kiosk_validate,	ACC_KIOSK, B_JSON },
+	{ METH_POST,   "/api/kiosk/start",			kiosk_start,	ACC_KIOSK, B_JSON },
+	{ METH_POST,   "/api/kiosk/heartbeat",			kiosk_heartbeat, ACC_KIOSK, B_OPT },
+	{ METH_POST,   "/api/kiosk/end",			kiosk_end,	ACC_KIOSK, B_OPT },
+	{ METH_GET,    "/api/kiosk/session",			kiosk_session,	ACC_KIOSK, B_NONE },
+	{ METH_POST,   "/api/kiosk/ticket",			kiosk_ticket,	ACC_KIOSK, B_OPT },
+
+	{ METH_GET,    "/api/dashboard/stats",			dashboard_stats, ACC_STAFF, B_NONE },
+	{ METH_GET,    "/api/events",				events_poll,	ACC_ANY, B_NONE },
+};
+
+/* 1 when path matches pattern; a ":id" segment sets *id. */
+static int
+match(const char *pat, const char *path, long long *id)
+{
+	const char *pe, *se;
+	char seg[16];
+	size_t n;
+
+	for (;;) {
+		if (*pat == '\0' || *path == '\0')
+			break;
+		pe = strchrnul(pat, '/');
+		se = strchrnul(path, '/');
+		if (pat[0] == ':') {
+			n = (size_t)(se - path);
+			if (n == 0 || n >= sizeof(seg) || path[0] == '0')
+				return 0;
+			memcpy(seg, path, n);
+			seg[n] = '\0';
+			if (strspn(seg, "0123456789") != n ||
+			    parse_ll(seg, 1, 4294967295LL, id) == -1)
+				return 0;
+		} else if (pe - pat != se - path ||
+		    strncmp(pat, path, (size_t)(pe - pat)) != 0)
+			return 0;
+		pat = pe;
+		path = se;
+		if (*pat == '/' && *path == '/') {
+			pat++;
+			path++;
+		}
+	}
+	/* A trailing slash on the request is tolerated. */
+	return *pat == '\0' && (*path == '\0' || strcmp(path, "/") == 0);
+}
+
+/*
+ * A write authenticated by cookie must come from our own origin: the
+ * browser always sends Origin on cross-site fetches and form posts, so a
+ * mismatch is a forged request. Requests without Origin or Referer come
+ * from non-browser clients, which cannot ride a user's cookie.
+ */
+static int
+origin_ok(const struct req *r)
+{
+	const char *o = r->cfg->origin;
+	size_t n = strlen(o);
+
+	if (r->origin != NULL)
+		return strcmp(r->origin, o) == 0;
+	if (r->referer != NULL)
+		return strncmp(r->referer, o, n) == 0 &&
+		    (r->referer[n] == '/' || r->referer[n] == '\0');
+	return 1;
+}
+
+static int
+allowed_methods(struct req *r, char *buf, size_t sz)
+{
+	size_t i, n;
+	long long id;
+	int found = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!match(routes[i].pattern, r->path, &id))
+			continue;
+		n = strlen(buf);
+		snprintf(buf + n, sz - n, "%s%s", found++ ? ", " : "",
+		    http_method_name(routes[i].method));
+	}
+	return found;
+}
+
+/* Find the route, check everything a route declares, run the handler. */
+int
+route(struct req *r)
+{
+	static char allow[128];
+	const struct route *rt = NULL;
+	enum http_method m = r->method == METH_HEAD ? METH_GET : r->method;
+	size_t i;
+	int st;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (routes[i].method == m &&
+		    match(routes[i].pattern, r->path, &r->id)) {
+			rt = &routes[i];
+			break;
+		}
+	if (rt == NULL) {
+		if (allowed_methods(r, allow, sizeof(allow))) {
+			r->allow = allow;
+			return http_error(r, 405, "method_not_allowed",
+			    "Méthode non autorisée pour cette ressource");
+		}
+		return http_error(r, 404, "not_found", "Ressource inconnue");
+	}
+
+	if ((st = auth_identify(r)) != 0)
+		return st;
+	switch (rt->access) {
+	case ACC_ANY:
+		break;
+	case ACC_STAFF:
+	case ACC_ADMIN:
+		if (r->who != WHO_STAFF)
+			return http_error(r, 401, "unauthenticated",
+			    "Connexion requise");
+		if (rt->access == ACC_ADMIN && r->role != ROLE_ADMIN)
+			return http_error(r, 403, "forbidden",
+			    "Réservé aux administrateurs");
+		break;
+	case ACC_KIOSK:
+		if (r->who != WHO_KIOSK)
+			return http_error(r, 401, "unauthenticated",
+			    "Jeton de poste requis");
+		break;
+	}
+	/* A body, when sent, must be JSON (http.c parsed it already). */
+	if (r->bodylen > 0 && rt->body == B_NONE)
+		return http_error(r, 400, "unexpected_body",
+		    "Cette requête ne prend pas de corps");
+	if (r->bodylen > 0 && r->in == NULL)
+		return http_error(r, 415, "unsupported_media_type",
+		    "Le corps doit être de type application/json");
+	if (rt->body == B_JSON && r->in == NULL)
+		return http_error(r, 415, "unsupported_media_type",
+		    "Un corps application/json est attendu");
+
+	if (m != METH_GET && r->who != WHO_KIOSK && !origin_ok(r))
+		return http_error(r, 403, "bad_origin",
+		    "Origine de la requête refusée");
+	return rt->fn(r);
+}

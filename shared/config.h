@@ -1,0 +1,48 @@
+/*
+ * config.h - settings shared by fcgi-api, pusher and the CLI.
+ *
+ * One struct, filled once per process: defaults, then the file named by
+ * POSTES_CONFIG (KEY=VALUE lines, '#' comments), then the environment.
+ * The environment wins so that lighttpd's bin-environment and tests can
+ * override a single key without rewriting the file.
+ */
+#ifndef POSTES_CONFIG_H
+#define POSTES_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_WARN_MAX 8
+
+struct config {
+	char		 db_socket[256];	/* POSTES_DB_SOCKET; wins over host */
+	char		 db_host[128];		/* POSTES_DB_HOST */
+	unsigned int	 db_port;		/* POSTES_DB_PORT */
+	char		 db_user[64];		/* POSTES_DB_USER */
+	char		 db_password[128];	/* POSTES_DB_PASSWORD */
+	char		 db_name[64];		/* POSTES_DB_NAME */
+	char		 zmq_endpoint[256];	/* POSTES_ZMQ_ENDPOINT */
+	unsigned int	 http_port;		/* POSTES_HTTP_PORT */
+	unsigned int	 pusher_port;		/* POSTES_PUSHER_PORT */
+	unsigned int	 pusher_max_conn;	/* POSTES_PUSHER_MAX_CONN */
+	char		 origin[256];		/* POSTES_ORIGIN, allowed Origin */
+	char		 secret[128];		/* POSTES_SECRET, HMAC key (hex) */
+	int		 warn[CONFIG_WARN_MAX];	/* POSTES_WARN_THRESHOLDS, s, desc */
+	size_t		 nwarn;
+	unsigned int	 heartbeat_interval;	/* POSTES_HEARTBEAT_INTERVAL, s */
+	unsigned int	 staff_session_ttl;	/* POSTES_STAFF_SESSION_TTL, s */
+	unsigned int	 max_body;		/* POSTES_MAX_BODY, bytes */
+	int		 cookie_secure;		/* POSTES_COOKIE_SECURE=1 */
+	char		 var_dir[256];		/* POSTES_VAR_DIR */
+};
+
+/*
+ * Fill cfg. Returns 0, or -1 after logging what was wrong (unreadable
+ * file, bad number). Unknown keys in the file are ignored with a warning
+ * so that one file can carry settings for several programs.
+ */
+int	config_load(struct config *cfg);
+
+/* Parse "300,60" into cfg->warn, sorted descending. 0 or -1. */
+int	config_parse_warn(struct config *cfg, const char *s);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * ev.h - events: the outbox table, the wire encoding, the ZeroMQ fast path.
+ *
+ * Every change of state writes one row into `events` inside the same
+ * transaction as the change (ev_record). Ids come from a one-row counter
+ * locked FOR UPDATE until commit, so ids become visible in strictly
+ * increasing order: a reader that has seen id N never later finds a new
+ * id below N. After commit the request publishes the batch over a PUSH
+ * socket (ev_pub_send); if that is lost, the pusher refills the gap from
+ * the table, which stays the truth.
+ *
+ * The wire form of an event, identical over ZeroMQ, WebSocket, SSE and
+ * GET /api/events, is one JSON object:
+ *
+ *	{"id":42,"type":"session_started","timestamp":"2026-...Z",
+ *	 "session_id":7,"poste_id":3,"data":{...}}
+ */
+#ifndef POSTES_EV_H
+#define POSTES_EV_H
+
+#include <stddef.h>
+#include "db.h"
+
+struct json_object;
+
+enum ev_type {
+	EV_SESSION_CREATED,
+	EV_SESSION_UPDATED,
+	EV_CODE_VALID,
+	EV_CODE_REFUSED,
+	EV_SESSION_STARTED,
+	EV_SESSION_EXTENDED,
+	EV_SESSION_SUSPENDED,
+	EV_WARNING,
+	EV_SESSION_TERMINATED,
+	EV_POSTE_CREATED,
+	EV_POSTE_UPDATED,
+	EV_POSTE_STATUS,
+	EV_POSTE_DELETED,
+	EV_UTILISATEUR_CREATED,
+	EV_UTILISATEUR_UPDATED,
+	EV_UTILISATEUR_DELETED,
+	EV__MAX
+};
+
+/* Channels an event goes to, as a bit mask stored with the row. */
+enum ev_chan {
+	EV_CH_DASHBOARD	= 1 << 0,
+	EV_CH_SESSIONS	= 1 << 1,
+	EV_CH_POSTES	= 1 << 2,
+	EV_CH_SESSION	= 1 << 3,	/* sessions/<session_id> */
+};
+
+/* Wire name of a type ("session_started"), or NULL if out of range. */
+const char	*ev_name(enum ev_type);
+/* Type by wire name, or -1. */
+int		 ev_lookup(const char *name);
+/* Channel mask of a type. */
+unsigned int	 ev_channels(enum ev_type);
+
+/*
+ * Parse a channel name ("dashboard", "sessions", "postes", "sessions/12").
+ * Sets *mask to one EV_CH_ bit and *session_id (0 unless sessions/<id>).
+ * Returns 0, or -1 for an unknown or malformed name.
+ */
+int		 ev_chan_parse(const char *name, unsigned int *mask,
+		    long long *session_id);
+
+/* Events recorded in a transaction, published after it commits. */
+#define EV_BATCH_MAX 16
+struct ev_batch {
+	char	*msg[EV_BATCH_MAX];	/* wire JSON, owned */
+	size_t	 n;
+};
+
+/*
+ * Inside an open transaction: take the next id, insert the row, and append
+ * its wire form to b. data is borrowed (not freed). session_id/poste_id 0
+ * mean none. On error nothing is appended; the caller rolls back.
+ */
+enum db_err	 ev_record(struct db *, struct ev_batch *b, enum ev_type,
+		    long long session_id, long long poste_id,
+		    struct json_object *data);
+void		 ev_batch_clear(struct ev_batch *);
+
+/*
+ * Events with id > since visible on a channel (mask, and session_id for
+ * EV_CH_SESSION), oldest first, at most limit. *out is a json array of
+ * wire objects (caller owns); *last the highest id returned (or since).
+ */
+enum db_err	 ev_fetch(struct db *, long long since, unsigned int mask,
+		    long long session_id, unsigned int limit,
+		    struct json_object **out, long long *last);
+/* Highest event id committed so far (0 when none). */
+enum db_err	 ev_last_id(struct db *, long long *last);
+/* Lowest id still in the table (0 when empty): older ids need a reset. */
+enum db_err	 ev_first_id(struct db *, long long *first);
+
+/* Build the wire object of one event. Caller owns the result. */
+struct json_object *ev_wire(long long id, const char *type,
+		    const char *timestamp, long long session_id,
+		    long long poste_id, struct json_object *data);
+
+/*
+ * ZeroMQ publisher: one PUSH socket per process, connected once, never
+ * blocking (DONTWAIT, small linger): a pusher that is down costs nothing.
+ */
+struct ev_pub;
+struct ev_pub	*ev_pub_open(const char *endpoint);
+void		 ev_pub_close(struct ev_pub *);
+/* Send each message of b (best effort), then clear b. */
+void		 ev_pub_send(struct ev_pub *, struct ev_batch *b);
+
+#endif

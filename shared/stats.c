@@ -1,0 +1,72 @@
+/*
+ * stats.c - the dashboard counters in one statement, so that the API and
+ * the pusher always show the same numbers.
+ *
+ * "Today" and "this month" are UTC days (the database clock); a town
+ * hall in France is at most two hours off, which shifts the midnight
+ * boundary but never the counts of running sessions.
+ */
+#include <json-c/json.h>
+
+#include "timefmt.h"
+#include "stats.h"
+
+enum stmt { STMT_STATS, STMT__MAX };
+
+static const char *const stmts[STMT__MAX] = {
+	[STMT_STATS] = "SELECT "
+	    "(SELECT COUNT(*) FROM utilisateurs), "
+	    "(SELECT COUNT(*) FROM utilisateurs WHERE actif = 1), "
+	    "(SELECT COUNT(*) FROM utilisateurs WHERE created_at >= "
+	    "  DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-01')), "
+	    "(SELECT COUNT(*) FROM sessions), "
+	    "(SELECT COUNT(*) FROM sessions WHERE statut = 'active'), "
+	    "(SELECT COUNT(*) FROM sessions WHERE statut = 'en_attente'), "
+	    "(SELECT COUNT(*) FROM sessions WHERE statut = 'terminee' AND "
+	    "  ended_at >= UTC_DATE()), "
+	    "(SELECT COUNT(*) FROM postes WHERE actif = 1), "
+	    "(SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'disponible'), "
+	    "(SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'occupe'), "
+	    "(SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'hors_ligne'), "
+	    "UNIX_TIMESTAMP()",
+};
+
+static void
+group(struct json_object *o, const char *name, const char *const *keys,
+    const struct db_res *res, size_t from, size_t n)
+{
+	struct json_object *g = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_object_object_add(g, keys[i],
+		    json_object_new_int64(db_int(res, 0, from + i)));
+	json_object_object_add(o, name, g);
+}
+
+enum db_err
+stats_get(struct db *db, struct json_object **out)
+{
+	static const char *const uk[] = { "total", "actifs", "nouveaux_mois" };
+	static const char *const sk[] = { "total", "actives", "en_attente",
+	    "terminees_aujourd_hui" };
+	static const char *const pk[] = { "total", "disponibles", "occupes",
+	    "hors_ligne" };
+	struct db_res *res = NULL;
+	struct json_object *o;
+	char ts[TIME_ISO_LEN];
+	enum db_err e;
+
+	*out = NULL;
+	if ((e = DB_EXEC0(db, stmts, STMT_STATS, &res, NULL, NULL)) != DB_OK)
+		return e;
+	o = json_object_new_object();
+	group(o, "utilisateurs", uk, res, 0, 3);
+	group(o, "sessions", sk, res, 3, 4);
+	group(o, "postes", pk, res, 7, 4);
+	time_iso(db_int(res, 0, 11), ts);
+	json_object_object_add(o, "timestamp", json_object_new_string(ts));
+	db_res_free(res);
+	*out = o;
+	return DB_OK;
+}

@@ -1,0 +1,22 @@
+/*
+ * stats.h - the dashboard counters, in the seed's shape:
+ *
+ *	{"utilisateurs":{"total","actifs","nouveaux_mois"},
+ *	 "sessions":{"total","actives","en_attente","terminees_aujourd_hui"},
+ *	 "postes":{"total","disponibles","occupes","hors_ligne"},
+ *	 "timestamp":"2026-11-25T09:00:00Z"}
+ *
+ * Served by GET /api/dashboard/stats and pushed by the pusher as
+ * stats_update; one query, so both always agree.
+ */
+#ifndef POSTES_STATS_H
+#define POSTES_STATS_H
+
+#include "db.h"
+
+struct json_object;
+
+/* Caller owns *out. */
+enum db_err	stats_get(struct db *, struct json_object **out);
+
+#endif
