@@ -52,6 +52,7 @@ $(B)/%.o: %.c $(wildcard shared/*.h) $(wildcard fcgi-api/*.h) $(wildcard pusher/
 # Unit tests (cmocka): each links the shared objects and, for the API's
 # pure parts, the API objects but main.o.
 API_LIB := $(filter-out $(B)/fcgi-api/main.o,$(API))
+$(B)/tests/unit/%.o: CFLAGS += -Ifcgi-api
 $(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi -lcmocka
 
