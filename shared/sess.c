@@ -60,6 +60,9 @@ enum stmt {
 	STMT_OFFLINE,
 	STMT_NEXT_ACTIVE,
 	STMT_NEXT_OTHER,
+	STMT_PURGE_EVENTS,
+	STMT_PURGE_THROTTLE,
+	STMT_PURGE_STAFF_SESSIONS,
 	STMT__MAX
 };
 
@@ -135,6 +138,15 @@ static const char *const stmts[STMT__MAX] = {
 	    "COALESCE((SELECT MIN(last_seen) FROM postes WHERE actif = 1 AND "
 	    "  etat IN ('disponible', 'occupe')) + INTERVAL ? SECOND, "
 	    "  '2199-01-01'))) DIV 1000",
+
+	/* Housekeeping: what no reader needs any more, in small bites. */
+	[STMT_PURGE_EVENTS] = "DELETE FROM events WHERE created_at < "
+	    "UTC_TIMESTAMP(3) - INTERVAL 7 DAY ORDER BY id LIMIT 5000",
+	[STMT_PURGE_THROTTLE] = "DELETE FROM throttle WHERE window_start < "
+	    "UTC_TIMESTAMP(3) - INTERVAL 1 DAY AND (blocked_until IS NULL OR "
+	    "blocked_until < UTC_TIMESTAMP(3)) LIMIT 5000",
+	[STMT_PURGE_STAFF_SESSIONS] = "DELETE FROM staff_sessions WHERE "
+	    "expires_at < UTC_TIMESTAMP(3) LIMIT 5000",
 };
 
 static const struct config *cfg;
@@ -696,6 +708,25 @@ sweep_warnings(struct db *db, struct ev_batch *b, struct ev_pub *pub)
 	return changes;
 }
 
+/*
+ * Events older than a week (clients that far behind get a reset), spent
+ * throttle counters and expired staff sessions go, at most every ten
+ * minutes per process.
+ */
+static void
+purge(struct db *db)
+{
+	static long long last;
+	long long now = time_now_ms() / 1000;
+
+	if (now - last < 600)
+		return;
+	last = now;
+	DB_EXEC0(db, stmts, STMT_PURGE_EVENTS, NULL, NULL, NULL);
+	DB_EXEC0(db, stmts, STMT_PURGE_THROTTLE, NULL, NULL, NULL);
+	DB_EXEC0(db, stmts, STMT_PURGE_STAFF_SESSIONS, NULL, NULL, NULL);
+}
+
 int
 clock_sweep(struct db *db, const struct config *c, struct ev_batch *b,
     struct ev_pub *pub)
@@ -706,6 +737,7 @@ clock_sweep(struct db *db, const struct config *c, struct ev_batch *b,
 
 	if (c != NULL)
 		cfg = c;
+	purge(db);
 	/* Time's up: end with temps_ecoule. */
 	if ((n = due_ids(db, STMT_DUE_END, NULL, 0, ids)) < 0)
 		return -1;

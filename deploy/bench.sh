@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# bench.sh - `make bench`: benchmarks, not tests. Builds the optimised
+# binaries, starts a private stack on free ports (var/bench), runs the API
+# benchmark and, when present, the pusher benchmark beside Nchan, prints
+# the figures, and stops everything. Nothing is asserted.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export POSTES_VAR_DIR=$ROOT/var/bench
+rm -rf "$POSTES_VAR_DIR"
+. deploy/lib.sh
+make -s -j2 all
+export POSTES_HTTP_PORT=$(free_port 19080)
+export POSTES_PUSHER_PORT=$(free_port $((POSTES_HTTP_PORT + 1)))
+export POSTES_ZMQ_PORT=$(free_port $((POSTES_PUSHER_PORT + 1)))
+export POSTES_BUILD=$ROOT/build/std
+export POSTES_API_PROCS=${POSTES_API_PROCS:-4}
+export POSTES_ADMIN_USER=admin
+export POSTES_ADMIN_PASSWORD=bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
+trap 'stack_stop' EXIT
+stack_start
+export POSTES_BASE_URL=http://127.0.0.1:$POSTES_HTTP_PORT
+export POSTES_PUSHER_URL=http://127.0.0.1:$POSTES_PUSHER_PORT
+
+echo "######## API (lighttpd + postes-api FastCGI + MariaDB)"
+bash tests/bench/api-bench.sh
+if [ -x tests/bench/pusher-bench.sh ]; then
+  echo
+  echo "######## Pusher vs Nchan"
+  bash tests/bench/pusher-bench.sh
+fi
