@@ -42,6 +42,7 @@ CREATE TABLE utilisateurs (
   updated_at  DATETIME(3)  NOT NULL DEFAULT UTC_TIMESTAMP(3),
   UNIQUE KEY uq_utilisateurs_email (email),
   KEY ix_utilisateurs_nom (nom, prenom),
+  KEY ix_utilisateurs_prenom (prenom),
   KEY ix_utilisateurs_created (created_at),
   KEY ix_utilisateurs_actif (actif)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
