@@ -1,0 +1,849 @@
+/*
+ * chan.c - channels, subscribers, fan-out and the resume ring.
+ *
+ * One mutex (hub_lock) guards all of it. Fan-out is a walk of the
+ * channel's member list appending a reference to a shared message into
+ * each subscriber's queue, so the lock is held for microseconds per
+ * thousand subscribers; writing to sockets happens later, in the
+ * transport's own thread.
+ *
+ * Ordering and exactly-once: events carry the outbox id and are
+ * published by the intake thread alone, in increasing id order. The hub
+ * keeps the watermark (highest id delivered); anything at or below it is
+ * a duplicate. Each subscriber keeps the highest id queued to it, so an
+ * event on several channels of one multiplexed stream is queued once.
+ *
+ * Resume: the last popts.ring events stay in memory. A subscriber whose
+ * resume point is inside the ring is replayed at once, under the lock,
+ * and goes live in the same critical section, so no live event can slip
+ * between replay and live. Older resume points wait in SUB_REPLAY until
+ * the intake thread has read the outbox (hub_replay_finish). A resume
+ * point that cannot be honoured gets an explicit "reset" message.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "ev.h"
+#include "log.h"
+#include "timefmt.h"
+#include "extern.h"
+
+pthread_mutex_t	 hub_lock = PTHREAD_MUTEX_INITIALIZER;
+
+enum { CH_DASHBOARD, CH_SESSIONS, CH_POSTES, CH_SESSION, CH__MAX };
+
+struct chan {
+	unsigned int	 mask;
+	long long	 session_id;
+	struct member	*head;
+	size_t		 n[XPORT__MAX];
+	struct msg	*last_time;	/* sessions/<id>: last time_update */
+	struct chan	*hnext;
+};
+
+#define SESS_BUCKETS	1024
+
+static struct {
+	long long	 last;		/* watermark; atomic for readers */
+	int		 ready;
+	struct msg	**ring;
+	size_t		 rcap, rhead, rlen;
+	long long	 rfloor;	/* every id above it is in the ring */
+	struct msg	*stats;
+	int		 stats_dirty;
+	struct sub	*rq_head, *rq_tail;	/* replays for the intake */
+	struct sub	*all;
+	struct chan	 fixed[3];
+	struct chan	*sess[SESS_BUCKETS];
+	size_t		 nsess;
+	void		 (*clock_wake)(void);
+} hub;
+
+int
+hub_init(void)
+{
+	hub.rcap = popts.ring > 0 ? popts.ring : 1;
+	if ((hub.ring = calloc(hub.rcap, sizeof(*hub.ring))) == NULL)
+		return -1;
+	hub.fixed[CH_DASHBOARD].mask = EV_CH_DASHBOARD;
+	hub.fixed[CH_SESSIONS].mask = EV_CH_SESSIONS;
+	hub.fixed[CH_POSTES].mask = EV_CH_POSTES;
+	return 0;
+}
+
+void
+hub_free(void)
+{
+	size_t		 i;
+	struct chan	*c, *n;
+
+	pthread_mutex_lock(&hub_lock);
+	for (i = 0; i < hub.rlen; i++)
+		msg_unref(hub.ring[(hub.rhead + i) % hub.rcap]);
+	free(hub.ring);
+	hub.ring = NULL;
+	hub.rlen = 0;
+	msg_unref(hub.stats);
+	hub.stats = NULL;
+	for (i = 0; i < SESS_BUCKETS; i++)
+		for (c = hub.sess[i]; c != NULL; c = n) {
+			n = c->hnext;
+			msg_unref(c->last_time);
+			free(c);
+		}
+	memset(hub.sess, 0, sizeof(hub.sess));
+	pthread_mutex_unlock(&hub_lock);
+}
+
+long long
+hub_last_id(void)
+{
+	return __atomic_load_n(&hub.last, __ATOMIC_ACQUIRE);
+}
+
+int
+hub_ready(void)
+{
+	return __atomic_load_n(&hub.ready, __ATOMIC_ACQUIRE);
+}
+
+long long
+hub_ring_floor(void)
+{
+	long long	 f;
+
+	pthread_mutex_lock(&hub_lock);
+	f = hub.rfloor;
+	pthread_mutex_unlock(&hub_lock);
+	return f;
+}
+
+void
+hub_set_clock_wake(void (*fn)(void))
+{
+	hub.clock_wake = fn;
+}
+
+int
+hub_stats_dirty(void)
+{
+	return __atomic_load_n(&hub.stats_dirty, __ATOMIC_ACQUIRE);
+}
+
+void
+hub_stats_clean(void)
+{
+	__atomic_store_n(&hub.stats_dirty, 0, __ATOMIC_RELEASE);
+}
+
+/* The session channel for id; created when create is set. Locked. */
+static struct chan *
+chan_session(long long id, int create)
+{
+	struct chan	**pp, *c;
+
+	pp = &hub.sess[(unsigned long long)id % SESS_BUCKETS];
+	for (c = *pp; c != NULL; c = c->hnext)
+		if (c->session_id == id)
+			return c;
+	if (!create || (c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->mask = EV_CH_SESSION;
+	c->session_id = id;
+	c->hnext = *pp;
+	*pp = c;
+	hub.nsess++;
+	return c;
+}
+
+static void
+chan_session_drop(struct chan *c)
+{
+	struct chan	**pp;
+
+	pp = &hub.sess[(unsigned long long)c->session_id % SESS_BUCKETS];
+	for (; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == c) {
+			*pp = c->hnext;
+			msg_unref(c->last_time);
+			free(c);
+			hub.nsess--;
+			return;
+		}
+}
+
+static struct chan *
+chan_fixed(unsigned int bit)
+{
+	switch (bit) {
+	case EV_CH_DASHBOARD:
+		return &hub.fixed[CH_DASHBOARD];
+	case EV_CH_SESSIONS:
+		return &hub.fixed[CH_SESSIONS];
+	case EV_CH_POSTES:
+		return &hub.fixed[CH_POSTES];
+	default:
+		return NULL;
+	}
+}
+
+/* Whether s listens to a channel m goes to. */
+static int
+sub_wants(const struct sub *s, const struct msg *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nmem; i++) {
+		if (!(s->mem[i].mask & m->mask))
+			continue;
+		if (s->mem[i].mask != EV_CH_SESSION ||
+		    s->mem[i].session_id == m->session_id)
+			return 1;
+	}
+	return 0;
+}
+
+static const char *
+chan_name(const struct member *mb, char buf[CHAN_NAME_MAX])
+{
+	switch (mb->mask) {
+	case EV_CH_DASHBOARD:
+		return "dashboard";
+	case EV_CH_SESSIONS:
+		return "sessions";
+	case EV_CH_POSTES:
+		return "postes";
+	default:
+		snprintf(buf, CHAN_NAME_MAX, "sessions/%lld", mb->session_id);
+		return buf;
+	}
+}
+
+/*
+ * A subscriber of nothing, live at once: the queue of a connection that
+ * is refused after its upgrade (its close frame) or a transport's own
+ * replies. Not linked anywhere; freed by sub_detach as usual.
+ */
+struct sub *
+sub_bare(const struct transport *tp, void *conn)
+{
+	struct sub	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->tp = tp;
+	s->conn = conn;
+	s->state = SUB_LIVE;
+	s->refs = 1;
+	s->since = -1;
+	return s;
+}
+
+struct sub *
+sub_new(const struct transport *tp, void *conn, char *const *names,
+    size_t nnames, int staff, long long kiosk_session, long long since,
+    int *status)
+{
+	struct sub	*s;
+	unsigned int	 mask;
+	long long	 sid;
+	size_t		 i, j;
+
+	if (nnames == 0 || nnames > SUB_CHAN_MAX) {
+		*status = 404;
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		*status = 500;
+		return NULL;
+	}
+	for (i = 0; i < nnames; i++) {
+		if (ev_chan_parse(names[i], &mask, &sid) == -1) {
+			*status = 404;
+			goto fail;
+		}
+		if (!staff && (mask != EV_CH_SESSION ||
+		    sid != kiosk_session)) {
+			*status = 403;
+			goto fail;
+		}
+		for (j = 0; j < s->nmem; j++)
+			if (s->mem[j].mask == mask &&
+			    s->mem[j].session_id == sid)
+				break;
+		if (j < s->nmem)
+			continue;
+		s->mem[s->nmem].sub = s;
+		s->mem[s->nmem].mask = mask;
+		s->mem[s->nmem].session_id = sid;
+		s->nmem++;
+	}
+	s->tp = tp;
+	s->conn = conn;
+	s->staff = staff;
+	s->since = since;
+	s->state = SUB_REPLAY;
+	s->refs = 1;
+	return s;
+fail:
+	free(s);
+	return NULL;
+}
+
+void
+sub_unref(struct sub *s)
+{
+	assert(s->refs > 0);
+	if (--s->refs > 0)
+		return;
+	free(s->q);
+	free(s);
+}
+
+static void
+sub_queue_drop(struct sub *s)
+{
+	while (s->qlen > 0) {
+		msg_unref(s->q[s->qhead]);
+		s->qhead = (s->qhead + 1) % s->qcap;
+		s->qlen--;
+	}
+	s->qoff = 0;
+	s->qbytes = 0;
+}
+
+void
+sub_push(struct sub *s, struct msg *m)
+{
+	struct msg	**nq;
+	const char	*b;
+	size_t		 len, i, ncap;
+
+	if (s->state == SUB_DEAD)
+		return;
+	if ((b = s->tp->encode(m, &len)) == NULL) {
+		if (m->json == NULL)
+			return;		/* raw message for another transport */
+		goto kick;
+	}
+	if (s->qbytes + len > popts.sub_max_bytes) {
+		metric_inc(M_DROPS_SLOW);
+		log_info("subscriber dropped: output over %zu bytes",
+		    popts.sub_max_bytes);
+		goto kick;
+	}
+	if (s->qlen == s->qcap) {
+		ncap = s->qcap == 0 ? 4 : s->qcap * 2;
+		if ((nq = malloc(ncap * sizeof(*nq))) == NULL)
+			goto kick;
+		for (i = 0; i < s->qlen; i++)
+			nq[i] = s->q[(s->qhead + i) % s->qcap];
+		free(s->q);
+		s->q = nq;
+		s->qcap = ncap;
+		s->qhead = 0;
+	}
+	s->q[(s->qhead + s->qlen) % s->qcap] = msg_ref(m);
+	s->qlen++;
+	s->qbytes += len;
+	metric_inc(s->tp->index == XPORT_WS ? M_MSGS_WS : M_MSGS_SSE);
+	if (s->qlen == 1)
+		s->tp->wake(s);
+	return;
+kick:
+	s->state = SUB_DEAD;
+	sub_queue_drop(s);
+	s->tp->kick(s, WS_CLOSE_POLICY, "slow consumer");
+}
+
+const char *
+sub_peek(struct sub *s, size_t *len)
+{
+	const char	*b;
+	size_t		 n;
+
+	if (s->qlen == 0)
+		return NULL;
+	b = s->tp->encode(s->q[s->qhead], &n);
+	assert(b != NULL && s->qoff < n);
+	*len = n - s->qoff;
+	return b + s->qoff;
+}
+
+void
+sub_consume(struct sub *s, size_t n)
+{
+	size_t	 len;
+
+	while (n > 0 && s->qlen > 0) {
+		s->tp->encode(s->q[s->qhead], &len);
+		len -= s->qoff;
+		if (n < len) {
+			s->qoff += n;
+			s->qbytes -= n;
+			return;
+		}
+		n -= len;
+		s->qbytes -= len;
+		msg_unref(s->q[s->qhead]);
+		s->qhead = (s->qhead + 1) % s->qcap;
+		s->qlen--;
+		s->qoff = 0;
+	}
+}
+
+size_t
+sub_read(struct sub *s, char *buf, size_t max)
+{
+	const char	*b;
+	size_t		 len, o = 0;
+
+	while (o < max && (b = sub_peek(s, &len)) != NULL) {
+		if (len > max - o)
+			len = max - o;
+		memcpy(buf + o, b, len);
+		sub_consume(s, len);
+		o += len;
+	}
+	return o;
+}
+
+/* Queue a small JSON object built here (ephemeral). Locked. */
+static void
+sub_push_obj(struct sub *s, struct json_object *obj)
+{
+	struct msg	*m;
+
+	if (obj == NULL)
+		return;
+	if ((m = msg_from_obj(0, 0, 0, obj)) != NULL) {
+		sub_push(s, m);
+		msg_unref(m);
+	}
+	json_object_put(obj);
+}
+
+/* Live from the current watermark: "subscribed", then stats. Locked. */
+static void
+sub_go_live(struct sub *s, size_t replayed)
+{
+	struct json_object	*o, *d, *a;
+	char			 buf[CHAN_NAME_MAX];
+	size_t			 i;
+	int			 dash = 0;
+
+	if (s->state == SUB_DEAD)
+		return;
+	s->state = SUB_LIVE;
+	if (s->last_id < hub.last)
+		s->last_id = hub.last;
+	o = json_object_new_object();
+	d = json_object_new_object();
+	a = json_object_new_array();
+	for (i = 0; i < s->nmem; i++) {
+		json_object_array_add(a,
+		    json_object_new_string(chan_name(&s->mem[i], buf)));
+		if (s->mem[i].mask == EV_CH_DASHBOARD)
+			dash = 1;
+	}
+	json_object_object_add(o, "type", json_object_new_string("subscribed"));
+	json_object_object_add(d, "channels", a);
+	json_object_object_add(d, "last_id", json_object_new_int64(hub.last));
+	json_object_object_add(d, "replayed",
+	    json_object_new_int64((long long)replayed));
+	json_object_object_add(o, "data", d);
+	sub_push_obj(s, o);
+	if (dash && s->staff && hub.stats != NULL)
+		sub_push(s, hub.stats);
+}
+
+static void
+sub_push_reset(struct sub *s, const char *why)
+{
+	struct json_object	*o, *d;
+
+	o = json_object_new_object();
+	d = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("reset"));
+	json_object_object_add(d, "reason", json_object_new_string(why));
+	json_object_object_add(d, "since", json_object_new_int64(s->since));
+	json_object_object_add(d, "last_id", json_object_new_int64(hub.last));
+	json_object_object_add(o, "data", d);
+	sub_push_obj(s, o);
+	metric_inc(M_REPLAY_RESET);
+}
+
+/* Queue ring events above after that s wants. Locked. */
+static size_t
+ring_replay(struct sub *s, long long after)
+{
+	struct msg	*m;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < hub.rlen; i++) {
+		m = hub.ring[(hub.rhead + i) % hub.rcap];
+		if (m->id <= after || !sub_wants(s, m))
+			continue;
+		sub_push(s, m);
+		s->last_id = m->id;
+		n++;
+	}
+	metric_add(M_REPLAYED_EVENTS, n);
+	return n;
+}
+
+void
+sub_attach(struct sub *s)
+{
+	struct chan	*c;
+	size_t		 i;
+
+	pthread_mutex_lock(&hub_lock);
+	for (i = 0; i < s->nmem; i++) {
+		c = s->mem[i].mask == EV_CH_SESSION ?
+		    chan_session(s->mem[i].session_id, 1) :
+		    chan_fixed(s->mem[i].mask);
+		if (c == NULL)
+			continue;	/* ENOMEM: that channel stays silent */
+		s->mem[i].chan = c;
+		s->mem[i].prev = NULL;
+		s->mem[i].next = c->head;
+		if (c->head != NULL)
+			c->head->prev = &s->mem[i];
+		c->head = &s->mem[i];
+		c->n[s->tp->index]++;
+	}
+	s->anext = hub.all;
+	s->aprev = NULL;
+	if (hub.all != NULL)
+		hub.all->aprev = s;
+	hub.all = s;
+
+	if (s->since < 0 || (hub.ready && s->since == hub.last)) {
+		sub_go_live(s, 0);
+	} else if (hub.ready && s->since >= hub.rfloor &&
+	    s->since <= hub.last) {
+		metric_inc(M_REPLAY_RING);
+		s->last_id = s->since;
+		sub_go_live(s, ring_replay(s, s->since));
+	} else {
+		s->refs++;
+		s->replay_queued = 1;
+		if (hub.rq_tail != NULL)
+			hub.rq_tail->rnext = s;
+		else
+			hub.rq_head = s;
+		hub.rq_tail = s;
+		s->rnext = NULL;
+		intake_poke();
+	}
+	pthread_mutex_unlock(&hub_lock);
+}
+
+void
+sub_detach(struct sub *s)
+{
+	struct chan	*c;
+	size_t		 i;
+
+	for (i = 0; i < s->nmem; i++) {
+		if ((c = s->mem[i].chan) == NULL)
+			continue;
+		if (s->mem[i].prev != NULL)
+			s->mem[i].prev->next = s->mem[i].next;
+		else
+			c->head = s->mem[i].next;
+		if (s->mem[i].next != NULL)
+			s->mem[i].next->prev = s->mem[i].prev;
+		c->n[s->tp->index]--;
+		s->mem[i].chan = NULL;
+		if (c->mask == EV_CH_SESSION && c->head == NULL)
+			chan_session_drop(c);
+	}
+	if (s->aprev != NULL)
+		s->aprev->anext = s->anext;
+	else if (hub.all == s)
+		hub.all = s->anext;
+	if (s->anext != NULL)
+		s->anext->aprev = s->aprev;
+	s->anext = s->aprev = NULL;
+	s->state = SUB_DEAD;
+	sub_queue_drop(s);
+	sub_unref(s);
+}
+
+/* Append an event to the ring, evicting the oldest. Locked. */
+static void
+ring_push(struct msg *m)
+{
+	if (hub.rlen == hub.rcap) {
+		hub.rfloor = hub.ring[hub.rhead]->id;
+		msg_unref(hub.ring[hub.rhead]);
+		hub.rhead = (hub.rhead + 1) % hub.rcap;
+		hub.rlen--;
+	}
+	hub.ring[(hub.rhead + hub.rlen) % hub.rcap] = msg_ref(m);
+	hub.rlen++;
+}
+
+void
+hub_ring_add(struct msg *m)
+{
+	pthread_mutex_lock(&hub_lock);
+	ring_push(m);
+	pthread_mutex_unlock(&hub_lock);
+}
+
+void
+hub_set_start(long long last, long long floor)
+{
+	pthread_mutex_lock(&hub_lock);
+	__atomic_store_n(&hub.last, last, __ATOMIC_RELEASE);
+	if (hub.rlen == 0 || floor < hub.rfloor)
+		hub.rfloor = floor;
+	__atomic_store_n(&hub.ready, 1, __ATOMIC_RELEASE);
+	hub.stats_dirty = 1;
+	pthread_mutex_unlock(&hub_lock);
+}
+
+/* Deliver m to the live subscribers of one channel. Locked. */
+static void
+chan_deliver(struct chan *c, struct msg *m)
+{
+	struct member	*mb, *next;
+	struct sub	*s;
+
+	for (mb = c->head; mb != NULL; mb = next) {
+		next = mb->next;
+		s = mb->sub;
+		if (s->state != SUB_LIVE)
+			continue;
+		if (m->id > 0) {
+			if (s->last_id >= m->id)
+				continue;
+			s->last_id = m->id;
+		}
+		sub_push(s, m);
+	}
+}
+
+int
+hub_publish(struct msg *m)
+{
+	static const unsigned int bits[] = { EV_CH_DASHBOARD,
+	    EV_CH_SESSIONS, EV_CH_POSTES };
+	struct chan	*c;
+	size_t		 i;
+
+	pthread_mutex_lock(&hub_lock);
+	if (m->id > 0) {
+		if (m->id <= hub.last) {
+			pthread_mutex_unlock(&hub_lock);
+			metric_inc(M_EVENTS_DUP);
+			return 0;
+		}
+		__atomic_store_n(&hub.last, m->id, __ATOMIC_RELEASE);
+		ring_push(m);
+		__atomic_store_n(&hub.stats_dirty, 1, __ATOMIC_RELEASE);
+	}
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (m->mask & bits[i])
+			chan_deliver(chan_fixed(bits[i]), m);
+	if ((m->mask & EV_CH_SESSION) && m->session_id > 0 &&
+	    (c = chan_session(m->session_id, 0)) != NULL)
+		chan_deliver(c, m);
+	pthread_mutex_unlock(&hub_lock);
+	if (m->id > 0 && hub.clock_wake != NULL)
+		hub.clock_wake();
+	return 1;
+}
+
+struct sub *
+hub_replay_next(void)
+{
+	struct sub	*s;
+
+	pthread_mutex_lock(&hub_lock);
+	if ((s = hub.rq_head) != NULL) {
+		hub.rq_head = s->rnext;
+		if (hub.rq_head == NULL)
+			hub.rq_tail = NULL;
+		s->rnext = NULL;
+		s->replay_queued = 0;
+	}
+	pthread_mutex_unlock(&hub_lock);
+	return s;
+}
+
+void
+hub_replay_finish(struct sub *s, struct msg **evs, size_t n, int reset,
+    const char *why)
+{
+	size_t	 i, k = 0;
+
+	pthread_mutex_lock(&hub_lock);
+	if (s->state == SUB_REPLAY) {
+		if (reset) {
+			sub_push_reset(s, why);
+		} else {
+			metric_inc(M_REPLAY_DB);
+			for (i = 0; i < n; i++) {
+				if (evs[i]->id <= s->since ||
+				    evs[i]->id > hub.rfloor ||
+				    !sub_wants(s, evs[i]))
+					continue;
+				sub_push(s, evs[i]);
+				s->last_id = evs[i]->id;
+				k++;
+			}
+			metric_add(M_REPLAYED_EVENTS, k);
+			k += ring_replay(s, s->since > hub.rfloor ?
+			    s->since : hub.rfloor);
+		}
+		sub_go_live(s, k);
+	}
+	sub_unref(s);
+	pthread_mutex_unlock(&hub_lock);
+}
+
+void
+hub_set_stats(struct msg *m)
+{
+	struct chan	*c = &hub.fixed[CH_DASHBOARD];
+	struct member	*mb;
+
+	pthread_mutex_lock(&hub_lock);
+	msg_unref(hub.stats);
+	hub.stats = m;
+	if (m != NULL)
+		for (mb = c->head; mb != NULL; mb = mb->next)
+			if (mb->sub->state == SUB_LIVE && mb->sub->staff)
+				sub_push(mb->sub, m);
+	pthread_mutex_unlock(&hub_lock);
+}
+
+void
+hub_set_time(long long session_id, struct msg *m)
+{
+	struct chan	*c;
+
+	pthread_mutex_lock(&hub_lock);
+	if ((c = chan_session(session_id, 0)) != NULL) {
+		msg_unref(c->last_time);
+		c->last_time = msg_ref(m);
+		chan_deliver(c, m);
+	}
+	pthread_mutex_unlock(&hub_lock);
+}
+
+int
+hub_session_watched(long long session_id)
+{
+	int	 w;
+
+	pthread_mutex_lock(&hub_lock);
+	w = chan_session(session_id, 0) != NULL;
+	pthread_mutex_unlock(&hub_lock);
+	return w;
+}
+
+void
+hub_reply_stats(struct sub *s)
+{
+	struct json_object	*o, *d;
+
+	if (s->staff && hub.stats != NULL) {
+		sub_push(s, hub.stats);
+		return;
+	}
+	o = json_object_new_object();
+	d = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("error"));
+	json_object_object_add(d, "code", json_object_new_string(
+	    s->staff ? "unavailable" : "forbidden"));
+	json_object_object_add(d, "request", json_object_new_string(
+	    "get_stats"));
+	json_object_object_add(o, "data", d);
+	sub_push_obj(s, o);
+}
+
+void
+hub_reply_time(struct sub *s)
+{
+	struct json_object	*o;
+	struct chan		*c;
+	size_t			 i;
+
+	for (i = 0; i < s->nmem; i++) {
+		if (s->mem[i].mask != EV_CH_SESSION)
+			continue;
+		c = s->mem[i].chan;
+		if (c != NULL && c->last_time != NULL) {
+			sub_push(s, c->last_time);
+			continue;
+		}
+		o = json_object_new_object();
+		json_object_object_add(o, "type",
+		    json_object_new_string("time_update"));
+		json_object_object_add(o, "session_id",
+		    json_object_new_int64(s->mem[i].session_id));
+		json_object_object_add(o, "data", NULL);
+		sub_push_obj(s, o);
+	}
+}
+
+void
+hub_keepalive(const struct transport *tp, struct msg *m)
+{
+	struct sub	*s, *n;
+
+	pthread_mutex_lock(&hub_lock);
+	for (s = hub.all; s != NULL; s = n) {
+		n = s->anext;
+		if (s->tp == tp && s->qlen == 0 && s->state == SUB_LIVE)
+			sub_push(s, m);
+	}
+	pthread_mutex_unlock(&hub_lock);
+}
+
+void
+hub_kick_all(int code, const char *why)
+{
+	struct sub	*s, *n;
+
+	pthread_mutex_lock(&hub_lock);
+	for (s = hub.all; s != NULL; s = n) {
+		n = s->anext;
+		s->tp->kick(s, code, why);
+	}
+	pthread_mutex_unlock(&hub_lock);
+}
+
+void
+hub_count(struct hub_counts *hc)
+{
+	struct sub	*s;
+	struct chan	*c;
+	size_t		 i, t;
+
+	memset(hc, 0, sizeof(*hc));
+	pthread_mutex_lock(&hub_lock);
+	for (s = hub.all; s != NULL; s = s->anext) {
+		hc->subs[s->tp->index]++;
+		hc->queued_bytes += s->qbytes;
+	}
+	for (t = 0; t < XPORT__MAX; t++) {
+		for (i = 0; i < 3; i++)
+			hc->chan[t][i] = hub.fixed[i].n[t];
+		for (i = 0; i < SESS_BUCKETS; i++)
+			for (c = hub.sess[i]; c != NULL; c = c->hnext)
+				hc->chan[t][CH_SESSION] += c->n[t];
+	}
+	hc->ring = hub.rlen;
+	hc->session_chans = hub.nsess;
+	pthread_mutex_unlock(&hub_lock);
+}

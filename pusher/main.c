@@ -1,0 +1,398 @@
+/*
+ * main.c - postes-pusher: start, route, stop.
+ *
+ * The HTTP side is one libmicrohttpd daemon with its own epoll thread.
+ * Its limits are set explicitly (MHD's defaults, 1,020 connections and
+ * a 32 KiB pool each, would cap and bloat us): the connection limit
+ * from POSTES_PUSHER_MAX_CONN, a small pool per connection, and the
+ * soft RLIMIT_NOFILE raised to the hard one.
+ *
+ * Routes are a static table read top to bottom; every route is GET.
+ * Stopping (SIGTERM, SIGINT) goes in the one order MHD accepts: stop
+ * accepting, stop producing events, queue close frames and end SSE
+ * bodies (which resumes every suspended connection), give upgraded
+ * sockets back, and only then MHD_stop_daemon.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "ev.h"
+#include "log.h"
+#include "timefmt.h"
+#include "extern.h"
+
+struct popts		 popts;
+const struct config	*pcfg;
+static struct config	 cfg;
+static int		 stopping;
+
+static int	route_health(struct MHD_Connection *, struct req *, const char *);
+static int	route_metrics(struct MHD_Connection *, struct req *, const char *);
+static int	route_ws(struct MHD_Connection *, struct req *, const char *);
+static int	route_sse(struct MHD_Connection *, struct req *, const char *);
+
+static const struct route {
+	const char	*prefix;
+	int		 exact;
+	int		 (*fn)(struct MHD_Connection *, struct req *,
+			    const char *);
+} routes[] = {
+	{ "/healthz", 1, route_health },
+	{ "/metrics", 1, route_metrics },
+	{ "/ws/", 0, route_ws },
+	{ "/events/", 0, route_sse },
+};
+
+int
+http_error(struct MHD_Connection *conn, unsigned int status,
+    const char *code, const char *message)
+{
+	struct json_object	*o, *e;
+	struct MHD_Response	*resp;
+	const char		*s;
+	size_t			 len;
+	int			 ret;
+
+	o = json_object_new_object();
+	e = json_object_new_object();
+	json_object_object_add(e, "code", json_object_new_string(code));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(o, "error", e);
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)s,
+	    MHD_RESPMEM_MUST_COPY);
+	json_object_put(o);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (status == 405)
+		MHD_add_response_header(resp, "Allow", "GET");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static int
+http_body(struct MHD_Connection *conn, unsigned int status, const char *type,
+    char *body, size_t len)
+{
+	struct MHD_Response	*resp;
+	int			 ret;
+
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int
+http_channels(struct MHD_Connection *conn, const char *path, char *buf,
+    size_t bufsz, char **names, size_t max)
+{
+	const char	*src;
+	char		*p, *tok, *save;
+	size_t		 len, n = 0;
+	unsigned int	 mask;
+	long long	 sid;
+
+	len = strlen(path);
+	if (len > 0 && path[len - 1] == '/')
+		len--;
+	if (len == 5 && strncmp(path, "multi", 5) == 0) {
+		src = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+		    "channels");
+		if (src == NULL || (len = strlen(src)) == 0)
+			return -1;
+	} else
+		src = path;
+	if (len == 0 || len >= bufsz)
+		return -1;
+	memcpy(buf, src, len);
+	buf[len] = '\0';
+	for (p = buf; (tok = strtok_r(p, ",", &save)) != NULL; p = NULL) {
+		if (n == max || ev_chan_parse(tok, &mask, &sid) == -1)
+			return -1;
+		names[n++] = tok;
+	}
+	return n == 0 ? -1 : (int)n;
+}
+
+static int
+route_health(struct MHD_Connection *conn, struct req *r, const char *rest)
+{
+	char	*b;
+	size_t	 len;
+	int	 ok;
+
+	(void)r;
+	(void)rest;
+	if ((b = health_render(&len, &ok)) == NULL)
+		return MHD_NO;
+	return http_body(conn, ok ? 200 : 503, "application/json", b, len);
+}
+
+static int
+route_metrics(struct MHD_Connection *conn, struct req *r, const char *rest)
+{
+	char	*b;
+	size_t	 len;
+
+	(void)r;
+	(void)rest;
+	if ((b = metrics_render(&len)) == NULL)
+		return MHD_NO;
+	return http_body(conn, 200, "text/plain; version=0.0.4", b, len);
+}
+
+static int
+route_ws(struct MHD_Connection *conn, struct req *r, const char *rest)
+{
+	return ws_handshake(conn, r, rest);
+}
+
+static int
+route_sse(struct MHD_Connection *conn, struct req *r, const char *rest)
+{
+	return sse_request(conn, r, rest);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct req	*r = *con_cls;
+	size_t		 i, plen;
+
+	(void)cls;
+	(void)version;
+	(void)upload_data;
+	if (r == NULL) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return MHD_NO;
+		r->since = -1;
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		*upload_data_size = 0;	/* bodies are ignored */
+		return MHD_YES;
+	}
+	if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
+		return http_error(conn, 503, "stopping", "server stopping");
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return http_error(conn, 405, "method", "only GET");
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		plen = strlen(routes[i].prefix);
+		if (routes[i].exact ? strcmp(url, routes[i].prefix) == 0 :
+		    strncmp(url, routes[i].prefix, plen) == 0)
+			return routes[i].fn(conn, r, url + plen);
+	}
+	return http_error(conn, 404, "not_found", "no such resource");
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct req	*r = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (r == NULL)
+		return;
+	if (r->sub != NULL) {
+		pthread_mutex_lock(&hub_lock);
+		sub_unref(r->sub);
+		pthread_mutex_unlock(&hub_lock);
+	}
+	free(r);
+	*con_cls = NULL;
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char	 buf[512];
+	size_t	 n;
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	log_warn("mhd: %s", buf);
+}
+
+/* Pusher-only settings from the environment, with range checks. */
+static size_t
+env_num(const char *name, size_t def, size_t min, size_t max)
+{
+	const char	*v = getenv(name);
+	char		*end;
+	unsigned long long n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	n = strtoull(v, &end, 10);
+	if (*end != '\0' || n < min || n > max) {
+		log_warn("%s=%s out of range %zu..%zu, using %zu", name, v,
+		    min, max, def);
+		return def;
+	}
+	return (size_t)n;
+}
+
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit: %s", strerror(errno));
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < (rlim_t)popts.max_conn + 64) {
+		log_warn("open files limit %llu below max_conn %u: lowering",
+		    (unsigned long long)rl.rlim_cur, popts.max_conn);
+		popts.max_conn = rl.rlim_cur > 128 ?
+		    (unsigned int)rl.rlim_cur - 64 : 64;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct MHD_Daemon	*d;
+	struct sockaddr_in	 sin;
+	sigset_t		 set;
+	const char		*bind_addr;
+	int			 sig, i;
+	MHD_socket		 lfd;
+
+	(void)argv;
+	log_init("postes-pusher");
+	if (argc > 1) {
+		fprintf(stderr, "usage: postes-pusher (configuration from "
+		    "POSTES_CONFIG and POSTES_* variables)\n");
+		return 2;
+	}
+	if (config_load(&cfg) == -1)
+		return 1;
+	pcfg = &cfg;
+	if (crypto_init() == -1) {
+		log_err("libsodium failed to initialise");
+		return 1;
+	}
+	popts.max_conn = cfg.pusher_max_conn;
+	popts.conn_memory = env_num("POSTES_PUSHER_CONN_MEMORY", 6144, 2048,
+	    1 << 20);
+	popts.sub_max_bytes = env_num("POSTES_PUSHER_SUB_MAX_BYTES", 262144,
+	    4096, 64 << 20);
+	popts.frame_max = env_num("POSTES_PUSHER_FRAME_MAX", 16384, 125,
+	    1 << 20);
+	popts.keepalive = (unsigned int)env_num("POSTES_PUSHER_KEEPALIVE", 15,
+	    0, 3600);
+	popts.ring = (unsigned int)env_num("POSTES_PUSHER_RING", 10000, 16,
+	    1000000);
+	popts.replay_max = (unsigned int)env_num("POSTES_PUSHER_REPLAY_MAX",
+	    10000, 1, 1000000);
+	raise_nofile();
+
+	/* Every thread inherits this: signals are taken by sigwait below. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	if (hub_init() == -1 || auth_init() == -1 || ws_start() == -1 ||
+	    intake_start() == -1 || clock_start() == -1) {
+		log_err("start failed");
+		return 1;
+	}
+	sse_keepalive_msg = msg_raw(NULL, 0, ":\n\n", 3);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)cfg.pusher_port);
+	bind_addr = getenv("POSTES_PUSHER_BIND");
+	if (bind_addr == NULL || *bind_addr == '\0')
+		bind_addr = "127.0.0.1";
+	if (inet_pton(AF_INET, bind_addr, &sin.sin_addr) != 1) {
+		log_err("POSTES_PUSHER_BIND: not an IPv4 address: %s",
+		    bind_addr);
+		return 1;
+	}
+	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG,
+	    (uint16_t)cfg.pusher_port, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)popts.max_conn,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, popts.conn_memory,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)4096,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_END);
+	if (d == NULL) {
+		log_err("cannot listen on %s:%u", bind_addr, cfg.pusher_port);
+		return 1;
+	}
+	log_info("listening on %s:%u, max %u connections, %zu bytes pool, "
+	    "keep-alive %us", bind_addr, cfg.pusher_port, popts.max_conn,
+	    popts.conn_memory, popts.keepalive);
+
+	do {
+		if (sigwait(&set, &sig) != 0)
+			sig = SIGTERM;
+	} while (sig != SIGTERM && sig != SIGINT);
+	log_info("signal %d: stopping", sig);
+
+	/* Stop accepting, stop producing, then close every subscriber. */
+	__atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
+	lfd = MHD_quiesce_daemon(d);
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
+	clock_stop();
+	intake_stop();
+	hub_kick_all(WS_CLOSE_GOING_AWAY, "server stopping");
+	ws_stop();
+	for (i = 0; i < 40 && sse_count() > 0; i++) {
+		hub_kick_all(WS_CLOSE_GOING_AWAY, "server stopping");
+		usleep(50000);
+	}
+	if (sse_count() > 0)
+		log_warn("%zu SSE connections still open at stop",
+		    sse_count());
+	MHD_stop_daemon(d);
+	auth_free();
+	msg_unref(sse_keepalive_msg);
+	hub_free();
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,209 @@
+/*
+ * metrics.c - counters and the /metrics and /healthz bodies.
+ *
+ * Counters are plain 64-bit integers bumped atomically from any thread;
+ * gauges (connections by transport and channel, queued bytes) are read
+ * from the hub at scrape time, so nothing is maintained twice.
+ * The format is Prometheus text exposition 0.0.4.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "extern.h"
+
+static unsigned long long counters[M__MAX];
+static time_t		  started;
+
+struct mdesc {
+	const char	*name;
+	const char	*labels;
+	const char	*help;
+};
+
+static const struct mdesc mdescs[M__MAX] = {
+	[M_EVENTS_ZMQ] = { "postes_pusher_events_in_total",
+	    "source=\"zmq\"", "Events published, by how they arrived" },
+	[M_EVENTS_CLOCK] = { "postes_pusher_events_in_total",
+	    "source=\"clock\"", NULL },
+	[M_EVENTS_OUTBOX] = { "postes_pusher_events_in_total",
+	    "source=\"outbox\"", NULL },
+	[M_EVENTS_DUP] = { "postes_pusher_events_duplicate_total", NULL,
+	    "Events seen again and dropped (already delivered)" },
+	[M_EVENTS_BAD] = { "postes_pusher_events_malformed_total", NULL,
+	    "ZeroMQ messages that were not events" },
+	[M_MSGS_WS] = { "postes_pusher_messages_out_total",
+	    "transport=\"ws\"", "Messages queued to subscribers" },
+	[M_MSGS_SSE] = { "postes_pusher_messages_out_total",
+	    "transport=\"sse\"", NULL },
+	[M_DROPS_SLOW] = { "postes_pusher_drops_total", "reason=\"slow\"",
+	    "Subscribers dropped" },
+	[M_WS_PROTOCOL_CLOSE] = { "postes_pusher_ws_closes_total",
+	    "code=\"protocol\"", "WebSocket connections closed by us" },
+	[M_WS_TOO_BIG_CLOSE] = { "postes_pusher_ws_closes_total",
+	    "code=\"1009\"", NULL },
+	[M_WS_POLICY_CLOSE] = { "postes_pusher_ws_closes_total",
+	    "code=\"1008\"", NULL },
+	[M_REPLAY_RING] = { "postes_pusher_replays_total", "from=\"memory\"",
+	    "Resumes served" },
+	[M_REPLAY_DB] = { "postes_pusher_replays_total", "from=\"outbox\"",
+	    NULL },
+	[M_REPLAY_RESET] = { "postes_pusher_replays_total", "from=\"reset\"",
+	    NULL },
+	[M_REPLAYED_EVENTS] = { "postes_pusher_replayed_events_total", NULL,
+	    "Events sent by resumes" },
+	[M_AUTH_FAIL] = { "postes_pusher_auth_refused_total", NULL,
+	    "Subscriptions refused (401, 403, close 1008)" },
+	[M_STATS_SENT] = { "postes_pusher_stats_updates_total", NULL,
+	    "stats_update messages published" },
+	[M_TIME_SENT] = { "postes_pusher_time_updates_total", NULL,
+	    "time_update messages published" },
+	[M_CLOCK_CHANGES] = { "postes_pusher_clock_changes_total", NULL,
+	    "State changes made by the clock" },
+	[M_CONN_WS_TOTAL] = { "postes_pusher_connections_total",
+	    "transport=\"ws\"", "Subscriptions accepted" },
+	[M_CONN_SSE_TOTAL] = { "postes_pusher_connections_total",
+	    "transport=\"sse\"", NULL },
+	[M_DB_ERRORS] = { "postes_pusher_db_errors_total", NULL,
+	    "Database calls that failed" },
+};
+
+void
+metric_inc(enum mcount c)
+{
+	__atomic_add_fetch(&counters[c], 1, __ATOMIC_RELAXED);
+}
+
+void
+metric_add(enum mcount c, unsigned long long n)
+{
+	__atomic_add_fetch(&counters[c], n, __ATOMIC_RELAXED);
+}
+
+struct buf {
+	char	*p;
+	size_t	 len, cap;
+	int	 oom;
+};
+
+static void
+bprintf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+	char	*np;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = 1;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		if ((np = realloc(b->p, b->cap * 2 + (size_t)n)) == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = b->cap * 2 + (size_t)n;
+	}
+}
+
+char *
+metrics_render(size_t *len)
+{
+	static const char *const tname[XPORT__MAX] = { "ws", "sse" };
+	static const char *const cname[4] = { "dashboard", "sessions",
+	    "postes", "sessions/<id>" };
+	struct hub_counts hc;
+	struct buf	 b;
+	size_t		 i, t;
+
+	if (started == 0)
+		started = time(NULL);
+	b.cap = 4096;
+	b.len = 0;
+	b.oom = 0;
+	if ((b.p = malloc(b.cap)) == NULL)
+		return NULL;
+	hub_count(&hc);
+	bprintf(&b, "# HELP postes_pusher_connections Open subscriber "
+	    "connections\n# TYPE postes_pusher_connections gauge\n");
+	for (t = 0; t < XPORT__MAX; t++)
+		bprintf(&b, "postes_pusher_connections{transport=\"%s\"} %zu\n",
+		    tname[t], hc.subs[t]);
+	bprintf(&b, "# HELP postes_pusher_subscriptions Subscriptions by "
+	    "transport and channel\n# TYPE postes_pusher_subscriptions gauge\n");
+	for (t = 0; t < XPORT__MAX; t++)
+		for (i = 0; i < 4; i++)
+			bprintf(&b, "postes_pusher_subscriptions{transport=\"%s\","
+			    "channel=\"%s\"} %zu\n", tname[t], cname[i],
+			    hc.chan[t][i]);
+	bprintf(&b, "# HELP postes_pusher_session_channels sessions/<id> "
+	    "channels with listeners\n# TYPE postes_pusher_session_channels "
+	    "gauge\npostes_pusher_session_channels %zu\n", hc.session_chans);
+	bprintf(&b, "# HELP postes_pusher_queued_bytes Bytes waiting in "
+	    "subscriber queues\n# TYPE postes_pusher_queued_bytes gauge\n"
+	    "postes_pusher_queued_bytes %zu\n", hc.queued_bytes);
+	bprintf(&b, "# HELP postes_pusher_resume_ring Events kept in memory "
+	    "for resume\n# TYPE postes_pusher_resume_ring gauge\n"
+	    "postes_pusher_resume_ring %zu\n", hc.ring);
+	bprintf(&b, "# HELP postes_pusher_last_event_id Highest event id "
+	    "delivered\n# TYPE postes_pusher_last_event_id gauge\n"
+	    "postes_pusher_last_event_id %lld\n", hub_last_id());
+	for (i = 0; i < M__MAX; i++) {
+		if (mdescs[i].help != NULL)
+			bprintf(&b, "# HELP %s %s\n# TYPE %s counter\n",
+			    mdescs[i].name, mdescs[i].help, mdescs[i].name);
+		if (mdescs[i].labels != NULL)
+			bprintf(&b, "%s{%s} %llu\n", mdescs[i].name,
+			    mdescs[i].labels, __atomic_load_n(&counters[i],
+			    __ATOMIC_RELAXED));
+		else
+			bprintf(&b, "%s %llu\n", mdescs[i].name,
+			    __atomic_load_n(&counters[i], __ATOMIC_RELAXED));
+	}
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
+char *
+health_render(size_t *len, int *ok)
+{
+	struct buf	 b;
+
+	if (started == 0)
+		started = time(NULL);
+	b.cap = 256;
+	b.len = 0;
+	b.oom = 0;
+	if ((b.p = malloc(b.cap)) == NULL)
+		return NULL;
+	*ok = 1;
+	bprintf(&b, "{\"status\":\"%s\",\"outbox\":%s,\"last_event_id\":%lld,"
+	    "\"uptime\":%lld}\n", "ok", hub_ready() ? "true" : "false",
+	    hub_last_id(), (long long)(time(NULL) - started));
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
