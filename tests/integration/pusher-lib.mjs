@@ -210,3 +210,77 @@ export async function metrics() {
   const r = await fetch(PUSHER + '/metrics');
   return r.text();
 }
+
+// A raw WebSocket client: our own handshake and frames, so that broken
+// frames can be sent. frames: [{fin, op, payload: Buffer}] from the server.
+export async function wsRaw(path, { headers = {} } = {}) {
+  const c = rawSocket();
+  const key = crypto.randomBytes(16).toString('base64');
+  const u = new URL(PUSHER);
+  const h = {
+    Host: u.host, Upgrade: 'websocket', Connection: 'Upgrade',
+    'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13', ...headers,
+  };
+  let req = `GET ${path} HTTP/1.1\r\n`;
+  for (const [k, v] of Object.entries(h)) if (v !== null) req += `${k}: ${v}\r\n`;
+  c.s.write(req + '\r\n');
+  await c.until((x) => x.buf.indexOf('\r\n\r\n') >= 0 || x.ended);
+  const end = c.buf.indexOf('\r\n\r\n');
+  c.head = c.buf.slice(0, end < 0 ? c.buf.length : end).toString();
+  c.status = Number((c.head.match(/^HTTP\/1\.1 (\d+)/) || [])[1]);
+  c.accept = (c.head.match(/sec-websocket-accept: *(\S+)/i) || [])[1];
+  c.expectAccept = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+  c.buf = end < 0 ? Buffer.alloc(0) : c.buf.slice(end + 4);
+  c.frames = () => parseFrames(c.buf);
+  c.frame = (op, payload, { fin = true, mask = true, rsv = 0, len } = {}) =>
+    c.s.write(buildFrame(op, payload, { fin, mask, rsv, len }));
+  c.waitFrame = (pred, ms = 5000) => c.until((x) => x.frames().some(pred), ms)
+    .then(() => c.frames().find(pred));
+  c.closeCode = () => {
+    const f = c.frames().find((x) => x.op === 8);
+    return f && f.payload.length >= 2 ? f.payload.readUInt16BE(0) : (f ? 1005 : null);
+  };
+  return c;
+}
+
+export function buildFrame(op, payload = Buffer.alloc(0), { fin = true, mask = true, rsv = 0, len } = {}) {
+  payload = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+  const n = len ?? payload.length;
+  const head = [((fin ? 0x80 : 0) | (rsv << 4) | op)];
+  const m = mask ? 0x80 : 0;
+  if (n < 126) head.push(m | n);
+  else if (n < 65536) head.push(m | 126, n >> 8, n & 255);
+  else { head.push(m | 127); const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(n)); head.push(...b); }
+  if (!mask) return Buffer.concat([Buffer.from(head), payload]);
+  const key = crypto.randomBytes(4);
+  const body = Buffer.from(payload);
+  for (let i = 0; i < body.length; i++) body[i] ^= key[i & 3];
+  return Buffer.concat([Buffer.from(head), key, body]);
+}
+
+export function parseFrames(buf) {
+  const out = [];
+  let o = 0;
+  while (buf.length - o >= 2) {
+    const b0 = buf[o], b1 = buf[o + 1];
+    let n = b1 & 0x7f, h = 2;
+    if (n === 126) { if (buf.length - o < 4) break; n = buf.readUInt16BE(o + 2); h = 4; }
+    else if (n === 127) { if (buf.length - o < 10) break; n = Number(buf.readBigUInt64BE(o + 2)); h = 10; }
+    if (buf.length - o < h + n) break;
+    out.push({ fin: !!(b0 & 0x80), op: b0 & 0x0f, masked: !!(b1 & 0x80), payload: buf.slice(o + h, o + h + n) });
+    o += h + n;
+  }
+  return out;
+}
+
+export const enc = encodeURIComponent;
+
+// Outbox rows above id, as {id,type,channels,session_id}.
+export function outboxSince(id) {
+  const out = sql(`SELECT id, type, channels, COALESCE(session_id,0) FROM events WHERE id > ${Number(id)} ORDER BY id`);
+  return out ? out.split('\n').map((l) => {
+    const [i, t, ch, s] = l.split('\t');
+    return { id: Number(i), type: t, channels: Number(ch), session_id: Number(s) };
+  }) : [];
+}
+export const lastEventId = () => Number(sql('SELECT COALESCE(MAX(id),0) FROM events'));
