@@ -26,19 +26,33 @@ static const struct vfield fields[] = {
 };
 #define NF (sizeof(fields) / sizeof(fields[0]))
 
-/* Validate body text against fields; returns the status (0 = valid). */
+/*
+ * Validate body text against fields; returns the status (0 = valid).
+ * Strings in v point into r->in: the caller frees r with done().
+ */
+static int
+run_req(struct req *r, const char *body, struct vval *v)
+{
+	memset(r, 0, sizeof(*r));
+	r->in = json_tokener_parse(body);
+	assert_non_null(r->in);
+	return valid_json(r, fields, NF, v);
+}
+
+static void
+done(struct req *r)
+{
+	json_object_put(r->in);
+	json_object_put(r->out);
+}
+
 static int
 run(const char *body, struct vval *v)
 {
 	struct req r;
-	int st;
+	int st = run_req(&r, body, v);
 
-	memset(&r, 0, sizeof(r));
-	r.in = json_tokener_parse(body);
-	assert_non_null(r.in);
-	st = valid_json(&r, fields, NF, v);
-	json_object_put(r.in);
-	json_object_put(r.out);
+	done(&r);
 	return st;
 }
 
@@ -46,9 +60,10 @@ static void
 accepts_valid_input(void **state)
 {
 	struct vval v[NF];
+	struct req r;
 
 	(void)state;
-	assert_int_equal(run("{\"nom\":\"Léa\",\"age\":30,\"couleur\":\"vert\","
+	assert_int_equal(run_req(&r, "{\"nom\":\"Léa\",\"age\":30,\"couleur\":\"vert\","
 	    "\"actif\":true,\"email\":null,\"quand\":\"2030-01-02T03:04:05Z\"}",
 	    v), 0);
 	assert_string_equal(v[0].s, "Léa");
@@ -57,6 +72,7 @@ accepts_valid_input(void **state)
 	assert_int_equal(v[4].i, 1);
 	assert_true(v[2].present && v[2].null);
 	assert_int_equal(v[5].i, 1893553445);
+	done(&r);
 }
 
 static void
