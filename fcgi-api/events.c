@@ -40,6 +40,11 @@ events_poll(struct req *r)
 
 	if ((st = valid_query(r, fs, 3, v)) != 0)
 		return st;
+	/* valid_query() does not enforce "required": without a channel
+	 * there is nothing to parse (and ev_chan_parse() wants a string). */
+	if (!v[1].present || v[1].s == NULL)
+		return http_error(r, 422, "validation_error",
+		    "Champ « channel » : obligatoire");
 	if (ev_chan_parse(v[1].s, &mask, &sid) == -1)
 		return http_error(r, 404, "unknown_channel", "Canal inconnu");
 	if (r->who == WHO_ANON)

@@ -126,6 +126,31 @@ export function cli(...args) {
   return execFileSync(`${BUILD}/postes-api`, args, { encoding: 'utf8', env: process.env });
 }
 
+// The pusher (it runs the clock). Tests that must see a state before
+// the clock acts on it (an expired code, a session past its end) stop it
+// for a moment; without a pusher there is nothing to stop.
+export const PUSHER = process.env.POSTES_PUSHER_URL
+  || `http://127.0.0.1:${process.env.POSTES_PUSHER_PORT || 8081}`;
+
+export async function pusherUp() {
+  try { return (await fetch(`${PUSHER}/healthz`)).ok; } catch { return false; }
+}
+
+function pusherCtl(cmd) {
+  execFileSync('bash', [`${ROOT}deploy/pusher-ctl.sh`, cmd],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+}
+
+export async function withClockStopped(fn) {
+  const was = await pusherUp();
+  if (was) pusherCtl('stop');
+  try {
+    return await fn();
+  } finally {
+    if (was) pusherCtl('start');
+  }
+}
+
 // Poll fn until it returns a truthy value, or throw after ms.
 export async function waitUntil(fn, ms = 5000, what = 'condition') {
   const t0 = Date.now();
