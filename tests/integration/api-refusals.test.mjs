@@ -7,23 +7,7 @@ import * as L from './lib.mjs';
 let staff;
 before(async () => { staff = await L.admin(); });
 
-// The domain as rows: counts and checksums of what a refusal must not
-// touch. The clock may move a poste's etat meanwhile (hors_ligne), so
-// postes are fingerprinted without etat/last_seen, and its poste_status
-// events are left out of the event count.
-const fp = (table, cols) => `(SELECT CONCAT(COUNT(*), '/', COALESCE(BIT_XOR(CRC32(CONCAT_WS('|', ${
-  cols.split(',').map((c) => `IFNULL(${c.trim()}, '~')`).join(', ')}))), 0)) FROM ${table})`;
-function snapshot({ withLogs = true } = {}) {
-  const [state] = L.sql(`SELECT
-    ${fp('staff', 'id, username, nom, role, password_hash, actif, updated_at')},
-    ${fp('utilisateurs', 'id, nom, prenom, email, telephone, notes, actif, updated_at')},
-    ${fp('postes', 'id, nom, emplacement, HEX(token_hash), actif')},
-    ${fp('sessions', `id, utilisateur_id, poste_id, code, statut, raison, duree_totale, temps_restant,
-      fin_prevue, valide_jusqu, averti_jusqu, started_at, ended_at, updated_at`)}`);
-  const logs = withLogs ? L.sql(`SELECT (SELECT COUNT(*) FROM audit_log),
-    (SELECT COUNT(*) FROM events WHERE type <> 'poste_status')`)[0] : [];
-  return { state, logs };
-}
+const snapshot = L.dbFingerprint;
 
 async function unchanged(fn, opts) {
   const a = snapshot(opts);

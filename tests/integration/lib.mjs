@@ -115,6 +115,25 @@ export function sqlOne(query) {
   return rows.length && rows[0].length ? rows[0][0] : null;
 }
 
+// What a refused request must leave alone, as comparable values: row
+// counts and CRCs of staff, utilisateurs, postes and sessions, and (with
+// logs) the audit rows and events written. The clock may move a poste's
+// etat meanwhile (hors_ligne), so postes are fingerprinted without
+// etat/last_seen and poste_status events are not counted.
+const fp = (table, cols) => `(SELECT CONCAT(COUNT(*), '/', COALESCE(BIT_XOR(CRC32(CONCAT_WS('|', ${
+  cols.split(',').map((c) => `IFNULL(${c.trim()}, '~')`).join(', ')}))), 0)) FROM ${table})`;
+export function dbFingerprint({ withLogs = true } = {}) {
+  const [state] = sql(`SELECT
+    ${fp('staff', 'id, username, nom, role, password_hash, actif, updated_at')},
+    ${fp('utilisateurs', 'id, nom, prenom, email, telephone, notes, actif, updated_at')},
+    ${fp('postes', 'id, nom, emplacement, HEX(token_hash), actif')},
+    ${fp('sessions', `id, utilisateur_id, poste_id, code, statut, raison, duree_totale, temps_restant,
+      fin_prevue, valide_jusqu, averti_jusqu, started_at, ended_at, updated_at`)}`);
+  const logs = withLogs ? sql(`SELECT (SELECT COUNT(*) FROM audit_log),
+    (SELECT COUNT(*) FROM events WHERE type <> 'poste_status')`)[0] : [];
+  return { state, logs };
+}
+
 // A string as an SQL literal (tests build a few queries by hand).
 export const lit = (s) => (s === null ? 'NULL' : `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
 
