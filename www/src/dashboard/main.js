@@ -1,0 +1,9 @@
+import { createApp } from 'vue';
+import App from './App.vue';
+import { installI18n } from '../lib/vue-i18n.js';
+import '../styles/base.css';
+import '../styles/dashboard.css';
+
+const app = createApp(App);
+installI18n(app);
+app.mount('#app');
