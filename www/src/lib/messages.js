@@ -27,7 +27,6 @@ export default {
     'conn.mode.ws': 'WebSocket',
     'conn.mode.sse': 'flux SSE',
     'conn.mode.poll': 'interrogation périodique',
-    'conn.mode.idle': '',
     'conn.follower': 'via un autre onglet',
     'conn.help.live': 'Les données arrivent en temps réel.',
     'conn.help.degraded': 'Le serveur de temps réel ne répond pas : les données sont relevées toutes les quelques secondes.',
