@@ -266,6 +266,10 @@ fields:
 			if (!json_object_is_type(val, json_type_string))
 				return fail(r, f->name,
 				    "chaîne de caractères attendue");
+			/* "\u0000" would cut the C string short: refuse it. */
+			if ((size_t)json_object_get_string_len(val) !=
+			    strlen(json_object_get_string(val)))
+				return fail(r, f->name, "caractères invalides");
 			if ((st = check_string(r, f,
 			    json_object_get_string(val), v)) != 0)
 				return st;

@@ -160,9 +160,7 @@ test('wrong types, unknown and missing fields, limits, bad text: 422, nothing wr
   assert.deepEqual(row(), b4);
 });
 
-test('an escaped NUL (\\u0000) in a string is refused, not silently truncated', {
-  todo: 'valid.c check_string() reads strings as C strings: "a\\u0000b" is stored as "a" (lead: compare json_object_get_string_len with strlen)',
-}, async () => {
+test('an escaped NUL (\\u0000) in a string is refused, not silently truncated', async () => {
   const nom = L.uniq('Nul');
   const r = await staff.post('/api/utilisateurs', { nom: `${nom}\u0000suite`, prenom: 'x' });
   refused(r, 422, 'validation_error');
