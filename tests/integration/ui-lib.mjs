@@ -1,0 +1,70 @@
+// ui-lib.mjs - helpers for the browser tests (ui-*.test.mjs): Debian's
+// Chromium driven by playwright-core with a fresh profile, staff log-in
+// through the page, a watch on native dialogs (an XSS would open one),
+// and screenshots.
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const BASE = process.env.POSTES_BASE_URL || 'http://127.0.0.1:8080';
+export const ROOT = new URL('../../', import.meta.url).pathname;
+export const CHROMIUM = process.env.POSTES_CHROMIUM || '/usr/bin/chromium';
+
+export async function launch() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'postes-ui-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required'],
+    viewport: { width: 1366, height: 768 },
+    locale: 'fr-FR',
+    timezoneId: 'Europe/Paris',
+  });
+  const dialogs = [];
+  const errors = [];
+  const watch = (page) => {
+    page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+  };
+  context.on('page', watch);
+  for (const p of context.pages()) watch(p);
+  return {
+    context, dialogs, errors,
+    async page() {
+      const p = context.pages().find((x) => x.url() === 'about:blank') || await context.newPage();
+      return p;
+    },
+    async close() {
+      await context.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function staffLogin(page, user = process.env.POSTES_ADMIN_USER || 'admin',
+  password = process.env.POSTES_ADMIN_PASSWORD) {
+  await page.goto(BASE + '/');
+  await page.fill('#login-user', user);
+  await page.fill('#login-pass', password);
+  await page.click('[data-test=login-form] button[type=submit]');
+  await page.waitForSelector('[data-test=logout]');
+}
+
+// Wait until the connection indicator shows status (live, degraded, offline).
+export async function waitConn(page, status, timeout = 30000) {
+  await page.waitForSelector(`[data-test=conn][data-status=${status}]`, { timeout });
+}
+
+export async function shot(page, name) {
+  const dir = path.join(ROOT, 'docs', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, name) });
+}
+
+export async function statValue(page, key) {
+  const t = await page.textContent(`[data-stat="${key}"] dd`);
+  return Number(String(t).replace(/[^\d]/g, ''));
+}
