@@ -33,6 +33,8 @@ export POSTES_PUSHER_URL=http://127.0.0.1:$POSTES_PUSHER_PORT
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 status=0
 node --test --test-concurrency=1 tests/integration/ || status=$?
+# Front-end unit tests (www/src/lib: countdown, back-off, i18n, stream fallback, tab election, notifications).
+node --test tests/unit-js/ || status=$?
 
 stack_stop
 trap - EXIT
