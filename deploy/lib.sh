@@ -30,6 +30,9 @@ free_port() {
   echo "$p"
 }
 
+# True when pid is gone or a zombie nobody reaped yet.
+gone() { ! kill -0 "$1" 2>/dev/null || [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" = Z ]; }
+
 wait_for() {	# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
   local n=$(($1 * 10)); shift
   while ! "$@" >/dev/null 2>&1; do
@@ -102,7 +105,7 @@ SQL
 db_stop() {
   local pid
   pid=$(cat "$V/run/mysqld.mainpid" 2>/dev/null) || return 0
-  kill "$pid" 2>/dev/null && wait_for 60 bash -c "! kill -0 $pid"
+  kill "$pid" 2>/dev/null && wait_for 60 gone "$pid"
   rm -f "$V/run/mysqld.mainpid"
 }
 
@@ -124,7 +127,7 @@ lighttpd_start() {
 lighttpd_stop() {
   local pid
   pid=$(cat "$V/run/lighttpd.pid" 2>/dev/null) || return 0
-  kill "$pid" 2>/dev/null && wait_for 20 bash -c "! kill -0 $pid"
+  kill "$pid" 2>/dev/null && wait_for 20 gone "$pid"
   rm -f "$V/run/lighttpd.pid"
 }
 
@@ -139,7 +142,7 @@ pusher_start() {
 pusher_stop() {	# pusher_stop [SIGNAL]
   local pid
   pid=$(cat "$V/run/pusher.pid" 2>/dev/null) || return 0
-  kill "-${1:-TERM}" "$pid" 2>/dev/null && wait_for 20 bash -c "! kill -0 $pid"
+  kill "-${1:-TERM}" "$pid" 2>/dev/null && wait_for 20 gone "$pid"
   rm -f "$V/run/pusher.pid"
 }
 

@@ -299,8 +299,11 @@ valid_query(struct req *r, const struct vfield *fs, size_t n, struct vval *vs)
 		const struct vfield *f = &fs[i];
 		const char *s = http_query(r, f->name);
 
-		if (s == NULL || (*s == '\0' && !f->required))
+		if (s == NULL || *s == '\0') {
+			if (f->required)
+				return fail(r, f->name, "obligatoire");
 			continue;
+		}
 		vs[i].present = 1;
 		switch (f->type) {
 		case V_INT:

@@ -1,4 +1,4 @@
-// api-zz-dbrestart.test.mjs - the database goes away and comes back.
+// zz-api-dbrestart.test.mjs - the database goes away and comes back.
 // While it is down every call that needs it answers 503 quickly with the
 // JSON error shape (and /api/health says so); once it is back, the same
 // FastCGI processes reconnect by themselves. It stops MariaDB, so it
