@@ -97,6 +97,8 @@ int		 http_row(struct req *, const char *const *stmts, int idx,
 long long	 http_count(struct req *, const char *const *stmts, int idx,
 		    const struct db_param *, size_t);
 int		 http_tx_end(struct req *, enum db_err);
+int		 http_page(struct req *, const char *const *stmts, int count_idx,
+		    int list_idx, const struct db_param *filters, size_t nf);
 const char	*http_query(const struct req *, const char *key);
 const char	*http_method_name(enum http_method);
 const char	*http_status_text(int);

@@ -428,3 +428,35 @@ http_tx_end(struct req *r, enum db_err e)
 	ev_batch_clear(&r->evs);
 	return http_db_error(r, e);
 }
+
+/*
+ * The common end of every list: read page/per_page, count the rows the
+ * filters select (statement count_idx, bound to the nf filters), fetch
+ * one page (statement list_idx, bound to the filters then LIMIT and
+ * OFFSET) and answer {"results","count","page","per_page"}.
+ */
+int
+http_page(struct req *r, const char *const *stmts, int count_idx,
+    int list_idx, const struct db_param *filters, size_t nf)
+{
+	struct db_param p[24];
+	struct db_res *res = NULL;
+	long long limit, offset, page, count;
+	enum db_err e;
+	int st;
+
+	assert(nf + 2 <= sizeof(p) / sizeof(p[0]));
+	if ((st = valid_page(r, &limit, &offset, &page)) != 0)
+		return st;
+	if ((count = http_count(r, stmts, count_idx, filters, nf)) < 0)
+		return (int)-count;
+	memcpy(p, filters, nf * sizeof(*p));
+	p[nf] = DBI(limit);
+	p[nf + 1] = DBI(offset);
+	if ((e = db_exec(r->db, stmts, list_idx, p, nf + 2, &res, NULL,
+	    NULL)) != DB_OK)
+		return http_db_error(r, e);
+	st = http_json(r, 200, page_json(db_rows_json(res), count, page, limit));
+	db_res_free(res);
+	return st;
+}

@@ -67,26 +67,15 @@ postes_list(struct req *r)
 		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
 	};
 	struct vval v[4];
-	struct db_res *res = NULL;
-	long long limit, offset, page, count;
 	struct db_param etat, actif;
-	enum db_err e;
 	int st;
 
-	if ((st = valid_query(r, fs, 4, v)) != 0 ||
-	    (st = valid_page(r, &limit, &offset, &page)) != 0)
+	if ((st = valid_query(r, fs, 4, v)) != 0)
 		return st;
 	etat = v[0].present ? DBS(v[0].s) : DBNULL;
 	actif = v[1].present ? DBI(v[1].i) : DBNULL;
-	if ((count = http_count(r, stmts, STMT_COUNT,
-	    (struct db_param[]){ etat, etat, actif, actif }, 4)) < 0)
-		return (int)-count;
-	if ((e = DB_EXEC(r->db, stmts, STMT_LIST, &res, NULL, NULL, etat, etat,
-	    actif, actif, DBI(limit), DBI(offset))) != DB_OK)
-		return http_db_error(r, e);
-	st = http_json(r, 200, page_json(db_rows_json(res), count, page, limit));
-	db_res_free(res);
-	return st;
+	return http_page(r, stmts, STMT_COUNT, STMT_LIST,
+	    (struct db_param[]){ etat, etat, actif, actif }, 4);
 }
 
 int

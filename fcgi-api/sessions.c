@@ -43,18 +43,15 @@ sessions_list(struct req *r)
 		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
 	};
 	struct vval v[7];
-	struct db_res *res = NULL;
-	struct db_param p[12];
-	long long limit, offset, page, count;
+	struct db_param p[11];
 	char *pat = NULL, code[CODE_LEN + 1];
-	enum db_err e;
 	int st;
 
-	if ((st = valid_query(r, fs, 7, v)) != 0 ||
-	    (st = valid_page(r, &limit, &offset, &page)) != 0)
+	if ((st = valid_query(r, fs, 7, v)) != 0)
 		return st;
 	if (v[3].present && (pat = like_prefix(v[3].s)) == NULL)
 		return http_error(r, 503, "unavailable", "Mémoire épuisée");
+	/* q matches a code exactly, or the start of a name. */
 	if (!v[3].present || code_normalize(v[3].s, code) == -1)
 		code[0] = '\0';
 	p[0] = p[1] = v[0].present ? DBS(v[0].s) : DBNULL;
@@ -64,19 +61,8 @@ sessions_list(struct req *r)
 	p[7] = DBS(code);
 	p[8] = p[9] = DBS(pat != NULL ? pat : "");
 	p[10] = v[4].present && v[4].i ? DBI(1) : DBNULL;
-	if ((count = http_count(r, stmts, STMT_COUNT, p, 11)) < 0) {
-		free(pat);
-		return (int)-count;
-	}
-	p[11] = DBI(limit);
-	e = db_exec(r->db, stmts, STMT_LIST, (struct db_param[]){ p[0], p[1],
-	    p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11],
-	    DBI(offset) }, 13, &res, NULL, NULL);
+	st = http_page(r, stmts, STMT_COUNT, STMT_LIST, p, 11);
 	free(pat);
-	if (e != DB_OK)
-		return http_db_error(r, e);
-	st = http_json(r, 200, page_json(db_rows_json(res), count, page, limit));
-	db_res_free(res);
 	return st;
 }
 

@@ -73,34 +73,20 @@ utilisateurs_list(struct req *r)
 		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
 	};
 	struct vval v[4];
-	struct db_res *res = NULL;
-	long long limit, offset, page, count;
 	struct db_param actif, q, like;
 	char *pat = NULL;
-	enum db_err e;
 	int st;
 
-	if ((st = valid_query(r, fs, 4, v)) != 0 ||
-	    (st = valid_page(r, &limit, &offset, &page)) != 0)
+	if ((st = valid_query(r, fs, 4, v)) != 0)
 		return st;
 	if (v[0].present && (pat = like_prefix(v[0].s)) == NULL)
 		return http_error(r, 503, "unavailable", "Mémoire épuisée");
 	actif = v[1].present ? DBI(v[1].i) : DBNULL;
 	q = pat != NULL ? DBS(pat) : DBNULL;
 	like = DBS(pat != NULL ? pat : "");
-	count = http_count(r, stmts, STMT_COUNT, (struct db_param[]){ actif,
-	    actif, q, like, like, like }, 6);
-	if (count < 0) {
-		free(pat);
-		return (int)-count;
-	}
-	e = DB_EXEC(r->db, stmts, STMT_LIST, &res, NULL, NULL, actif, actif, q,
-	    like, like, like, DBI(limit), DBI(offset));
+	st = http_page(r, stmts, STMT_COUNT, STMT_LIST,
+	    (struct db_param[]){ actif, actif, q, like, like, like }, 6);
 	free(pat);
-	if (e != DB_OK)
-		return http_db_error(r, e);
-	st = http_json(r, 200, page_json(db_rows_json(res), count, page, limit));
-	db_res_free(res);
 	return st;
 }
 
