@@ -59,6 +59,8 @@ export async function login(username, password) {
 }
 
 export async function logout() {
+  // The cookie is gone for every tab: tell them.
+  election?.send({ t: 'logout' });
   try { await api.post('/api/auth/logout', {}); } catch { /* gone already */ }
   logoutLocal();
 }
@@ -266,6 +268,7 @@ function startLive(since) {
         return;
       }
       const x = m.data;
+      if (x && x.t === 'logout') { logoutLocal(); return; }
       if (!x || election.role === 'leader') {
         if (x && x.t === 'want-status' && stream) election.send({ t: 'status', status: stream.status, mode: stream.mode });
         return;
@@ -276,9 +279,13 @@ function startLive(since) {
     },
   });
   election.start();
-  addEventListener('pagehide', stopLive, { once: true });
-  addEventListener('online', () => stream?.retryNow());
 }
+
+// A page leaving hands the stream over (bye); one restored from the
+// back-forward cache joins again, from the last id it saw.
+addEventListener('pagehide', () => stopLive());
+addEventListener('pageshow', (e) => { if (e.persisted && state.me) startLive(lastId); });
+addEventListener('online', () => stream?.retryNow());
 
 function stopLive() {
   stopStream();
