@@ -29,9 +29,12 @@ endif
 
 SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o stats.o html.o timefmt.o audit.o
 API_OBJS    := main.o router.o http.o valid.o auth.o staff.o utilisateurs.o \
-	       postes.o sessions.o kiosk.o dashboard.o events.o throttle.o demo.o
+	       postes.o sessions.o kiosk.o dashboard.o events.o throttle.o demo.o \
+	       html_out.o admin.o admin_staff.o admin_postes.o \
+	       admin_utilisateurs.o admin_sessions.o
 PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o
-UNIT_TESTS  := test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse
+UNIT_TESTS  := test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse \
+	       test_admin_html
 
 SHARED	:= $(addprefix $(B)/shared/,$(SHARED_OBJS))
 API	:= $(addprefix $(B)/fcgi-api/,$(API_OBJS))

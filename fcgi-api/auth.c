@@ -57,7 +57,7 @@ static const char *const stmts[STMT__MAX] = {
 };
 
 /* The value of cookie name in a Cookie header, copied into out. */
-static int
+int
 cookie_get(const char *hdr, const char *name, char *out, size_t sz)
 {
 	size_t n = strlen(name), len;

@@ -38,6 +38,7 @@ enum access {
 };
 
 #define REQ_MAX_PARAMS 24
+#define REQ_MAX_COOKIES 3	/* Set-Cookie lines besides set_cookie */
 
 struct req {
 	FCGX_Request		*fcgi;
@@ -63,6 +64,10 @@ struct req {
 	char			*qv[REQ_MAX_PARAMS];
 	size_t			 nq;
 	long long		 id;		/* the path's :id */
+	int			 form;		/* body was urlencoded: fk/fv */
+	char			*fk[REQ_MAX_PARAMS];	/* decoded form body */
+	char			*fv[REQ_MAX_PARAMS];
+	size_t			 nf;
 
 	/* Who asks. */
 	enum who		 who;
@@ -78,6 +83,11 @@ struct req {
 	char			*set_cookie;
 	long long		 retry_after;	/* seconds, when > 0 */
 	const char		*allow;		/* for 405 */
+	char			*html;		/* HTML body, wins over out */
+	size_t			 htmllen;
+	char			 location[256];	/* for 303, when set */
+	char			*cookies[REQ_MAX_COOKIES];	/* more Set-Cookie */
+	size_t			 ncookies;
 };
 
 /* A handler returns the HTTP status and leaves its body in r->out. */
@@ -100,6 +110,11 @@ int		 http_tx_end(struct req *, enum db_err);
 int		 http_page(struct req *, const char *const *stmts, int count_idx,
 		    int list_idx, const struct db_param *filters, size_t nf);
 const char	*http_query(const struct req *, const char *key);
+/* Value of a field of an urlencoded body, or NULL. */
+const char	*http_form(const struct req *, const char *key);
+/* Queue one more Set-Cookie (HttpOnly, SameSite=Strict); 0 or -1. */
+int		 http_cookie_add(struct req *, const char *name,
+		    const char *value, const char *path, long long max_age);
 const char	*http_method_name(enum http_method);
 const char	*http_status_text(int);
 int		 url_decode(char *s);
@@ -153,6 +168,9 @@ int		 auth_logout(struct req *);
 int		 auth_me(struct req *);
 int		 auth_ticket(struct req *);
 int		 auth_password(struct req *);
+/* The value of cookie name in a Cookie header; 0, or -1 when absent. */
+int		 cookie_get(const char *hdr, const char *name, char *out,
+		    size_t sz);
 
 /* staff.c */
 int		 staff_list(struct req *);
@@ -210,5 +228,107 @@ void		 throttle_clear(struct req *, const char *key);
 
 /* main.c: the CLI's demo data */
 int		 demo_load(struct db *, const struct config *);
+
+/* html_out.c */
+/* A page being built; all zero to start. */
+struct hbuf {
+	char		*buf;
+	size_t		 len;
+	size_t		 cap;
+	int		 err;	/* an allocation failed: the page is lost */
+};
+/* The program's own markup (literals only, never data). */
+void		 hb_raw(struct hbuf *, const char *markup);
+/* Text, escaped by html_escape(); NULL writes nothing. */
+void		 hb_text(struct hbuf *, const char *);
+/* ' name="value"' with value escaped. */
+void		 hb_attr(struct hbuf *, const char *name, const char *value);
+void		 hb_int(struct hbuf *, long long);
+/* The page, owned by the caller, and its length; NULL after a failure.
+ * The buffer is reset. */
+char		*hb_take(struct hbuf *, size_t *len);
+void		 hb_free(struct hbuf *);
+
+/* admin.c */
+/* How a form field becomes a member of the JSON given to an API handler. */
+enum ffkind {
+	FF_STR,		/* as is, even empty */
+	FF_OPT,		/* as is; empty is absent (keeps the value) */
+	FF_NULLSTR,	/* as is; empty is null (clears the value) */
+	FF_CHECK,	/* a checkbox: true when sent, else false */
+	FF_INT,		/* a number; not a number is passed on as text */
+};
+struct ffield {
+	const char	*name;
+	enum ffkind	 kind;
+};
+int		 admin_enter(struct req *, enum role);
+void		 admin_begin(struct req *, struct hbuf *, const char *title,
+		    const char *section);
+int		 admin_end(struct req *, struct hbuf *, int status);
+int		 admin_redirect(struct req *, const char *location,
+		    const char *flash);
+int		 admin_fail(struct req *, int status, const char *message);
+int		 admin_fail_out(struct req *, int status);
+void		 admin_csrf(struct req *, struct hbuf *);
+void		 admin_form_open(struct req *, struct hbuf *,
+		    const char *action, const char *cls);
+void		 admin_error_box(struct hbuf *, const char *message);
+void		 admin_input(struct hbuf *, const char *label, const char *name,
+		    const char *type, const char *value, const char *attrs);
+void		 admin_check(struct hbuf *, const char *label, const char *name,
+		    int checked);
+void		 admin_button(struct hbuf *, const char *label, const char *cls);
+void		 admin_select(struct hbuf *, const char *label, const char *name,
+		    const char *const *values, const char *const *labels,
+		    const char *current);
+const char	*admin_label(const char *const *values,
+		    const char *const *labels, const char *value);
+int		 admin_call(struct req *, handler_fn, struct json_object *in);
+char		*admin_out_message(const struct req *);
+struct json_object *admin_form_json(const struct req *, const struct ffield *,
+		    size_t);
+struct json_object *admin_form_values(const struct req *);
+const char	*admin_jstr(struct json_object *, const char *key);
+long long	 admin_jint(struct json_object *, const char *key);
+int		 admin_jtrue(struct json_object *, const char *key);
+struct json_object *admin_jget(struct json_object *, const char *key);
+void		 admin_when(struct hbuf *, const char *iso);
+void		 admin_duration(struct hbuf *, long long seconds);
+void		 admin_pager(struct req *, struct hbuf *, struct json_object *list,
+		    const char *action, const char *const *keep);
+int		 admin_home(struct req *);
+int		 admin_login_form(struct req *);
+int		 admin_login(struct req *);
+int		 admin_logout(struct req *);
+
+/* admin_staff.c */
+int		 admin_staff_list(struct req *);
+int		 admin_staff_create(struct req *);
+int		 admin_staff_edit(struct req *);
+int		 admin_staff_update(struct req *);
+
+/* admin_postes.c */
+int		 admin_postes_list(struct req *);
+int		 admin_postes_create(struct req *);
+int		 admin_postes_edit(struct req *);
+int		 admin_postes_update(struct req *);
+int		 admin_postes_maintenance(struct req *);
+int		 admin_postes_token(struct req *);
+
+/* admin_utilisateurs.c */
+int		 admin_utilisateurs_list(struct req *);
+int		 admin_utilisateurs_create(struct req *);
+int		 admin_utilisateurs_edit(struct req *);
+int		 admin_utilisateurs_update(struct req *);
+int		 admin_utilisateurs_deactivate(struct req *);
+
+/* admin_sessions.c */
+int		 admin_sessions_list(struct req *);
+int		 admin_sessions_create(struct req *);
+int		 admin_sessions_extend(struct req *);
+int		 admin_sessions_suspend(struct req *);
+int		 admin_sessions_end(struct req *);
+int		 admin_sessions_ticket(struct req *);
 
 #endif

@@ -84,30 +84,35 @@ url_decode(char *s)
 	return 0;
 }
 
+/*
+ * Split "a=1&b=2" into decoded key/value pairs appended to k/v (at most
+ * REQ_MAX_PARAMS in all, counted in *n). The query string and urlencoded
+ * bodies go through here. 0, or -1 on a malformed or too long list.
+ */
 static int
-parse_query(struct req *r)
+parse_pairs(const char *s, char **k, char **v, size_t *n)
 {
 	char *q, *p, *amp, *eq;
 
-	if (r->query == NULL || r->query[0] == '\0')
+	if (s == NULL || s[0] == '\0')
 		return 0;
-	if ((q = strdup(r->query)) == NULL)
+	if ((q = strdup(s)) == NULL)
 		return -1;
 	for (p = q; p != NULL && *p != '\0'; p = amp) {
 		if ((amp = strchr(p, '&')) != NULL)
 			*amp++ = '\0';
 		if (*p == '\0')
 			continue;
-		if (r->nq == REQ_MAX_PARAMS)
+		if (*n == REQ_MAX_PARAMS)
 			goto bad;
 		if ((eq = strchr(p, '=')) != NULL)
 			*eq++ = '\0';
-		r->qk[r->nq] = strdup(p);
-		r->qv[r->nq] = strdup(eq != NULL ? eq : "");
-		r->nq++;
-		if (r->qk[r->nq - 1] == NULL || r->qv[r->nq - 1] == NULL ||
-		    url_decode(r->qk[r->nq - 1]) == -1 ||
-		    url_decode(r->qv[r->nq - 1]) == -1)
+		k[*n] = strdup(p);
+		v[*n] = strdup(eq != NULL ? eq : "");
+		(*n)++;
+		if (k[*n - 1] == NULL || v[*n - 1] == NULL ||
+		    url_decode(k[*n - 1]) == -1 ||
+		    url_decode(v[*n - 1]) == -1)
 			goto bad;
 	}
 	free(q);
@@ -115,6 +120,12 @@ parse_query(struct req *r)
 bad:
 	free(q);
 	return -1;
+}
+
+static int
+parse_query(struct req *r)
+{
+	return parse_pairs(r->query, r->qk, r->qv, &r->nq);
 }
 
 const char *
@@ -128,15 +139,32 @@ http_query(const struct req *r, const char *key)
 	return NULL;
 }
 
-/* The media type of a Content-Type header, without parameters. */
+const char *
+http_form(const struct req *r, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < r->nf; i++)
+		if (strcmp(r->fk[i], key) == 0)
+			return r->fv[i];
+	return NULL;
+}
+
+/* 1 when the media type of Content-Type ct is type (parameters ignored). */
+static int
+ctype_is(const char *ct, const char *type)
+{
+	size_t n = strlen(type);
+
+	if (ct == NULL || strncasecmp(ct, type, n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
 static int
 ctype_is_json(const char *ct)
 {
-	size_t n = strlen("application/json");
-
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
-		return 0;
-	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+	return ctype_is(ct, "application/json");
 }
 
 /*
@@ -207,6 +235,15 @@ http_parse(struct req *r, FCGX_Request *f, const struct config *cfg)
 	if (got != (size_t)len)
 		return http_error(r, 400, "bad_request", "Corps incomplet");
 
+	/* An HTML form (the admin pages): decoded into fk/fv. */
+	if (ctype_is(r->content_type, "application/x-www-form-urlencoded")) {
+		if (strlen(r->body) != r->bodylen ||
+		    parse_pairs(r->body, r->fk, r->fv, &r->nf) == -1)
+			return http_error(r, 400, "bad_form",
+			    "Formulaire invalide");
+		r->form = 1;
+		return 0;
+	}
 	if (!ctype_is_json(r->content_type))
 		return 0;	/* the router answers 415 where JSON is needed */
 	if ((tok = json_tokener_new_ex(16)) == NULL)
@@ -309,39 +346,54 @@ http_sess_error(struct req *r, enum sess_err e)
 
 /*
  * Write the answer: status line, the headers every answer carries, and
- * the JSON body. Events recorded by the handler were committed already;
- * they are published by the caller after this, off the answer's path.
+ * the body: r->html when set (the admin pages), else the JSON of r->out.
+ * Events recorded by the handler were committed already; they are
+ * published by the caller after this, off the answer's path.
  */
 void
 http_finish(struct req *r, int status)
 {
 	FCGX_Stream *o = r->fcgi->out;
-	const char *body = NULL;
+	const char *body = NULL, *csp, *ctype;
 	char h[1024];
-	size_t len = 0, n;
+	size_t len = 0, n, i;
 
-	if (r->out != NULL)
-		body = json_object_to_json_string_length(r->out,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-		    &len);
+	if (r->html != NULL) {
+		body = r->html;
+		len = r->htmllen;
+		ctype = "text/html; charset=utf-8";
+		csp = "default-src 'none'; style-src 'unsafe-inline'; "
+		    "form-action 'self'; frame-ancestors 'none'";
+	} else {
+		if (r->out != NULL)
+			body = json_object_to_json_string_length(r->out,
+			    JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+		ctype = "application/json; charset=utf-8";
+		csp = "default-src 'none'; frame-ancestors 'none'";
+	}
 	/* libfcgi's own printf knows no %zu or %lld: format here. */
 	n = (size_t)snprintf(h, sizeof(h), "Status: %d %s\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "X-Frame-Options: DENY\r\n"
 	    "Referrer-Policy: same-origin\r\n"
-	    "Content-Security-Policy: default-src 'none'; "
-	    "frame-ancestors 'none'\r\n", status, http_status_text(status));
+	    "Content-Security-Policy: %s\r\n", status,
+	    http_status_text(status), csp);
 	if (r->retry_after > 0 && n < sizeof(h))
 		n += (size_t)snprintf(h + n, sizeof(h) - n,
 		    "Retry-After: %lld\r\n", r->retry_after);
 	if (r->allow != NULL && n < sizeof(h))
 		n += (size_t)snprintf(h + n, sizeof(h) - n, "Allow: %s\r\n",
 		    r->allow);
+	/* Locations are the program's own paths, never request text. */
+	if (r->location[0] != '\0' && n < sizeof(h))
+		n += (size_t)snprintf(h + n, sizeof(h) - n,
+		    "Location: %s\r\n", r->location);
 	if (body != NULL && n < sizeof(h))
 		n += (size_t)snprintf(h + n, sizeof(h) - n,
-		    "Content-Type: application/json; charset=utf-8\r\n"
-		    "Content-Length: %zu\r\n", len);
+		    "Content-Type: %s\r\n"
+		    "Content-Length: %zu\r\n", ctype, len);
 	else if (n < sizeof(h))
 		n += (size_t)snprintf(h + n, sizeof(h) - n,
 		    "Content-Length: 0\r\n");
@@ -352,9 +404,35 @@ http_finish(struct req *r, int status)
 		FCGX_PutS(r->set_cookie, o);
 		FCGX_PutS("\r\n", o);
 	}
+	for (i = 0; i < r->ncookies; i++) {
+		FCGX_PutS("Set-Cookie: ", o);
+		FCGX_PutS(r->cookies[i], o);
+		FCGX_PutS("\r\n", o);
+	}
 	FCGX_PutS("\r\n", o);
 	if (body != NULL && r->method != METH_HEAD)
 		FCGX_PutStr(body, (int)len, o);
+}
+
+/*
+ * Queue a Set-Cookie for name=value on path, HttpOnly and SameSite=Strict
+ * (Secure when configured); max_age 0 deletes it. name, value and path
+ * are the program's own (a token, a key of a fixed table), never request
+ * text. 0, or -1 when the list is full or memory is out.
+ */
+int
+http_cookie_add(struct req *r, const char *name, const char *value,
+    const char *path, long long max_age)
+{
+	char *c;
+
+	if (r->ncookies == REQ_MAX_COOKIES ||
+	    asprintf(&c, "%s=%s; Path=%s; HttpOnly; SameSite=Strict; "
+	    "Max-Age=%lld%s", name, value, path, max_age,
+	    r->cfg->cookie_secure ? "; Secure" : "") == -1)
+		return -1;
+	r->cookies[r->ncookies++] = c;
+	return 0;
 }
 
 /* Release everything the request allocated. */
@@ -367,6 +445,13 @@ req_free(struct req *r)
 		free(r->qk[i]);
 		free(r->qv[i]);
 	}
+	for (i = 0; i < r->nf; i++) {
+		free(r->fk[i]);
+		free(r->fv[i]);
+	}
+	for (i = 0; i < r->ncookies; i++)
+		free(r->cookies[i]);
+	free(r->html);
 	json_object_put(r->in);
 	json_object_put(r->out);
 	free(r->body);

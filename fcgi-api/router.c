@@ -15,8 +15,8 @@
 #include "config.h"
 #include "extern.h"
 
-/* What a route takes as body. */
-enum body { B_NONE, B_OPT, B_JSON };
+/* What a route takes as body: B_FORM is an urlencoded HTML form. */
+enum body { B_NONE, B_OPT, B_JSON, B_FORM };
 
 struct route {
 	enum http_method	 method;
@@ -71,6 +71,37 @@ static const struct route routes[] = {
 
 	{ METH_GET,    "/api/dashboard/stats",			dashboard_stats, ACC_STAFF, B_NONE },
 	{ METH_GET,    "/api/events",				events_poll,	ACC_ANY, B_NONE },
+
+	/*
+	 * The admin HTML pages (admin*.c). They check the caller themselves
+	 * (admin_enter): an anonymous visitor is sent to /admin/login with a
+	 * 303, not answered 401, and every POST must carry its CSRF token.
+	 */
+	{ METH_GET,    "/admin",				admin_home,	ACC_ANY, B_NONE },
+	{ METH_GET,    "/admin/login",				admin_login_form, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/login",				admin_login,	ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/logout",				admin_logout,	ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/staff",				admin_staff_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/staff",				admin_staff_create, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/staff/:id",			admin_staff_edit, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/staff/:id",			admin_staff_update, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/postes",				admin_postes_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/postes",				admin_postes_create, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/postes/:id",			admin_postes_edit, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/postes/:id",			admin_postes_update, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/postes/:id/maintenance",		admin_postes_maintenance, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/postes/:id/jeton",		admin_postes_token, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/utilisateurs",			admin_utilisateurs_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/utilisateurs",			admin_utilisateurs_create, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/utilisateurs/:id",		admin_utilisateurs_edit, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/utilisateurs/:id",		admin_utilisateurs_update, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/utilisateurs/:id/desactiver",	admin_utilisateurs_deactivate, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/sessions",			admin_sessions_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/sessions",			admin_sessions_create, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/sessions/:id/prolonger",		admin_sessions_extend, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/sessions/:id/suspendre",		admin_sessions_suspend, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/sessions/:id/terminer",		admin_sessions_end, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/sessions/:id/ticket",		admin_sessions_ticket, ACC_ANY, B_NONE },
 };
 
 /* 1 when path matches pattern; a ":id" segment sets *id. */
@@ -192,11 +223,15 @@ route(struct req *r)
 			    "Jeton de poste requis");
 		break;
 	}
-	/* A body, when sent, must be JSON (http.c parsed it already). */
+	/* A body, when sent, must be JSON (http.c parsed it already), or
+	 * an urlencoded form where the route takes one. */
 	if (r->bodylen > 0 && rt->body == B_NONE)
 		return http_error(r, 400, "unexpected_body",
 		    "Cette requête ne prend pas de corps");
-	if (r->bodylen > 0 && r->in == NULL)
+	if (rt->body == B_FORM && !r->form)
+		return http_error(r, 415, "unsupported_media_type",
+		    "Un formulaire application/x-www-form-urlencoded est attendu");
+	if (rt->body != B_FORM && r->bodylen > 0 && r->in == NULL)
 		return http_error(r, 415, "unsupported_media_type",
 		    "Le corps doit être de type application/json");
 	if (rt->body == B_JSON && r->in == NULL)

@@ -1,0 +1,198 @@
+/*
+ * admin_staff.c - /admin/staff: staff accounts, for administrators only.
+ *
+ * The list and the edit form read what GET /api/staff and
+ * /api/staff/:id answer; creation and changes go through staff_create()
+ * and staff_update(), so the rules (last admin, self lock-out, password
+ * length, sessions ended on deactivation) are the API's. Accounts are
+ * deactivated, never deleted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "extern.h"
+
+static const char *const roles[] = { "agent", "admin", NULL };
+static const char *const role_labels[] = { "Agent d'accueil",
+	"Administrateur", NULL };
+
+/* The list and the creation form (vals: the refused form, or NULL). */
+static int
+list_page(struct req *r, int status, const char *err, struct json_object *vals)
+{
+	static const char *const keep[] = { NULL };
+	struct json_object *list, *rows, *row;
+	struct hbuf h = { 0 };
+	char href[64];
+	size_t i, n;
+	int st;
+
+	if ((st = admin_call(r, staff_list, NULL)) != 200)
+		return admin_fail_out(r, st);
+	list = json_object_get(r->out);
+	rows = admin_jget(list, "results");
+	admin_begin(r, &h, "Personnel", "staff");
+	hb_raw(&h, "<table><thead><tr><th scope=\"col\">Identifiant</th>"
+	    "<th scope=\"col\">Nom</th><th scope=\"col\">Rôle</th>"
+	    "<th scope=\"col\">État</th><th scope=\"col\">Créé le</th>"
+	    "<th scope=\"col\">Actions</th></tr></thead><tbody>");
+	n = rows != NULL ? json_object_array_length(rows) : 0;
+	for (i = 0; i < n; i++) {
+		row = json_object_array_get_idx(rows, i);
+		hb_raw(&h, "<tr><td>");
+		hb_text(&h, admin_jstr(row, "username"));
+		hb_raw(&h, "</td><td>");
+		hb_text(&h, admin_jstr(row, "nom"));
+		hb_raw(&h, "</td><td>");
+		hb_text(&h, admin_label(roles, role_labels,
+		    admin_jstr(row, "role")));
+		hb_raw(&h, "</td><td>");
+		hb_raw(&h, admin_jtrue(row, "actif") ? "Actif" : "Désactivé");
+		hb_raw(&h, "</td><td>");
+		admin_when(&h, admin_jstr(row, "created_at"));
+		snprintf(href, sizeof(href), "/admin/staff/%lld",
+		    admin_jint(row, "id"));
+		hb_raw(&h, "</td><td><a");
+		hb_attr(&h, "href", href);
+		hb_raw(&h, ">Modifier</a></td></tr>");
+	}
+	hb_raw(&h, "</tbody></table>");
+	admin_pager(r, &h, list, "/admin/staff", keep);
+	json_object_put(list);
+
+	hb_raw(&h, "<h2 id=\"nouveau\">Nouveau compte</h2>");
+	admin_error_box(&h, err);
+	admin_form_open(r, &h, "/admin/staff", NULL);
+	hb_raw(&h, "<fieldset><legend>Compte du personnel</legend>");
+	admin_input(&h, "Identifiant (lettres, chiffres, . _ -)", "username",
+	    "text", admin_jstr(vals, "username"),
+	    "required minlength=\"2\" maxlength=\"64\" autocomplete=\"off\"");
+	admin_input(&h, "Nom affiché", "nom", "text", admin_jstr(vals, "nom"),
+	    "required maxlength=\"128\"");
+	admin_select(&h, "Rôle", "role", roles, role_labels,
+	    admin_jstr(vals, "role"));
+	admin_input(&h, "Mot de passe (10 caractères au moins)", "password",
+	    "password", NULL, "required minlength=\"10\" maxlength=\"256\" "
+	    "autocomplete=\"new-password\"");
+	hb_raw(&h, "<p>");
+	admin_button(&h, "Créer le compte", NULL);
+	hb_raw(&h, "</p></fieldset></form>");
+	return admin_end(r, &h, status);
+}
+
+int
+admin_staff_list(struct req *r)
+{
+	int st;
+
+	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
+		return st;
+	return list_page(r, 200, NULL, NULL);
+}
+
+int
+admin_staff_create(struct req *r)
+{
+	static const struct ffield fs[] = {
+		{ "username", FF_STR },
+		{ "nom", FF_STR },
+		{ "role", FF_STR },
+		{ "password", FF_STR },
+	};
+	struct json_object *vals;
+	char *m;
+	int st;
+
+	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
+		return st;
+	st = admin_call(r, staff_create, admin_form_json(r, fs, 4));
+	if (st == 201)
+		return admin_redirect(r, "/admin/staff", "staff_created");
+	if (st >= 500)
+		return admin_fail_out(r, st);
+	m = admin_out_message(r);
+	vals = admin_form_values(r);
+	st = list_page(r, st, m, vals);
+	json_object_put(vals);
+	free(m);
+	return st;
+}
+
+/* The edit form of account r->id (vals: the refused form, or NULL). */
+static int
+edit_page(struct req *r, int status, const char *err, struct json_object *vals)
+{
+	struct json_object *row;
+	struct hbuf h = { 0 };
+	char action[64];
+	int st;
+
+	if ((st = admin_call(r, staff_get, NULL)) != 200)
+		return admin_fail_out(r, st);
+	row = json_object_get(r->out);
+	if (vals == NULL)
+		vals = row;
+	admin_begin(r, &h, "Modifier un compte", "staff");
+	hb_raw(&h, "<p>Identifiant : <strong>");
+	hb_text(&h, admin_jstr(row, "username"));
+	hb_raw(&h, "</strong></p>");
+	admin_error_box(&h, err);
+	snprintf(action, sizeof(action), "/admin/staff/%lld", r->id);
+	admin_form_open(r, &h, action, NULL);
+	hb_raw(&h, "<fieldset><legend>Compte</legend>");
+	admin_input(&h, "Nom affiché", "nom", "text", admin_jstr(vals, "nom"),
+	    "required maxlength=\"128\"");
+	admin_select(&h, "Rôle", "role", roles, role_labels,
+	    admin_jstr(vals, "role"));
+	admin_check(&h, "Compte actif", "actif", admin_jtrue(vals, "actif"));
+	admin_input(&h, "Nouveau mot de passe (laisser vide pour le garder)",
+	    "password", "password", NULL, "minlength=\"10\" maxlength=\"256\" "
+	    "autocomplete=\"new-password\"");
+	hb_raw(&h, "<p>");
+	admin_button(&h, "Enregistrer", NULL);
+	hb_raw(&h, " <a href=\"/admin/staff\">Annuler</a></p>"
+	    "</fieldset></form>");
+	json_object_put(row);
+	return admin_end(r, &h, status);
+}
+
+int
+admin_staff_edit(struct req *r)
+{
+	int st;
+
+	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
+		return st;
+	return edit_page(r, 200, NULL, NULL);
+}
+
+int
+admin_staff_update(struct req *r)
+{
+	static const struct ffield fs[] = {
+		{ "nom", FF_STR },
+		{ "role", FF_STR },
+		{ "actif", FF_CHECK },
+		{ "password", FF_OPT },
+	};
+	struct json_object *vals;
+	char *m;
+	int st;
+
+	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
+		return st;
+	st = admin_call(r, staff_update, admin_form_json(r, fs, 4));
+	if (st == 200)
+		return admin_redirect(r, "/admin/staff", "staff_updated");
+	if (st == 404 || st >= 500)
+		return admin_fail_out(r, st);
+	m = admin_out_message(r);
+	vals = admin_form_values(r);
+	st = edit_page(r, st, m, vals);
+	json_object_put(vals);
+	free(m);
+	return st;
+}
