@@ -797,14 +797,15 @@ hub_reply_time(struct sub *s)
 }
 
 void
-hub_keepalive(const struct transport *tp, struct msg *m)
+hub_keepalive(int index, struct msg *m)
 {
 	struct sub	*s, *n;
 
 	pthread_mutex_lock(&hub_lock);
 	for (s = hub.all; s != NULL; s = n) {
 		n = s->anext;
-		if (s->tp == tp && s->qlen == 0 && s->state == SUB_LIVE)
+		if (s->tp->index == index && s->qlen == 0 &&
+		    s->state == SUB_LIVE)
 			sub_push(s, m);
 	}
 	pthread_mutex_unlock(&hub_lock);

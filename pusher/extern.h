@@ -66,6 +66,8 @@ struct msg {
 	size_t		 wslen;
 	char		*sse;		/* complete SSE record */
 	size_t		 sselen;
+	char		*ssec;		/* the same as one HTTP/1.1 chunk */
+	size_t		 sseclen;
 };
 
 /* New message owning a copy of json (one reference). NULL on ENOMEM. */
@@ -277,8 +279,9 @@ void		 hub_reply_time(struct sub *s);
 void		 hub_set_time(long long session_id, struct msg *m);
 /* 1 when someone listens on sessions/<id>. */
 int		 hub_session_watched(long long session_id);
-/* Keep-alive every subscriber of transport tp with nothing queued. */
-void		 hub_keepalive(const struct transport *tp, struct msg *m);
+/* Keep-alive every live subscriber of a transport (XPORT_*) with
+ * nothing queued. */
+void		 hub_keepalive(int index, struct msg *m);
 /* Kick every subscriber (shutdown). */
 void		 hub_kick_all(int code, const char *why);
 /* Counters for /metrics, under the lock. */
@@ -311,6 +314,11 @@ size_t		 ws_count(void);
 extern const struct transport sse_transport;
 int		 sse_request(struct MHD_Connection *, struct req *,
 		    const char *chanpath);
+int		 sse_start(void);
+/* Shutdown, in two steps: stop taking over, then (after the kicks and
+ * the wait) finish what is left and join the thread. */
+void		 sse_stop(void);
+void		 sse_join(void);
 size_t		 sse_count(void);
 extern struct msg *sse_keepalive_msg;
 
@@ -345,6 +353,7 @@ struct req {
 	int		 refuse;	/* WS: close code to send at once */
 	char		 why[48];
 	long long	 since;
+	int		 http11;	/* request said HTTP/1.1 */
 };
 
 /* Queue a JSON error response {"error":{code,message}}. */

@@ -186,7 +186,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	size_t		 i, plen;
 
 	(void)cls;
-	(void)version;
 	(void)upload_data;
 	if (r == NULL) {
 		if ((r = calloc(1, sizeof(*r))) == NULL)
@@ -201,6 +200,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
 		return http_error(conn, 503, "stopping", "server stopping");
+	r->http11 = strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return http_error(conn, 405, "method", "only GET");
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -244,25 +244,6 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	log_warn("mhd: %s", buf);
-}
-
-/* Pusher-only settings from the environment, with range checks. */
-static size_t
-env_num(const char *name, size_t def, size_t min, size_t max)
-{
-	const char	*v = getenv(name);
-	char		*end;
-	unsigned long long n;
-
-	if (v == NULL || *v == '\0')
-		return def;
-	n = strtoull(v, &end, 10);
-	if (*end != '\0' || n < min || n > max) {
-		log_warn("%s=%s out of range %zu..%zu, using %zu", name, v,
-		    min, max, def);
-		return def;
-	}
-	return (size_t)n;
 }
 
 static void
@@ -309,18 +290,12 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	popts.max_conn = cfg.pusher_max_conn;
-	popts.conn_memory = env_num("POSTES_PUSHER_CONN_MEMORY", 6144, 2048,
-	    1 << 20);
-	popts.sub_max_bytes = env_num("POSTES_PUSHER_SUB_MAX_BYTES", 262144,
-	    4096, 64 << 20);
-	popts.frame_max = env_num("POSTES_PUSHER_FRAME_MAX", 16384, 125,
-	    1 << 20);
-	popts.keepalive = (unsigned int)env_num("POSTES_PUSHER_KEEPALIVE", 15,
-	    0, 3600);
-	popts.ring = (unsigned int)env_num("POSTES_PUSHER_RING", 10000, 16,
-	    1000000);
-	popts.replay_max = (unsigned int)env_num("POSTES_PUSHER_REPLAY_MAX",
-	    10000, 1, 1000000);
+	popts.conn_memory = cfg.pusher_conn_memory;
+	popts.sub_max_bytes = cfg.pusher_sub_max_bytes;
+	popts.frame_max = cfg.pusher_frame_max;
+	popts.keepalive = cfg.pusher_keepalive;
+	popts.ring = cfg.pusher_ring;
+	popts.replay_max = cfg.pusher_replay_max;
 	raise_nofile();
 
 	/* Every thread inherits this: signals are taken by sigwait below. */
@@ -330,19 +305,16 @@ main(int argc, char *argv[])
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	if (hub_init() == -1 || auth_init() == -1 || ws_start() == -1 ||
-	    intake_start() == -1 || clock_start() == -1) {
+	if (hub_init() == -1 || auth_init() == -1 || sse_start() == -1 ||
+	    ws_start() == -1 || intake_start() == -1 || clock_start() == -1) {
 		log_err("start failed");
 		return 1;
 	}
-	sse_keepalive_msg = msg_raw(NULL, 0, ":\n\n", 3);
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)cfg.pusher_port);
-	bind_addr = getenv("POSTES_PUSHER_BIND");
-	if (bind_addr == NULL || *bind_addr == '\0')
-		bind_addr = "127.0.0.1";
+	bind_addr = cfg.pusher_bind;
 	if (inet_pton(AF_INET, bind_addr, &sin.sin_addr) != 1) {
 		log_err("POSTES_PUSHER_BIND: not an IPv4 address: %s",
 		    bind_addr);
@@ -380,6 +352,7 @@ main(int argc, char *argv[])
 		close(lfd);
 	clock_stop();
 	intake_stop();
+	sse_stop();
 	hub_kick_all(WS_CLOSE_GOING_AWAY, "server stopping");
 	ws_stop();
 	for (i = 0; i < 40 && sse_count() > 0; i++) {
@@ -389,9 +362,9 @@ main(int argc, char *argv[])
 	if (sse_count() > 0)
 		log_warn("%zu SSE connections still open at stop",
 		    sse_count());
+	sse_join();
 	MHD_stop_daemon(d);
 	auth_free();
-	msg_unref(sse_keepalive_msg);
 	hub_free();
 	log_info("stopped");
 	return 0;

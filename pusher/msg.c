@@ -96,6 +96,7 @@ msg_unref(struct msg *m)
 	free(m->json);
 	free(m->ws);
 	free(m->sse);
+	free(m->ssec);
 	free(m);
 }
 

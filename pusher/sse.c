@@ -1,21 +1,35 @@
 /*
  * sse.c - the Server-Sent Events transport (text/event-stream).
  *
- * The body is an MHD content reader callback over the subscriber's
- * queue. When the queue is empty the callback suspends the connection
- * (the only place besides the access handler where MHD allows it) and
- * returns 0; wake() resumes it when something is queued. Both happen
- * under hub_lock, so a wake can never come before the suspension it
- * answers. A suspended connection costs no CPU, but MHD does not notice
- * when its peer goes away: the keep-alive comments the ws thread queues
- * every popts.keepalive seconds are what reclaim dead clients.
+ * MHD answers the request: status, headers, and the first body bytes
+ * (the opening comment, retry:, the replay) come from a content reader
+ * callback over the subscriber's queue. The first time that callback
+ * finds the queue empty, everything MHD was given has been written
+ * (MHD asks for the next chunk only once the previous one is out), and
+ * the connection is handed over: MHD's side is suspended, a dup() of
+ * the socket joins this file's own epoll loop, and from then on events
+ * are written there directly, framed as MHD would have framed them (an
+ * HTTP/1.1 chunk each, or raw bytes for HTTP/1.0). That costs one
+ * send() per event per subscriber, where resuming and suspending MHD
+ * connections costs two epoll_ctl calls, an eventfd write and a walk of
+ * MHD's whole suspended list.
  *
- * At shutdown every connection is resumed and its callback ends the
- * stream, so MHD_stop_daemon never meets a suspended connection.
+ * The stream ends (client gone, slow subscriber dropped, shutdown) by
+ * closing the dup and resuming the MHD connection, whose callback then
+ * ends the body (MHD writes the last chunk) and frees the subscriber:
+ * MHD_stop_daemon never meets a suspended connection. Dead clients are
+ * found by the keep-alive comments the ws thread queues.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
@@ -23,17 +37,24 @@
 #include "extern.h"
 
 #define SSE_BLOCK	2048	/* bytes MHD asks for per callback */
-#define SSE_RETRY_MS	2000
 
 struct sseconn {
 	struct MHD_Connection	*conn;
 	struct sub		*sub;
+	int			 chunked;	/* HTTP/1.1: chunked body */
+	int			 fd;		/* our dup once taken over */
 	int			 suspended;	/* hub_lock */
 	int			 ending;	/* hub_lock: end the body */
+	int			 dirty;		/* hub_lock */
+	int			 want_out;
+	struct sseconn		*dnext;		/* hub_lock */
 };
 
-struct msg	*sse_keepalive_msg;
-static size_t	 sse_n;		/* hub_lock */
+struct msg		*sse_keepalive_msg;
+static size_t		 sse_n;		/* hub_lock */
+static int		 sse_ep = -1, sse_evfd = -1, sse_running, sse_stopping;
+static pthread_t	 sse_thread;
+static struct sseconn	*sse_dirty;	/* hub_lock */
 
 static const char *
 sse_encode(struct msg *m, size_t *len)
@@ -50,6 +71,38 @@ sse_encode(struct msg *m, size_t *len)
 	return m->sse;
 }
 
+/* The SSE record as one HTTP/1.1 chunk. */
+static const char *
+sse_encode_chunk(struct msg *m, size_t *len)
+{
+	const char	*r;
+	size_t		 rl;
+	int		 h;
+
+	if (m->ssec == NULL) {
+		if ((r = sse_encode(m, &rl)) == NULL)
+			return NULL;
+		if ((m->ssec = malloc(rl + 24)) == NULL)
+			return NULL;
+		h = snprintf(m->ssec, 24, "%zx\r\n", rl);
+		memcpy(m->ssec + h, r, rl);
+		memcpy(m->ssec + h + rl, "\r\n", 2);
+		m->sseclen = (size_t)h + rl + 2;
+	}
+	*len = m->sseclen;
+	return m->ssec;
+}
+
+static void
+sse_signal(void)
+{
+	uint64_t	 one = 1;
+
+	if (write(sse_evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("sse: eventfd: %s", strerror(errno));
+}
+
+/* Before the hand-over: let MHD ask for the bytes. */
 static void
 sse_wake(struct sub *s)
 {
@@ -71,11 +124,34 @@ sse_kick(struct sub *s, int code, const char *why)
 	if (c == NULL)
 		return;
 	c->ending = 1;
-	sse_wake(s);
+	s->tp->wake(s);
+}
+
+/* After the hand-over: our thread writes. */
+static void
+sse_own_wake(struct sub *s)
+{
+	struct sseconn	*c = s->conn;
+
+	if (c == NULL || c->dirty)
+		return;
+	c->dirty = 1;
+	c->dnext = sse_dirty;
+	if (sse_dirty == NULL) {
+		sse_dirty = c;
+		sse_signal();
+	} else
+		sse_dirty = c;
 }
 
 const struct transport sse_transport = {
 	"sse", XPORT_SSE, sse_encode, sse_wake, sse_kick,
+};
+static const struct transport sse_chunked_transport = {
+	"sse", XPORT_SSE, sse_encode_chunk, sse_own_wake, sse_kick,
+};
+static const struct transport sse_raw_transport = {
+	"sse", XPORT_SSE, sse_encode, sse_own_wake, sse_kick,
 };
 
 size_t
@@ -89,6 +165,37 @@ sse_count(void)
 	return n;
 }
 
+/*
+ * Hand the socket over to our loop. hub_lock held, queue empty, MHD
+ * idle on this connection. 0, or -1 (then MHD keeps serving it).
+ */
+static int
+sse_take(struct sseconn *c)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct epoll_event		 ev;
+	int				 fd, on = 1, off = 0;
+
+	if (!sse_running || sse_stopping)
+		return -1;
+	ci = MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL || (fd = dup(ci->connect_fd)) == -1)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLRDHUP;
+	ev.data.ptr = c;
+	if (epoll_ctl(sse_ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		close(fd);
+		return -1;
+	}
+	/* Whatever MHD corked, our writes go out at once. */
+	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	c->fd = fd;
+	c->sub->tp = c->chunked ? &sse_chunked_transport : &sse_raw_transport;
+	return 0;
+}
+
 static ssize_t
 sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -97,13 +204,15 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	pthread_mutex_lock(&hub_lock);
-	n = c->sub->state == SUB_DEAD && c->ending ? 0 :
+	n = c->ending && (c->sub->state == SUB_DEAD || c->fd != -1) ? 0 :
 	    sub_read(c->sub, buf, max);
 	if (n == 0) {
 		if (c->ending) {
 			pthread_mutex_unlock(&hub_lock);
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		}
+		if (c->fd == -1 && c->sub->state == SUB_LIVE)
+			sse_take(c);
 		c->suspended = 1;
 		MHD_suspend_connection(c->conn);
 	}
@@ -115,12 +224,204 @@ static void
 sse_free(void *cls)
 {
 	struct sseconn	*c = cls;
+	struct sseconn	**pp;
 
 	pthread_mutex_lock(&hub_lock);
+	if (c->dirty)
+		for (pp = &sse_dirty; *pp != NULL; pp = &(*pp)->dnext)
+			if (*pp == c) {
+				*pp = c->dnext;
+				break;
+			}
 	sse_n--;
 	sub_detach(c->sub);
 	pthread_mutex_unlock(&hub_lock);
+	if (c->fd != -1) {
+		epoll_ctl(sse_ep, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+	}
 	free(c);
+}
+
+/*
+ * End a taken-over stream (sse thread): close our dup and give the
+ * connection back to MHD, whose callback then ends the body.
+ */
+static void
+sse_finish(struct sseconn *c)
+{
+	int	 fd;
+
+	pthread_mutex_lock(&hub_lock);
+	fd = c->fd;
+	c->fd = -1;
+	c->ending = 1;
+	sub_consume(c->sub, c->sub->qbytes);	/* framed for our socket */
+	if (c->suspended) {
+		c->suspended = 0;
+		MHD_resume_connection(c->conn);
+	}
+	pthread_mutex_unlock(&hub_lock);
+	if (fd != -1) {
+		epoll_ctl(sse_ep, EPOLL_CTL_DEL, fd, NULL);
+		close(fd);
+	}
+}
+
+/* Write what is queued until the socket would block. sse thread. */
+static void
+sse_flush(struct sseconn *c)
+{
+	struct epoll_event	 ev;
+	const char		*b;
+	size_t			 len;
+	ssize_t			 n;
+	int			 out = 0, err = 0, end;
+
+	pthread_mutex_lock(&hub_lock);
+	if (c->fd == -1) {
+		pthread_mutex_unlock(&hub_lock);
+		return;
+	}
+	while (c->sub->state != SUB_DEAD && (b = sub_peek(c->sub, &len)) != NULL) {
+		n = send(c->fd, b, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				out = 1;
+			else
+				err = 1;
+			break;
+		}
+		sub_consume(c->sub, (size_t)n);
+		if ((size_t)n < len) {
+			out = 1;
+			break;
+		}
+	}
+	end = err || (c->ending && (c->sub->qlen == 0 ||
+	    c->sub->state == SUB_DEAD || sse_stopping > 1));
+	pthread_mutex_unlock(&hub_lock);
+	if (end) {
+		sse_finish(c);
+		return;
+	}
+	if (out != c->want_out) {
+		c->want_out = out;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLRDHUP | (out ? EPOLLOUT : 0);
+		ev.data.ptr = c;
+		epoll_ctl(sse_ep, EPOLL_CTL_MOD, c->fd, &ev);
+	}
+}
+
+/* The client spoke or went away. An SSE client has nothing to say. */
+static void
+sse_readable(struct sseconn *c)
+{
+	char	 buf[1024];
+	ssize_t	 n;
+
+	n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		sse_finish(c);
+}
+
+static void *
+sse_main(void *arg)
+{
+	struct epoll_event	 evs[256];
+	struct sseconn		*c, *list;
+	uint64_t		 v;
+	int			 n, i;
+
+	(void)arg;
+	while (!__atomic_load_n(&sse_stopping, __ATOMIC_ACQUIRE) ||
+	    sse_count() > 0) {
+		n = epoll_wait(sse_ep, evs, 256, 100);
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.ptr == NULL) {
+				if (read(sse_evfd, &v, sizeof(v)) < 0 &&
+				    errno != EAGAIN)
+					log_warn("sse: eventfd read");
+				continue;
+			}
+			c = evs[i].data.ptr;
+			if (c->fd == -1)
+				continue;
+			if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP |
+			    EPOLLERR))
+				sse_readable(c);
+			else if (evs[i].events & EPOLLOUT)
+				sse_flush(c);
+		}
+		pthread_mutex_lock(&hub_lock);
+		list = sse_dirty;
+		sse_dirty = NULL;
+		for (c = list; c != NULL; c = c->dnext)
+			c->dirty = 0;
+		pthread_mutex_unlock(&hub_lock);
+		while ((c = list) != NULL) {
+			list = c->dnext;
+			sse_flush(c);
+		}
+		if (__atomic_load_n(&sse_stopping, __ATOMIC_ACQUIRE) > 1)
+			break;
+	}
+	return NULL;
+}
+
+int
+sse_start(void)
+{
+	struct epoll_event	 ev;
+
+	if ((sse_ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (sse_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = NULL;
+	if (epoll_ctl(sse_ep, EPOLL_CTL_ADD, sse_evfd, &ev) == -1)
+		return -1;
+	if ((sse_keepalive_msg = msg_raw(NULL, 0, ":\n\n", 3)) == NULL)
+		return -1;
+	if (pthread_create(&sse_thread, NULL, sse_main, NULL) != 0)
+		return -1;
+	sse_running = 1;
+	return 0;
+}
+
+/*
+ * Stop taking connections over; streams already ended by hub_kick_all
+ * are finished by the thread, which is then joined. Called before
+ * MHD_stop_daemon, after the kicks.
+ */
+void
+sse_stop(void)
+{
+	if (!sse_running)
+		return;
+	__atomic_store_n(&sse_stopping, 1, __ATOMIC_RELEASE);
+	sse_signal();
+}
+
+/* Last step: whatever is left is finished now, then the thread ends. */
+void
+sse_join(void)
+{
+	if (!sse_running)
+		return;
+	__atomic_store_n(&sse_stopping, 2, __ATOMIC_RELEASE);
+	hub_kick_all(WS_CLOSE_GOING_AWAY, "server stopping");
+	sse_signal();
+	pthread_join(sse_thread, NULL);
+	sse_running = 0;
+	close(sse_evfd);
+	close(sse_ep);
+	msg_unref(sse_keepalive_msg);
+	sse_keepalive_msg = NULL;
 }
 
 int
@@ -136,7 +437,6 @@ sse_request(struct MHD_Connection *conn, struct req *r, const char *chanpath)
 	long long		 since = -1;
 	int			 n, status, ret;
 
-	(void)r;
 	if (!auth_origin_ok(conn))
 		return http_error(conn, 403, "origin", "Origin not allowed");
 	if ((n = http_channels(conn, chanpath, buf, sizeof(buf), names,
@@ -162,6 +462,9 @@ sse_request(struct MHD_Connection *conn, struct req *r, const char *chanpath)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return http_error(conn, 500, "internal", "out of memory");
 	c->conn = conn;
+	c->fd = -1;
+	/* MHD frames an open-ended body in chunks for HTTP/1.1 only. */
+	c->chunked = r->http11;
 	c->sub = sub_new(&sse_transport, c, names, (size_t)n,
 	    ai.res == AUTH_STAFF, ai.res == AUTH_KIOSK ? ai.session_id : 0,
 	    since, &status);

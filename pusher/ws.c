@@ -737,8 +737,8 @@ ws_tick(time_t now, int keepalive)
 	}
 	pthread_mutex_unlock(&hub_lock);
 	if (keepalive) {
-		hub_keepalive(&ws_transport, ws_ping);
-		hub_keepalive(&sse_transport, sse_keepalive_msg);
+		hub_keepalive(XPORT_WS, ws_ping);
+		hub_keepalive(XPORT_SSE, sse_keepalive_msg);
 	}
 }
 

@@ -49,6 +49,13 @@ static const struct ckey ckeys[] = {
 	UINT("HTTP_PORT", http_port, 1, 65535),
 	UINT("PUSHER_PORT", pusher_port, 1, 65535),
 	UINT("PUSHER_MAX_CONN", pusher_max_conn, 1, 1000000),
+	STR("PUSHER_BIND", pusher_bind),
+	UINT("PUSHER_CONN_MEMORY", pusher_conn_memory, 2048, 1048576),
+	UINT("PUSHER_SUB_MAX_BYTES", pusher_sub_max_bytes, 4096, 67108864),
+	UINT("PUSHER_FRAME_MAX", pusher_frame_max, 125, 1048576),
+	UINT("PUSHER_KEEPALIVE", pusher_keepalive, 0, 3600),
+	UINT("PUSHER_RING", pusher_ring, 16, 1000000),
+	UINT("PUSHER_REPLAY_MAX", pusher_replay_max, 1, 1000000),
 	STR("ORIGIN", origin),
 	STR("SECRET", secret),
 	{ "WARN_THRESHOLDS", C_WARN, 0, 0, 0, 0 },
@@ -208,6 +215,13 @@ config_defaults(struct config *cfg)
 	cfg->http_port = DEFAULT_HTTP;
 	cfg->pusher_port = 8081;
 	cfg->pusher_max_conn = 16000;
+	snprintf(cfg->pusher_bind, sizeof(cfg->pusher_bind), "127.0.0.1");
+	cfg->pusher_conn_memory = 6144;
+	cfg->pusher_sub_max_bytes = 262144;
+	cfg->pusher_frame_max = 16384;
+	cfg->pusher_keepalive = 15;
+	cfg->pusher_ring = 10000;
+	cfg->pusher_replay_max = 10000;
 	snprintf(cfg->origin, sizeof(cfg->origin), DEFAULT_ORIGIN);
 	cfg->warn[0] = 300;
 	cfg->warn[1] = 60;

@@ -24,6 +24,13 @@ struct config {
 	unsigned int	 http_port;		/* POSTES_HTTP_PORT */
 	unsigned int	 pusher_port;		/* POSTES_PUSHER_PORT */
 	unsigned int	 pusher_max_conn;	/* POSTES_PUSHER_MAX_CONN */
+	char		 pusher_bind[64];	/* POSTES_PUSHER_BIND, IPv4 */
+	unsigned int	 pusher_conn_memory;	/* POSTES_PUSHER_CONN_MEMORY, B */
+	unsigned int	 pusher_sub_max_bytes;	/* POSTES_PUSHER_SUB_MAX_BYTES */
+	unsigned int	 pusher_frame_max;	/* POSTES_PUSHER_FRAME_MAX, B */
+	unsigned int	 pusher_keepalive;	/* POSTES_PUSHER_KEEPALIVE, s */
+	unsigned int	 pusher_ring;		/* POSTES_PUSHER_RING, events */
+	unsigned int	 pusher_replay_max;	/* POSTES_PUSHER_REPLAY_MAX */
 	char		 origin[256];		/* POSTES_ORIGIN, allowed Origin */
 	char		 secret[128];		/* POSTES_SECRET, HMAC key (hex) */
 	int		 warn[CONFIG_WARN_MAX];	/* POSTES_WARN_THRESHOLDS, s, desc */

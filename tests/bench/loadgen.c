@@ -460,7 +460,8 @@ main(int argc, char *argv[])
 				last_msgs = (int)nlat;
 				last_progress = t;
 			}
-			if (done_n >= connected - closed_n && nlat > 0)
+			if ((done_n >= connected - closed_n && nlat > 0) ||
+			    connected == closed_n)
 				break;
 			if (t - last_progress > (long long)timeout_s * 1000000)
 				break;
