@@ -12,6 +12,7 @@ PKGS=(
   libzmq3-dev libsodium-dev libcmocka-dev
   mariadb-server mariadb-client lighttpd
   nodejs npm chromium curl wrk procps
+  nginx libnginx-mod-nchan
 )
 
 missing=()
