@@ -225,8 +225,12 @@ http_parse(struct req *r, FCGX_Request *f, const struct config *cfg)
 	if (len > (long long)cfg->max_body)
 		return http_error(r, 413, "payload_too_large",
 		    "Corps de requête trop volumineux");
-	if (len == 0)
+	if (len == 0) {
+		/* An empty form is still a form (then refused for its CSRF). */
+		r->form = ctype_is(r->content_type,
+		    "application/x-www-form-urlencoded");
 		return 0;
+	}
 	if ((r->body = malloc((size_t)len + 1)) == NULL)
 		return http_error(r, 503, "unavailable", "Mémoire épuisée");
 	got = (size_t)FCGX_GetStr(r->body, (int)len, f->in);
