@@ -12,6 +12,7 @@
 // the access code.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import * as L from './lib.mjs';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -373,4 +374,33 @@ test('log-out is a form; afterwards the pages send to the log-in page', async ()
   const lp = await b.get('/admin/login');
   assert.equal(flash(lp.text), 'Vous êtes déconnecté(e).');
   assert.equal((await b.get('/admin/')).status, 303);
+});
+
+// The /admin routes as router.c declares them: [method, pattern].
+function adminRoutes() {
+  const src = readFileSync(`${L.ROOT}fcgi-api/router.c`, 'utf8');
+  const re = /\{\s*METH_(\w+),\s*"(\/admin[^"]*)",\s*\w+,\s*ACC_\w+,\s*B_\w+\s*\}/g;
+  return [...src.matchAll(re)].map((m) => [m[1], m[2]]);
+}
+
+test('every admin route: anonymous callers are sent to log in, agents kept off staff pages', async () => {
+  const routes = adminRoutes();
+  assert.ok(routes.length >= 20, `parsed ${routes.length} admin routes`);
+  const ag = await newAgent();
+  const agent = new Browser();
+  await agent.adminLogin(ag.username, ag.password);
+  const csrf = Browser.csrf((await agent.get('/admin/')).text);
+  const before = L.dbFingerprint();
+  for (const [method, pattern] of routes) {
+    const path = pattern.replace(':id', '4294967295');
+    if (path === '/admin/login') continue;
+    const r = method === 'GET' ? await L.request('GET', path)
+      : await L.request(method, path, { raw: 'csrf=x', type: FORM });
+    assert.equal(r.status, 303, `${method} ${path}`);
+    assert.equal(r.headers.get('location'), '/admin/login', `${method} ${path}`);
+    if (!pattern.startsWith('/admin/staff')) continue;
+    const a = method === 'GET' ? await agent.get(path) : await agent.form(path, { csrf });
+    assert.equal(a.status, 403, `agent ${method} ${path}`);
+  }
+  assert.deepEqual(L.dbFingerprint(), before);
 });

@@ -14,7 +14,9 @@ function routerTable() {
   const src = readFileSync(`${L.ROOT}fcgi-api/router.c`, 'utf8');
   const re = /\{\s*METH_(\w+),\s*"([^"]+)",\s*\w+,\s*ACC_(\w+),\s*B_\w+\s*\}/g;
   const out = [];
-  for (const m of src.matchAll(re)) out.push([m[1], m[2], m[3]]);
+  // The /admin pages check their callers themselves (redirect to the
+  // log-in page, 403 HTML): admin-pages.test.mjs holds their matrix.
+  for (const m of src.matchAll(re)) if (m[2].startsWith('/api/')) out.push([m[1], m[2], m[3]]);
   return out;
 }
 
