@@ -1,5 +1,6 @@
 /*
- * extern.h - internals of postes-api, the FastCGI program behind /api/.
+ * extern.h - internals of postes-api, the FastCGI program behind /api/
+ * and the admin HTML pages under /admin/ (admin*.c, docs/admin.md).
  *
  * A request is a struct req: http.c fills it from the FastCGI
  * environment, router.c finds the route, checks method, content type,

@@ -4,8 +4,9 @@
  * A pattern is matched segment by segment; ":id" matches a positive
  * decimal id (1..2^32-1) stored in r->id. Before a handler runs the
  * router answers, in this order: 404 for an unknown path, 405 (with
- * Allow) for a known path and wrong method, 415 for a body that is not
- * JSON, 401/403 for a caller who may not, 403 for a cookie-authenticated
+ * Allow) for a known path and wrong method, 401/403 for a caller who may
+ * not, 415 for a body that is not JSON (or not an urlencoded form, on the
+ * admin pages' routes), 403 for a cookie-authenticated
  * write from a foreign Origin. So a handler starts with a caller it can
  * trust and, if it takes a body, a parsed JSON object.
  */
