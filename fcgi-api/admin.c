@@ -100,7 +100,9 @@ static const char css[] =
 	"padding:1.5rem;text-align:center}"
 	".ticket .code{font:700 3rem/1.2 monospace;letter-spacing:.3rem;"
 	"margin:1rem 0}"
-	"@media print{header,.noprint,.flash{display:none}body{background:#fff}"
+	"form.inline label{display:inline;font-weight:400}"
+	"@media print{header,.noprint,.flash,main>h1{display:none}"
+	"body{background:#fff}"
 	"main{padding:0}.ticket{border:1px solid #000}}";
 
 /* Sections of the menu: path, label, admin only. */
@@ -183,7 +185,7 @@ admin_begin(struct req *r, struct hbuf *h, const char *title,
 	hb_text(h, title);
 	hb_raw(h, " · Postes — administration</title><style>");
 	hb_raw(h, css);
-	hb_raw(h, "</style></head><body><header><strong>Postes</strong>");
+	hb_raw(h, "</style></head><body><header><strong>Postes · administration</strong>");
 	if (r->who == WHO_STAFF) {
 		hb_raw(h, "<nav aria-label=\"Menu principal\">");
 		for (i = 0; i < sizeof(menu) / sizeof(menu[0]); i++) {
