@@ -180,8 +180,8 @@ allowed_methods(struct req *r, char *buf, size_t sz)
 }
 
 /* Find the route, check everything a route declares, run the handler. */
-int
-route(struct req *r)
+static int
+dispatch(struct req *r)
 {
 	static char allow[128];
 	const struct route *rt = NULL;
@@ -243,4 +243,16 @@ route(struct req *r)
 		return http_error(r, 403, "bad_origin",
 		    "Origine de la requête refusée");
 	return rt->fn(r);
+}
+
+int
+route(struct req *r)
+{
+	int st = dispatch(r);
+
+	/* Under /admin a refusal is a page (JS off, a person reading). */
+	if (st >= 400 && r->html == NULL && strncmp(r->path, "/admin", 6) == 0 &&
+	    (r->path[6] == '\0' || r->path[6] == '/'))
+		st = admin_fail_out(r, st);
+	return st;
 }

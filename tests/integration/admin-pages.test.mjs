@@ -404,3 +404,28 @@ test('every admin route: anonymous callers are sent to log in, agents kept off s
   }
   assert.deepEqual(L.dbFingerprint(), before);
 });
+
+test('refusals under /admin are pages: unknown path, wrong method, foreign origin', async () => {
+  let r = await web.get('/admin/nulle-part');
+  assert.equal(r.status, 404);
+  isHtml(r);
+  assert.match(r.text, /Ressource inconnue/);
+  r = await web.req('DELETE', '/admin/utilisateurs');
+  assert.equal(r.status, 405);
+  isHtml(r);
+  assert.ok(r.headers.get('allow').includes('POST'));
+  const p = await web.get('/admin/utilisateurs');
+  const before = L.dbFingerprint();
+  r = await L.request('POST', '/admin/utilisateurs', {
+    raw: new URLSearchParams({ csrf: Browser.csrf(p.text), nom: 'X', prenom: 'Y' }).toString(),
+    type: FORM, cookie: web.cookie, headers: { origin: 'http://evil.example' },
+  });
+  assert.equal(r.status, 403);
+  isHtml(r);
+  assert.match(r.text, /Origine de la requête refusée/);
+  assert.deepEqual(L.dbFingerprint(), before);
+  // The API keeps answering JSON.
+  r = await L.request('GET', '/api/nulle-part');
+  assert.equal(r.status, 404);
+  assert.equal(r.json.error.code, 'not_found');
+});
