@@ -429,3 +429,13 @@ test('refusals under /admin are pages: unknown path, wrong method, foreign origi
   assert.equal(r.status, 404);
   assert.equal(r.json.error.code, 'not_found');
 });
+
+test('a flash cookie selects a fixed message; anything else shows nothing', async () => {
+  for (const v of ['<script>alert(1)</script>', 'inconnu', '%3Cb%3E']) {
+    const r = await L.request('GET', '/admin/', { cookie: `${web.cookie}; postes_flash=${v}` });
+    assert.equal(r.status, 200);
+    assert.equal(flash(r.text), null, v);
+    assert.ok(!r.text.includes('<script'));
+    assert.match(r.headers.getSetCookie().join('\n'), /postes_flash=; Path=\/admin; HttpOnly; SameSite=Strict; Max-Age=0/);
+  }
+});
