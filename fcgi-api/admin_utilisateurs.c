@@ -46,16 +46,13 @@ static int
 list_page(struct req *r, int status, const char *err, struct json_object *vals)
 {
 	static const char *const keep[] = { "q", "actif", NULL };
-	struct json_object *list, *rows, *row;
+	struct json_object *list = NULL, *rows, *row;
 	struct hbuf h = { 0 };
-	char href[96];
+	char href[96], *qerr = NULL;
 	size_t i, n;
 	int st;
 
-	char *qerr = NULL;
-
 	/* A refused search is said above an empty list. */
-	list = NULL;
 	if ((st = admin_call(r, utilisateurs_list, NULL)) == 200)
 		list = json_object_get(r->out);
 	else if (st >= 500)
