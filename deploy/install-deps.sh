@@ -11,7 +11,7 @@ PKGS=(
   libfcgi-dev libmicrohttpd-dev libjson-c-dev libmariadb-dev
   libzmq3-dev libsodium-dev libcmocka-dev
   mariadb-server mariadb-client lighttpd
-  nodejs npm chromium curl wrk procps
+  nodejs npm chromium curl wrk procps tzdata
   nginx libnginx-mod-nchan
 )
 

@@ -115,6 +115,7 @@ lighttpd_start() {
   sed -e "s|@ROOT@|$ROOT|g" -e "s|@VAR@|$V|g" -e "s|@BUILD@|$POSTES_BUILD|g" \
       -e "s|@HTTP_PORT@|$POSTES_HTTP_PORT|g" -e "s|@PUSHER_PORT@|$POSTES_PUSHER_PORT|g" \
       -e "s|@DOCROOT@|$docroot|g" -e "s|@API_PROCS@|${POSTES_API_PROCS:-2}|g" \
+      -e "s|@TZ@|${POSTES_TZ:-Europe/Paris}|g" \
       -e "s|@ASAN_OPTIONS@|${ASAN_OPTIONS:-}|g" -e "s|@UBSAN_OPTIONS@|${UBSAN_OPTIONS:-}|g" \
       "$ROOT/deploy/lighttpd.conf.in" > "$V/lighttpd.conf"
   lighttpd -tt -f "$V/lighttpd.conf" >/dev/null || { say "bad lighttpd configuration"; return 1; }
