@@ -6,8 +6,9 @@
  * callback over the subscriber's queue. The first time that callback
  * finds the queue empty, everything MHD was given has been written
  * (MHD asks for the next chunk only once the previous one is out), and
- * the connection is handed over: MHD's side is suspended, a dup() of
- * the socket joins this file's own epoll loop, and from then on events
+ * the connection is handed over: MHD's side is suspended (MHD then
+ * neither polls nor touches the socket), the socket joins this file's
+ * own epoll loop, and from then on events
  * are written there directly, framed as MHD would have framed them (an
  * HTTP/1.1 chunk each, or raw bytes for HTTP/1.0). That costs one
  * send() per event per subscriber, where resuming and suspending MHD
@@ -15,7 +16,8 @@
  * MHD's whole suspended list.
  *
  * The stream ends (client gone, slow subscriber dropped, shutdown) by
- * closing the dup and resuming the MHD connection, whose callback then
+ * leaving our epoll set and resuming the MHD connection, whose callback
+ * then
  * ends the body (MHD writes the last chunk) and frees the subscriber:
  * MHD_stop_daemon never meets a suspended connection. Dead clients are
  * found by the keep-alive comments the ws thread queues.
@@ -42,7 +44,7 @@ struct sseconn {
 	struct MHD_Connection	*conn;
 	struct sub		*sub;
 	int			 chunked;	/* HTTP/1.1: chunked body */
-	int			 fd;		/* our dup once taken over */
+	int			 fd;		/* MHD's socket, once taken over */
 	int			 suspended;	/* hub_lock */
 	int			 ending;	/* hub_lock: end the body */
 	int			 dirty;		/* hub_lock */
@@ -179,15 +181,13 @@ sse_take(struct sseconn *c)
 	if (!sse_running || sse_stopping)
 		return -1;
 	ci = MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci == NULL || (fd = dup(ci->connect_fd)) == -1)
+	if (ci == NULL || (fd = ci->connect_fd) < 0)
 		return -1;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLRDHUP;
 	ev.data.ptr = c;
-	if (epoll_ctl(sse_ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
-		close(fd);
+	if (epoll_ctl(sse_ep, EPOLL_CTL_ADD, fd, &ev) == -1)
 		return -1;
-	}
 	/* Whatever MHD corked, our writes go out at once. */
 	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
@@ -236,16 +236,15 @@ sse_free(void *cls)
 	sse_n--;
 	sub_detach(c->sub);
 	pthread_mutex_unlock(&hub_lock);
-	if (c->fd != -1) {
+	if (c->fd != -1)
 		epoll_ctl(sse_ep, EPOLL_CTL_DEL, c->fd, NULL);
-		close(c->fd);
-	}
 	free(c);
 }
 
 /*
- * End a taken-over stream (sse thread): close our dup and give the
- * connection back to MHD, whose callback then ends the body.
+ * End a taken-over stream (sse thread): leave our epoll set and give
+ * the connection back to MHD, whose callback then ends the body. The
+ * socket is MHD's to close.
  */
 static void
 sse_finish(struct sseconn *c)
@@ -257,15 +256,13 @@ sse_finish(struct sseconn *c)
 	c->fd = -1;
 	c->ending = 1;
 	sub_consume(c->sub, c->sub->qbytes);	/* framed for our socket */
+	if (fd != -1)
+		epoll_ctl(sse_ep, EPOLL_CTL_DEL, fd, NULL);
 	if (c->suspended) {
 		c->suspended = 0;
 		MHD_resume_connection(c->conn);
 	}
 	pthread_mutex_unlock(&hub_lock);
-	if (fd != -1) {
-		epoll_ctl(sse_ep, EPOLL_CTL_DEL, fd, NULL);
-		close(fd);
-	}
 }
 
 /* Write what is queued until the socket would block. sse thread. */
