@@ -67,6 +67,13 @@ test('dashboard in Chromium', { timeout: 180_000 }, async (t) => {
     const size = await big.evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
     assert.ok(size >= 40, `code font size ${size}px`);
 
+    // Printing shows the ticket alone.
+    await a.emulateMedia({ media: 'print' });
+    assert.equal(await a.$eval('nav', (el) => getComputedStyle(el).visibility), 'hidden');
+    assert.equal(await a.$eval('[data-test=ticket]', (el) => getComputedStyle(el).visibility), 'visible');
+    assert.equal(await a.$eval('[data-test=print]', (el) => getComputedStyle(el).visibility), 'hidden');
+    await a.emulateMedia({ media: 'screen' });
+
     const row = await other.waitForSelector(`tr[data-code="${code}"]`, { timeout: 10_000 });
     assert.match(await row.textContent(), /En attente/);
     assert.match(await row.textContent(), new RegExp(nom));
@@ -118,6 +125,24 @@ test('dashboard in Chromium', { timeout: 180_000 }, async (t) => {
     await p.keyboard.press('Escape');
   });
 
+  await t.test('a poste that stops its heartbeats goes offline, with a toast', {
+    skip: Number(process.env.POSTES_HEARTBEAT_INTERVAL || 30) > 5 && 'needs POSTES_HEARTBEAT_INTERVAL <= 5',
+  }, async () => {
+    const p = b.context.pages()[0];
+    await p.goto(BASE + '/#/postes');
+    const poste = await createPoste();
+    await api('POST', '/api/kiosk/heartbeat', undefined, { bearer: poste.token });
+    await p.waitForSelector(`[data-poste="${poste.id}"][data-etat=disponible]`, { timeout: 10_000 });
+    const hb = Number(process.env.POSTES_HEARTBEAT_INTERVAL);
+    await p.waitForSelector(`[data-poste="${poste.id}"][data-etat=hors_ligne]`, { timeout: (hb * 3 + 10) * 1000 });
+    const nom = await p.textContent(`[data-poste="${poste.id}"] h2`);
+    await p.waitForSelector(`[data-test=toast]:has-text("${nom} ne répond plus")`, { timeout: 5_000 });
+    // And the notification centre keeps it.
+    await p.click('[data-test=notif-toggle]');
+    assert.match(await p.textContent('[data-test=notif-panel]'), new RegExp(`${nom} ne répond plus`));
+    await p.keyboard.press('Escape');
+  });
+
   await t.test('utilisateurs: search, create, edit, deactivate', async () => {
     const p = b.context.pages()[0];
     await p.goto(BASE + '/#/utilisateurs');
@@ -127,11 +152,13 @@ test('dashboard in Chromium', { timeout: 180_000 }, async (t) => {
     await p.fill('#uf-prenom', 'Zoé');
     await p.fill('#uf-email', `${nom.toLowerCase()}@example.org`);
     await p.click('[data-test=user-save]');
+    await p.waitForSelector('dialog', { state: 'detached' });
     await p.fill('[data-test=users-search]', nom);
     const row = await p.waitForSelector(`[data-test=users-table] tr:has-text("${nom}")`);
     await (await row.$('button:has-text("Modifier")')).click();
     await p.fill('#uf-prenom', 'Zoéline');
     await p.click('[data-test=user-save]');
+    await p.waitForSelector('dialog', { state: 'detached' });
     await p.waitForSelector(`[data-test=users-table] tr:has-text("Zoéline")`);
     await (await p.$(`[data-test=users-table] tr:has-text("${nom}") button:has-text("Désactiver")`)).click();
     await p.click('[data-test=confirm-yes]');

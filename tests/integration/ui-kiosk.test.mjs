@@ -159,6 +159,11 @@ test('kiosk lock screen in Chromium', { timeout: 240_000 }, async (t) => {
     await sleep(2100);
     const m2 = (await k.textContent('[data-test=error]')).match(/Réessayez dans (\d+) secondes/);
     assert.ok(Number(m2[1]) < Number(m[1]), 'the wait counts down');
+    // The dashboard noticed the guessing.
+    const d = db.context.pages()[0];
+    const toast = await d.waitForSelector('[data-test=toast]:has-text("Codes refusés à répétition")', { timeout: 10_000 });
+    const nom = (await api('GET', `/api/postes/${poste.id}`, undefined, { cookie: await login() })).json.nom;
+    assert.ok((await toast.textContent()).includes(nom));
   });
 
   assert.deepEqual(kb.dialogs, []);
