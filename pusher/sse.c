@@ -38,7 +38,7 @@
 #include "log.h"
 #include "extern.h"
 
-#define SSE_BLOCK	2048	/* bytes MHD asks for per callback */
+#define SSE_BLOCK	1024	/* bytes MHD asks for per callback */
 
 struct sseconn {
 	struct MHD_Connection	*conn;

@@ -216,7 +216,7 @@ config_defaults(struct config *cfg)
 	cfg->pusher_port = 8081;
 	cfg->pusher_max_conn = 16000;
 	snprintf(cfg->pusher_bind, sizeof(cfg->pusher_bind), "127.0.0.1");
-	cfg->pusher_conn_memory = 6144;
+	cfg->pusher_conn_memory = 4096;
 	cfg->pusher_sub_max_bytes = 262144;
 	cfg->pusher_frame_max = 16384;
 	cfg->pusher_keepalive = 15;
