@@ -8,7 +8,8 @@
  *	id == watermark + 1	publish at once
  *	id <= watermark		duplicate (already fetched), dropped
  *	id >  watermark + 1	a message was lost or overtaken: read the
- *				outbox up to it first, then publish it
+ *				outbox up to and including it, and publish
+ *				the rows (never an id the outbox lacks)
  *
  * Once a second the outbox's highest id is compared with the watermark,
  * so an event whose message was lost with nothing behind it (or sent
@@ -222,10 +223,20 @@ intake_event(struct msg *m, enum mcount source)
 		metric_inc(M_EVENTS_DUP);
 		return;
 	}
-	if (m->id > last + 1 && catch_up(m->id - 1) == -1)
-		return;		/* left in the outbox for the tail check */
-	if (hub_publish(m))
-		metric_inc(source);
+	if (m->id == last + 1) {
+		if (hub_publish(m))
+			metric_inc(source);
+		return;
+	}
+	/*
+	 * A gap: the outbox is read up to this id and its rows are
+	 * published, this message included. Nothing beyond what the outbox
+	 * holds is believed, so a stray message with a wild id cannot move
+	 * the watermark past events still to come.
+	 */
+	if (catch_up(m->id) == 0 && hub_last_id() < m->id)
+		log_warn("intake: event %lld announced but not in the outbox, "
+		    "ignored", m->id);
 }
 
 struct replay {
