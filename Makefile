@@ -33,7 +33,7 @@ API_OBJS    := main.o router.o http.o valid.o auth.o staff.o utilisateurs.o \
 	       html_out.o admin.o admin_staff.o admin_postes.o \
 	       admin_utilisateurs.o admin_sessions.o
 PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o
-UNIT_TESTS  := test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse \
+UNIT_TESTS  := test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
 	       test_admin_html
 
 SHARED	:= $(addprefix $(B)/shared/,$(SHARED_OBJS))

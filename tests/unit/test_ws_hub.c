@@ -1,0 +1,365 @@
+/*
+ * test_ws_hub.c - the pusher's hub (pusher/chan.c, pusher/msg.c) without
+ * sockets: channel routing, one delivery per event on a multiplexed
+ * stream, duplicates dropped, resume from the in-memory ring, resumes
+ * the ring cannot serve handed to the intake, reset, the slow-subscriber
+ * cap. A fake transport frames each message as its JSON and a newline.
+ *
+ * The tests share one hub and run in order.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../pusher/msg.c"
+#include "../../pusher/chan.c"
+
+struct popts		 popts;
+static int		 pokes, kicks, wakes;
+
+void
+metric_inc(enum mcount c)
+{
+	(void)c;
+}
+
+void
+metric_add(enum mcount c, unsigned long long n)
+{
+	(void)c;
+	(void)n;
+}
+
+void
+intake_poke(void)
+{
+	pokes++;
+}
+
+static const char *
+fake_encode(struct msg *m, size_t *len)
+{
+	if (m->ws == NULL) {
+		if (m->json == NULL)
+			return NULL;
+		m->ws = malloc(m->jlen + 1);
+		memcpy(m->ws, m->json, m->jlen);
+		m->ws[m->jlen] = '\n';
+		m->wslen = m->jlen + 1;
+	}
+	*len = m->wslen;
+	return m->ws;
+}
+
+static void
+fake_wake(struct sub *s)
+{
+	(void)s;
+	wakes++;
+}
+
+static void
+fake_kick(struct sub *s, int code, const char *why)
+{
+	(void)s;
+	(void)code;
+	(void)why;
+	kicks++;
+}
+
+static const struct transport fake = {
+	"fake", XPORT_WS, fake_encode, fake_wake, fake_kick,
+};
+
+/* Everything queued on s, consumed, as one string (caller frees). */
+static char *
+drain(struct sub *s)
+{
+	char	*b = malloc(1 << 16);
+	size_t	 n;
+
+	pthread_mutex_lock(&hub_lock);
+	n = sub_read(s, b, (1 << 16) - 1);
+	pthread_mutex_unlock(&hub_lock);
+	b[n] = '\0';
+	return b;
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t	 n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay++;
+	}
+	return n;
+}
+
+static struct sub *
+subscribe(const char *a, const char *b, int staff, long long kiosk,
+    long long since, int *status)
+{
+	char	*names[2];
+	size_t	 n = 0;
+	struct sub *s;
+
+	names[n++] = (char *)(uintptr_t)a;
+	if (b != NULL)
+		names[n++] = (char *)(uintptr_t)b;
+	s = sub_new(&fake, NULL, names, n, staff, kiosk, since, status);
+	if (s != NULL)
+		sub_attach(s);
+	return s;
+}
+
+static struct msg *
+event(long long id, const char *type, long long sid)
+{
+	char	 buf[256];
+	int	 n;
+
+	n = snprintf(buf, sizeof(buf), "{\"id\":%lld,\"type\":\"%s\","
+	    "\"session_id\":%lld}", id, type, sid);
+	return msg_parse_event(buf, (size_t)n);
+}
+
+static void
+publish(long long id, const char *type, long long sid, int want)
+{
+	struct msg	*m = event(id, type, sid);
+
+	assert_non_null(m);
+	assert_int_equal(hub_publish(m), want);
+	msg_unref(m);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	popts.ring = 4;
+	popts.sub_max_bytes = 4096;
+	popts.replay_max = 100;
+	return hub_init();
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	hub_free();
+	return 0;
+}
+
+static struct sub *A, *B, *C;
+
+static void
+routing_and_dedupe(void **state)
+{
+	char	*a, *b, *c;
+	int	 st;
+
+	(void)state;
+	hub_set_start(0, 0);
+	A = subscribe("dashboard", "postes", 1, 0, -1, &st);
+	B = subscribe("postes", NULL, 1, 0, -1, &st);
+	C = subscribe("sessions/5", NULL, 0, 5, -1, &st);
+	assert_non_null(A);
+	assert_non_null(B);
+	assert_non_null(C);
+	free(drain(A));
+	free(drain(B));
+	free(drain(C));
+	/* poste_status goes to dashboard and postes: A gets it once. */
+	publish(1, "poste_status", 0, 1);
+	publish(1, "poste_status", 0, 0);		/* duplicate */
+	publish(2, "session_started", 5, 1);		/* sessions, sessions/5 */
+	publish(3, "session_started", 6, 1);		/* another session */
+	a = drain(A);
+	b = drain(B);
+	c = drain(C);
+	assert_int_equal(count(a, "\"id\":1,"), 1);
+	assert_int_equal(count(a, "\"id\""), 1);
+	assert_int_equal(count(b, "\"id\":1,"), 1);
+	assert_int_equal(count(b, "\"id\""), 1);
+	assert_int_equal(count(c, "\"id\":2,"), 1);
+	assert_int_equal(count(c, "\"id\""), 1);
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void
+who_may_subscribe(void **state)
+{
+	int	 st;
+
+	(void)state;
+	assert_null(subscribe("dashboard", NULL, 0, 5, -1, &st));
+	assert_int_equal(st, 403);
+	assert_null(subscribe("sessions/6", NULL, 0, 5, -1, &st));
+	assert_int_equal(st, 403);
+	assert_null(subscribe("nope", NULL, 1, 0, -1, &st));
+	assert_int_equal(st, 404);
+	assert_null(subscribe("sessions/0", NULL, 1, 0, -1, &st));
+	assert_int_equal(st, 404);
+}
+
+static void
+ephemeral(void **state)
+{
+	struct json_object	*o = json_tokener_parse(
+	    "{\"type\":\"time_update\",\"session_id\":5,\"data\":{}}");
+	struct msg		*m = msg_from_obj(0, EV_CH_SESSION, 5, o);
+	char			*c, *a;
+
+	(void)state;
+	hub_set_time(5, m);
+	msg_unref(m);
+	json_object_put(o);
+	c = drain(C);
+	a = drain(A);
+	assert_int_equal(count(c, "time_update"), 1);
+	assert_int_equal(count(a, "time_update"), 0);
+	free(c);
+	free(a);
+	/* get_time answers from the last one. */
+	pthread_mutex_lock(&hub_lock);
+	hub_reply_time(C);
+	pthread_mutex_unlock(&hub_lock);
+	c = drain(C);
+	assert_int_equal(count(c, "time_update"), 1);
+	free(c);
+}
+
+static void
+resume_from_ring(void **state)
+{
+	struct sub	*d;
+	char		*s, *p;
+	int		 st;
+
+	(void)state;
+	publish(4, "poste_created", 0, 1);
+	publish(5, "poste_created", 0, 1);
+	publish(6, "poste_created", 0, 1);
+	/* Ring of 4 holds 3..6, floor 2: since=3 is served at once. */
+	assert_int_equal(hub_ring_floor(), 2);
+	d = subscribe("postes", NULL, 1, 0, 3, &st);
+	assert_non_null(d);
+	s = drain(d);
+	/* 4, 5, 6 in order, then subscribed with replayed 3. */
+	p = strstr(s, "\"id\":4,");
+	assert_non_null(p);
+	p = strstr(p, "\"id\":5,");
+	assert_non_null(p);
+	p = strstr(p, "\"id\":6,");
+	assert_non_null(p);
+	assert_non_null(strstr(p, "\"replayed\":3"));
+	free(s);
+	/* Live afterwards, once. */
+	publish(7, "poste_created", 0, 1);
+	s = drain(d);
+	assert_int_equal(count(s, "\"id\":7,"), 1);
+	free(s);
+	pthread_mutex_lock(&hub_lock);
+	sub_detach(d);
+	pthread_mutex_unlock(&hub_lock);
+}
+
+static void
+resume_from_outbox_and_reset(void **state)
+{
+	struct sub	*d, *e, *q;
+	struct msg	*old[3];
+	char		*s;
+	int		 st, p0 = pokes;
+
+	(void)state;
+	/* since=1 is below the ring (floor 3 now): the intake's job. */
+	d = subscribe("postes", NULL, 1, 0, 1, &st);
+	assert_int_equal(pokes, p0 + 1);
+	s = drain(d);
+	assert_string_equal(s, "");		/* nothing until replayed */
+	free(s);
+	publish(8, "poste_created", 0, 1);	/* live, during the replay */
+	q = hub_replay_next();
+	assert_ptr_equal(q, d);
+	assert_null(hub_replay_next());
+	/* The intake read (since, ring floor] = 2..4 from the outbox. */
+	assert_int_equal(hub_ring_floor(), 4);
+	old[0] = event(2, "session_started", 5);	/* not on postes */
+	old[1] = event(3, "poste_created", 0);
+	old[2] = event(4, "poste_created", 0);
+	hub_replay_finish(q, old, 3, 0, NULL);
+	msg_unref(old[0]);
+	msg_unref(old[1]);
+	msg_unref(old[2]);
+	s = drain(d);
+	/* 3, 4 (outbox), 5..8 (ring), in order, each once, then subscribed. */
+	assert_int_equal(count(s, "\"id\":2,"), 0);
+	assert_true(strstr(s, "\"id\":3,") < strstr(s, "\"id\":4,"));
+	assert_true(strstr(s, "\"id\":7,") < strstr(s, "\"id\":8,"));
+	assert_int_equal(count(s, "\"id\":8,"), 1);
+	assert_non_null(strstr(s, "\"replayed\":6"));
+	free(s);
+
+	e = subscribe("postes", NULL, 1, 0, 0, &st);
+	q = hub_replay_next();
+	assert_ptr_equal(q, e);
+	hub_replay_finish(q, NULL, 0, 1, "too_old");
+	s = drain(e);
+	assert_non_null(strstr(s, "\"type\":\"reset\""));
+	assert_non_null(strstr(s, "\"too_old\""));
+	assert_true(strstr(s, "reset") < strstr(s, "subscribed"));
+	free(s);
+	pthread_mutex_lock(&hub_lock);
+	sub_detach(d);
+	sub_detach(e);
+	pthread_mutex_unlock(&hub_lock);
+}
+
+static void
+slow_subscriber_dropped(void **state)
+{
+	long long	 id;
+	int		 k0 = kicks;
+
+	(void)state;
+	/* B never reads: past 4096 bytes it is kicked and stops queueing. */
+	for (id = 9; id < 9 + 200 && B->state != SUB_DEAD; id++) {
+		publish(id, "poste_created", 0, 1);
+		free(drain(A));
+	}
+	assert_int_equal(B->state, SUB_DEAD);
+	assert_int_equal(kicks, k0 + 1);
+	assert_int_equal(B->qlen, 0);
+	publish(id, "poste_created", 0, 1);
+	assert_int_equal(kicks, k0 + 1);
+	pthread_mutex_lock(&hub_lock);
+	sub_detach(A);
+	sub_detach(B);
+	sub_detach(C);
+	pthread_mutex_unlock(&hub_lock);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(routing_and_dedupe),
+		cmocka_unit_test(who_may_subscribe),
+		cmocka_unit_test(ephemeral),
+		cmocka_unit_test(resume_from_ring),
+		cmocka_unit_test(resume_from_outbox_and_reset),
+		cmocka_unit_test(slow_subscriber_dropped),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
