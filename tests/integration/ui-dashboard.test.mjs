@@ -19,9 +19,23 @@ test('dashboard in Chromium', { timeout: 180_000 }, async (t) => {
     await p.click('[data-test=login-form] button[type=submit]');
     const err = await p.waitForSelector('[data-test=login-form] [role=alert]');
     assert.match(await err.textContent(), /incorrect/);
-    await staffLogin(p);
+    // Keyboard only: the fields are labelled, Tab moves, Enter submits.
+    await p.fill('#login-user', '');
+    await p.fill('#login-pass', '');
+    await p.focus('#login-user');
+    await p.keyboard.type(process.env.POSTES_ADMIN_USER || 'admin');
+    await p.keyboard.press('Tab');
+    assert.equal(await p.evaluate(() => document.activeElement.id), 'login-pass');
+    await p.keyboard.type(process.env.POSTES_ADMIN_PASSWORD);
+    await p.keyboard.press('Enter');
+    await p.waitForSelector('[data-test=logout]');
+    assert.equal(await p.textContent('label[for=login-user]').catch(() => null), null, 'login form gone');
     await waitConn(p, 'live');
     assert.equal(await p.getAttribute('html', 'lang'), 'fr');
+    // The first Tab reaches the skip link.
+    await p.evaluate(() => document.activeElement.blur());
+    await p.keyboard.press('Tab');
+    assert.equal(await p.evaluate(() => document.activeElement.className), 'skip');
     assert.match(await p.textContent('nav'), /Tableau de bord.*Sessions.*Postes.*Utilisateurs/s);
   });
 
@@ -163,6 +177,20 @@ test('dashboard in Chromium', { timeout: 180_000 }, async (t) => {
     await (await p.$(`[data-test=users-table] tr:has-text("${nom}") button:has-text("Désactiver")`)).click();
     await p.click('[data-test=confirm-yes]');
     await p.waitForSelector(`[data-test=users-table] tr:has-text("${nom}")`, { state: 'detached' });
+  });
+
+  await t.test('fits 1366×768 and a tablet without page-wide horizontal scrolling', async () => {
+    const p = b.context.pages()[0];
+    for (const [w, h] of [[1366, 768], [820, 1180], [1180, 820]]) {
+      await p.setViewportSize({ width: w, height: h });
+      for (const view of ['overview', 'sessions', 'postes', 'utilisateurs']) {
+        await p.goto(BASE + '/#/' + view);
+        await p.waitForTimeout(300);
+        const over = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(over <= 0, `${view} at ${w}×${h} overflows by ${over}px`);
+      }
+    }
+    await p.setViewportSize({ width: 1366, height: 768 });
   });
 
   await t.test('English on demand, French dates and durations by default', async () => {
