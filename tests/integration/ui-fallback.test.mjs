@@ -43,3 +43,21 @@ test('dashboard survives the pusher being stopped', { timeout: 120_000 }, async 
     .textContent.replace(/\D/g, '')) > n, mid, { timeout: 10_000 });
   assert.deepEqual(b.errors, []);
 });
+
+test('a proxy that refuses WebSocket: the dashboard is live over SSE', { timeout: 60_000 }, async (t) => {
+  const b = await launch();
+  t.after(() => b.close());
+  const p = await b.page();
+  // Every WebSocket to /ws/ is closed at once, as a proxy without upgrade would.
+  await p.routeWebSocket(/\/ws\//, (ws) => ws.close());
+  await staffLogin(p);
+  await waitConn(p, 'live', 30_000);
+  assert.equal(await p.getAttribute('[data-test=conn]', 'data-mode'), 'sse');
+  assert.match(await p.textContent('[data-test=conn]'), /flux SSE/);
+  await p.waitForFunction(() => /\d/.test(document.querySelector('[data-stat="utilisateurs.total"] dd').textContent));
+  const before = await statValue(p, 'utilisateurs.total');
+  await createUser();
+  await p.waitForFunction((n) => Number(document.querySelector('[data-stat="utilisateurs.total"] dd')
+    .textContent.replace(/\D/g, '')) > n, before, { timeout: 10_000 });
+  assert.deepEqual(b.errors, []);
+});
