@@ -224,3 +224,28 @@ test('dashboard in Chromium', { timeout: 180_000 }, async (t) => {
     assert.deepEqual(b.errors, []);
   });
 });
+
+test('the tab holding the stream closes: another tab takes over, still live', { timeout: 90_000 }, async (t) => {
+  const b = await launch();
+  t.after(() => b.close());
+  const p1 = await b.page();
+  await staffLogin(p1);
+  await waitConn(p1, 'live');
+  const p2 = await b.context.newPage();
+  await p2.goto(BASE + '/');
+  await waitConn(p2, 'live');
+  const role = (p) => p.evaluate(() => window.postesDebug.election?.role);
+  const [r1, r2] = [await role(p1), await role(p2)];
+  assert.deepEqual([r1, r2].sort(), ['follower', 'leader']);
+  const [leader, follower] = r1 === 'leader' ? [p1, p2] : [p2, p1];
+  await leader.close();
+  await follower.waitForFunction(() => window.postesDebug.election?.role === 'leader'
+    && window.postesDebug.stream?.status === 'live', null, { timeout: 10_000 });
+  await waitConn(follower, 'live');
+  await follower.waitForFunction(() => /\d/.test(document.querySelector('[data-stat="utilisateurs.total"] dd').textContent));
+  const before = await statValue(follower, 'utilisateurs.total');
+  await createUser();
+  await follower.waitForFunction((n) => Number(document.querySelector('[data-stat="utilisateurs.total"] dd')
+    .textContent.replace(/\D/g, '')) > n, before, { timeout: 10_000 });
+  assert.deepEqual(b.dialogs, []);
+});
