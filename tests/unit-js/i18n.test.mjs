@@ -59,3 +59,39 @@ test('the stored language wins, French by default', () => {
   assert.equal(initialLocale({ getItem: () => 'de' }), 'fr');
   assert.equal(initialLocale(null), 'fr');
 });
+
+test('every literal key used by the pages exists', async () => {
+  const { readdirSync, readFileSync, statSync } = await import('node:fs');
+  const path = await import('node:path');
+  const root = new URL('../../www/src/', import.meta.url).pathname;
+  const files = [];
+  const walk = (d) => {
+    for (const f of readdirSync(d)) {
+      const p = path.join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(vue|js)$/.test(f) && f !== 'messages.js') files.push(p);
+    }
+  };
+  walk(root);
+  const missing = [];
+  for (const f of files) {
+    const src = readFileSync(f, 'utf8');
+    for (const m of src.matchAll(/\bt\(\s*'([a-z_]+(?:\.[a-z_]+)+)'/g)) {
+      if (!(m[1] in messages.fr)) missing.push(`${path.basename(f)}: ${m[1]}`);
+    }
+    for (const m of src.matchAll(/notify\('\w+', '([a-z_.]+)'/g)) {
+      if (!(m[1] in messages.fr)) missing.push(`${path.basename(f)}: ${m[1]}`);
+    }
+  }
+  assert.deepEqual(missing, []);
+  // Keys built at run time: states, reasons, refusals.
+  for (const k of ['en_attente', 'active', 'suspendue', 'terminee']) assert.ok(`statut.${k}` in messages.fr);
+  for (const k of ['fermeture_normale', 'temps_ecoule', 'admin', 'expiree']) {
+    assert.ok(`raison.${k}` in messages.fr);
+    assert.ok(`kiosk.locked.${k}` in messages.fr || k === 'expiree');
+  }
+  for (const k of ['disponible', 'occupe', 'hors_ligne', 'maintenance']) assert.ok(`etat.${k}` in messages.fr);
+  for (const k of ['code_inconnu', 'code_expire', 'session_en_cours_ailleurs', 'plus_de_temps', 'poste_busy', 'poste_unavailable', 'too_many_attempts']) {
+    assert.ok(`kiosk.err.${k}` in messages.fr, k);
+  }
+});
