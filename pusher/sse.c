@@ -135,7 +135,8 @@ sse_own_wake(struct sub *s)
 {
 	struct sseconn	*c = s->conn;
 
-	if (c == NULL || c->dirty)
+	/* A finished stream is never listed again: MHD may free it. */
+	if (c == NULL || c->dirty || c->fd == -1)
 		return;
 	c->dirty = 1;
 	c->dnext = sse_dirty;
@@ -242,16 +243,26 @@ sse_free(void *cls)
 }
 
 /*
- * End a taken-over stream (sse thread): leave our epoll set and give
- * the connection back to MHD, whose callback then ends the body. The
- * socket is MHD's to close.
+ * End a taken-over stream (sse thread): leave our epoll set and the
+ * dirty list, and give the connection back to MHD, whose callback then
+ * ends the body and frees c (in MHD's thread): c is not touched after.
+ * The socket is MHD's to close.
  */
 static void
 sse_finish(struct sseconn *c)
 {
-	int	 fd;
+	struct sseconn	**pp;
+	int		  fd;
 
 	pthread_mutex_lock(&hub_lock);
+	if (c->dirty) {
+		for (pp = &sse_dirty; *pp != NULL; pp = &(*pp)->dnext)
+			if (*pp == c) {
+				*pp = c->dnext;
+				break;
+			}
+		c->dirty = 0;
+	}
 	fd = c->fd;
 	c->fd = -1;
 	c->ending = 1;

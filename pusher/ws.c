@@ -56,6 +56,7 @@ struct wsconn {
 	int		 closing;	/* close frame queued: read no more */
 	int		 shut;		/* close frame written, SHUT_WR done */
 	int		 hard;		/* close the socket now */
+	int		 live;		/* set up by the MHD thread (hub_lock) */
 	int		 dirty;		/* on the dirty list (hub_lock) */
 	int		 want_out;	/* EPOLLOUT registered */
 	time_t		 last_rx;
@@ -196,8 +197,14 @@ ws_close(struct wsconn *c)
 {
 	struct wsconn	**pp;
 
-	epoll_ctl(ws_ep, EPOLL_CTL_DEL, c->fd, NULL);
 	pthread_mutex_lock(&hub_lock);
+	if (!c->live) {
+		/* Still being set up: closed once ws_upgraded is done. */
+		c->hard = 1;
+		pthread_mutex_unlock(&hub_lock);
+		return;
+	}
+	epoll_ctl(ws_ep, EPOLL_CTL_DEL, c->fd, NULL);
 	if (c->dirty)
 		for (pp = &ws_dirty; *pp != NULL; pp = &(*pp)->dnext)
 			if (*pp == c) {
@@ -591,6 +598,11 @@ ws_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 	if (extra_len > 0 && !r->refuse && ws_append(c, extra, extra_len) == -1)
 		goto fail;
 
+	/*
+	 * The ws thread may see c from here on, but does not close it
+	 * before it is live (ws_close), so the rest of the set-up here
+	 * never touches a freed connection.
+	 */
 	pthread_mutex_lock(&hub_lock);
 	c->next = ws_all;
 	if (ws_all != NULL)
@@ -601,17 +613,22 @@ ws_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 		metric_inc(M_WS_POLICY_CLOSE);
 		ws_queue_close(c, r->refuse, r->why);
 	}
-	ws_mark(c);
 	pthread_mutex_unlock(&hub_lock);
 	metric_inc(M_CONN_WS_TOTAL);
 
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLRDHUP;
 	ev.data.ptr = c;
-	if (epoll_ctl(ws_ep, EPOLL_CTL_ADD, sock, &ev) == -1)
+	if (epoll_ctl(ws_ep, EPOLL_CTL_ADD, sock, &ev) == -1) {
 		log_err("ws: epoll_ctl: %s", strerror(errno));
+		c->hard = 1;
+	}
 	if (!r->refuse)
 		sub_attach(c->sub);
+	pthread_mutex_lock(&hub_lock);
+	c->live = 1;
+	ws_mark(c);
+	pthread_mutex_unlock(&hub_lock);
 	return;
 fail:
 	log_err("ws: out of memory at upgrade");
