@@ -105,7 +105,7 @@ test('kiosk lock screen in Chromium', { timeout: 240_000 }, async (t) => {
 
     sql(`UPDATE sessions SET fin_prevue = UTC_TIMESTAMP(3) + INTERVAL 3 SECOND WHERE id = ${s1.id}`);
     await k.waitForSelector('[data-test=locked]', { timeout: 20_000 });
-    assert.match(await k.textContent('[data-test=lock-msg]'), /Le temps est écoulé|Session terminée/);
+    assert.match(await k.textContent('[data-test=lock-msg]'), /Le temps est écoulé|À bientôt/);
     await sleep(1500);
     sweep();	// the pusher's clock has done it already; sweeping again is harmless
     const r = await api('GET', `/api/sessions/${s1.id}`, undefined, { cookie: await login() });
