@@ -42,14 +42,12 @@
 #define FETCH_CHUNK	500
 #define TAIL_EVERY_MS	1000
 
-enum stmt { STMT_RANGE, STMT_MAX_ID, STMT_MIN_ID, STMT__MAX };
+enum stmt { STMT_RANGE, STMT_MIN_ID, STMT__MAX };
 
 static const char *const stmts[STMT__MAX] = {
 	/* STMT_RANGE: events in (since, upto], oldest first */
 	"SELECT id, type, channels, created_at, session_id, poste_id, payload"
 	" FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
-	/* STMT_MAX_ID */
-	"SELECT COALESCE(MAX(id), 0) FROM events",
 	/* STMT_MIN_ID */
 	"SELECT COALESCE(MIN(id), 0) FROM events",
 };
@@ -171,6 +169,20 @@ outbox_scalar(int stmt, long long *v)
 	return 0;
 }
 
+/*
+ * The last id handed out (event_seq, committed): unlike MAX(id) it does
+ * not go back when old events are purged.
+ */
+static int
+outbox_last(long long *v)
+{
+	if (ev_last_id(idb, v) != DB_OK) {
+		metric_inc(M_DB_ERRORS);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 publish_outbox(struct msg *m, void *arg)
 {
@@ -202,7 +214,7 @@ intake_init_hub(void)
 {
 	long long	 last, floor;
 
-	if (outbox_scalar(STMT_MAX_ID, &last) == -1)
+	if (outbox_last(&last) == -1)
 		return -1;
 	floor = last > (long long)popts.ring ? last - popts.ring : 0;
 	if (outbox_range(floor, last, ring_fill, NULL) < 0)
@@ -373,11 +385,11 @@ intake_main(void *arg)
 		now = time_now_ms();
 		if (now >= next_tail) {
 			next_tail = now + TAIL_EVERY_MS;
-			if (outbox_scalar(STMT_MAX_ID, &top) == 0)
+			if (outbox_last(&top) == 0)
 				catch_up(top);
 		}
 		while ((s = hub_replay_next()) != NULL) {
-			if (outbox_scalar(STMT_MAX_ID, &top) == 0)
+			if (outbox_last(&top) == 0)
 				catch_up(top);
 			intake_replay(s);
 		}
