@@ -81,7 +81,10 @@ static const char *const stmts[STMT__MAX] = {
 	[STMT_POSTE_LOCK] = "SELECT etat, actif FROM postes WHERE id = ? "
 	    "FOR UPDATE",
 	[STMT_START] = "UPDATE sessions SET statut = 'active', poste_id = ?, "
-	    "fin_prevue = UTC_TIMESTAMP(3) + INTERVAL temps_restant SECOND, "
+	    /* Whole seconds (the wire's precision): the start is rounded
+	     * down, so the clock shows exactly the balance when it starts. */
+	    "fin_prevue = FROM_UNIXTIME(FLOOR(UNIX_TIMESTAMP(UTC_TIMESTAMP(3))) "
+	    "  + temps_restant), "
 	    "averti_jusqu = temps_restant, "
 	    "started_at = COALESCE(started_at, UTC_TIMESTAMP(3)), "
 	    "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
