@@ -610,6 +610,26 @@ hub_set_start(long long last, long long floor)
 	pthread_mutex_unlock(&hub_lock);
 }
 
+void
+hub_rewind(long long last)
+{
+	struct sub	*s, *n;
+
+	pthread_mutex_lock(&hub_lock);
+	while (hub.rlen > 0) {
+		msg_unref(hub.ring[hub.rhead]);
+		hub.rhead = (hub.rhead + 1) % hub.rcap;
+		hub.rlen--;
+	}
+	hub.rfloor = last;
+	__atomic_store_n(&hub.last, last, __ATOMIC_RELEASE);
+	for (s = hub.all; s != NULL; s = n) {
+		n = s->anext;
+		s->tp->kick(s, WS_CLOSE_RESTART, "event ids went back");
+	}
+	pthread_mutex_unlock(&hub_lock);
+}
+
 /* Deliver m to the live subscribers of one channel. Locked. */
 static void
 chan_deliver(struct chan *c, struct msg *m)

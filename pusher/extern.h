@@ -100,6 +100,7 @@ enum ws_close {
 	WS_CLOSE_POLICY = 1008,
 	WS_CLOSE_TOO_BIG = 1009,
 	WS_CLOSE_INTERNAL = 1011,
+	WS_CLOSE_RESTART = 1012,
 };
 
 enum ws_op {
@@ -254,6 +255,12 @@ size_t		 sub_read(struct sub *s, char *buf, size_t max);
 int		 hub_publish(struct msg *m);
 /* Set the watermark at start (no delivery). */
 void		 hub_set_start(long long last, long long ring_floor);
+/*
+ * The outbox went back below the watermark (database restored): forget
+ * the ring, take last as the watermark, and close every subscriber so
+ * that each reconnects and gets a reset.
+ */
+void		 hub_rewind(long long last);
 /* Ring fill at start: append an event already delivered earlier. */
 void		 hub_ring_add(struct msg *m);
 /*

@@ -385,7 +385,15 @@ intake_main(void *arg)
 		now = time_now_ms();
 		if (now >= next_tail) {
 			next_tail = now + TAIL_EVERY_MS;
-			if (outbox_last(&top) == 0)
+			if (outbox_last(&top) == -1)
+				continue;
+			if (top < hub_last_id()) {
+				log_err("intake: outbox at %lld, below event %lld "
+				    "already delivered (database restored?): "
+				    "every subscriber is reset", top,
+				    hub_last_id());
+				hub_rewind(top);
+			} else
 				catch_up(top);
 		}
 		while ((s = hub_replay_next()) != NULL) {

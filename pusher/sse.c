@@ -364,14 +364,21 @@ sse_main(void *arg)
 			else if (evs[i].events & EPOLLOUT)
 				sse_flush(c);
 		}
+		/*
+		 * An entry stays marked dirty until it is popped, under the
+		 * lock: a wake meanwhile finds it marked and leaves its
+		 * link alone, so no other thread can cut this list.
+		 */
 		pthread_mutex_lock(&hub_lock);
 		list = sse_dirty;
 		sse_dirty = NULL;
-		for (c = list; c != NULL; c = c->dnext)
-			c->dirty = 0;
 		pthread_mutex_unlock(&hub_lock);
-		while ((c = list) != NULL) {
+		while (list != NULL) {
+			pthread_mutex_lock(&hub_lock);
+			c = list;
 			list = c->dnext;
+			c->dirty = 0;
+			pthread_mutex_unlock(&hub_lock);
 			sse_flush(c);
 		}
 		if (__atomic_load_n(&sse_stopping, __ATOMIC_ACQUIRE) > 1)

@@ -787,14 +787,21 @@ ws_main(void *arg)
 				ws_flush(c);
 		}
 		/* Connections with fresh output or a pending close. */
+		/*
+		 * An entry stays marked dirty until it is popped, under the
+		 * lock: a wake meanwhile finds it marked and leaves its
+		 * link alone, so no other thread can cut this list.
+		 */
 		pthread_mutex_lock(&hub_lock);
 		list = ws_dirty;
 		ws_dirty = NULL;
-		for (c = list; c != NULL; c = c->dnext)
-			c->dirty = 0;
 		pthread_mutex_unlock(&hub_lock);
-		while ((c = list) != NULL) {
+		while (list != NULL) {
+			pthread_mutex_lock(&hub_lock);
+			c = list;
 			list = c->dnext;
+			c->dirty = 0;
+			pthread_mutex_unlock(&hub_lock);
 			ws_flush(c);
 		}
 

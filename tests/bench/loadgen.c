@@ -13,8 +13,9 @@
  * frame or SSE record containing "t_us":<publish time in microseconds,
  * CLOCK_REALTIME>; its latency is now - t_us. The last line printed is
  *
- *	DONE held=H failed=F closed=C msgs=M
+ *	DONE held=H failed=F closed=C msgs=M short=S min=K
  *
+ * (S connections received fewer than MSGS, the fewest being K)
  * and LATFILE receives one latency (microseconds) per line. Answers
  * WebSocket pings; decodes chunked transfer encoding. Loopback only by
  * intent: nothing here is hardened against a hostile server.
@@ -467,8 +468,14 @@ main(int argc, char *argv[])
 				break;
 		}
 	}
-	printf("DONE held=%d failed=%d closed=%d msgs=%zu\n",
-	    connected - closed_n, failed, closed_n, nlat);
+	for (i = 0, n = 0, ch = expect; i < nconn; i++)
+		if (conns[i].st == C_STREAM && conns[i].msgs < (unsigned)expect) {
+			n++;
+			if ((int)conns[i].msgs < ch)
+				ch = (int)conns[i].msgs;
+		}
+	printf("DONE held=%d failed=%d closed=%d msgs=%zu short=%d min=%d\n",
+	    connected - closed_n, failed, closed_n, nlat, n, ch);
 	if (latfile != NULL && (f = fopen(latfile, "w")) != NULL) {
 		qsort(lat, nlat, sizeof(*lat), cmp_ll);
 		for (size_t k = 0; k < nlat; k++)
