@@ -14,7 +14,7 @@ export POSTES_HTTP_PORT=$(free_port 19080)
 export POSTES_PUSHER_PORT=$(free_port $((POSTES_HTTP_PORT + 1)))
 export POSTES_ZMQ_PORT=$(free_port $((POSTES_PUSHER_PORT + 1)))
 export POSTES_BUILD=$ROOT/build/std
-export POSTES_API_PROCS=${POSTES_API_PROCS:-4}
+export POSTES_API_PROCS=${POSTES_API_PROCS:-2}
 export POSTES_ADMIN_USER=admin
 export POSTES_ADMIN_PASSWORD=bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
 trap 'stack_stop' EXIT

@@ -57,7 +57,7 @@ static const char *const stmts[STMT__MAX] = {
 	    "WHERE id = 1",
 	[STMT_INSERT] = "INSERT INTO events (id, type, channels, session_id, "
 	    "poste_id, payload, created_at) VALUES (LAST_INSERT_ID(), ?, ?, ?, ?, ?, "
-	    "UTC_TIMESTAMP(3))",
+	    "FROM_UNIXTIME(?))",
 	[STMT_FETCH_CHAN] = "SELECT id, type, created_at, session_id, poste_id, "
 	    "payload FROM events WHERE id > ? AND (channels & ?) <> 0 "
 	    "ORDER BY id LIMIT ?",
@@ -146,6 +146,7 @@ ev_record(struct db *db, struct ev_batch *b, enum ev_type t,
 	const char *payload;
 	char ts[TIME_ISO_LEN];
 	enum db_err e;
+	long long now;
 	char *msg;
 
 	assert((unsigned int)t < EV__MAX);
@@ -157,10 +158,14 @@ ev_record(struct db *db, struct ev_batch *b, enum ev_type t,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "{}";
 	if ((e = DB_EXEC0(db, stmts, STMT_SEQ_NEXT, NULL, NULL, &id)) != DB_OK)
 		return e;
+	/* One timestamp for the row and the live message, so that a replay
+	 * shows exactly what the live copy showed. */
+	now = time_now_ms() / 1000;
 	if ((e = DB_EXEC(db, stmts, STMT_INSERT, NULL, NULL, NULL,
 	    DBS(evs[t].name), DBI(evs[t].channels),
 	    session_id > 0 ? DBI(session_id) : DBNULL,
-	    poste_id > 0 ? DBI(poste_id) : DBNULL, DBS(payload))) != DB_OK)
+	    poste_id > 0 ? DBI(poste_id) : DBNULL, DBS(payload),
+	    DBI(now))) != DB_OK)
 		return e;
 	/* The insert used LAST_INSERT_ID(); read it back for the wire. */
 	if (id == 0) {
@@ -171,7 +176,7 @@ ev_record(struct db *db, struct ev_batch *b, enum ev_type t,
 		id = (unsigned long long)db_int(res, 0, 0);
 		db_res_free(res);
 	}
-	time_iso(time_now_ms() / 1000, ts);
+	time_iso(now, ts);
 	w = ev_wire((long long)id, evs[t].name, ts, session_id, poste_id, data);
 	msg = strdup(json_object_to_json_string_ext(w,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
