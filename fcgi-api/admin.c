@@ -276,6 +276,28 @@ admin_fail_out(struct req *r, int status)
 	return st;
 }
 
+/*
+ * A form the API refused: an unknown record or a server error is an error
+ * page; anything else shows the form's page again with the API's message
+ * and, when keep is set, the values the person typed (escaped on output).
+ */
+int
+admin_refused(struct req *r, int st, admin_page_fn page, int keep)
+{
+	struct json_object *vals = NULL;
+	char *m;
+
+	if (st == 404 || st >= 500)
+		return admin_fail_out(r, st);
+	m = admin_out_message(r);
+	if (keep)
+		vals = admin_form_values(r);
+	st = page(r, st, m, vals);
+	json_object_put(vals);
+	free(m);
+	return st;
+}
+
 void
 admin_error_box(struct hbuf *h, const char *message)
 {

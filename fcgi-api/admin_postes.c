@@ -174,22 +174,13 @@ admin_postes_create(struct req *r)
 		{ "nom", FF_STR },
 		{ "emplacement", FF_STR },
 	};
-	struct json_object *vals;
-	char *m;
 	int st;
 
 	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
 		return st;
 	if ((st = admin_call(r, postes_create, admin_form_json(r, fs, 2))) == 201)
 		return token_page(r, "Poste créé");
-	if (st >= 500)
-		return admin_fail_out(r, st);
-	m = admin_out_message(r);
-	vals = admin_form_values(r);
-	st = list_page(r, st, m, vals);
-	json_object_put(vals);
-	free(m);
-	return st;
+	return admin_refused(r, st, list_page, 1);
 }
 
 static int
@@ -251,22 +242,13 @@ admin_postes_update(struct req *r)
 		{ "emplacement", FF_STR },
 		{ "actif", FF_CHECK },
 	};
-	struct json_object *vals;
-	char *m;
 	int st;
 
 	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
 		return st;
 	if ((st = admin_call(r, postes_update, admin_form_json(r, fs, 3))) == 200)
 		return admin_redirect(r, "/admin/postes", "poste_updated");
-	if (st == 404 || st >= 500)
-		return admin_fail_out(r, st);
-	m = admin_out_message(r);
-	vals = admin_form_values(r);
-	st = edit_page(r, st, m, vals);
-	json_object_put(vals);
-	free(m);
-	return st;
+	return admin_refused(r, st, edit_page, 1);
 }
 
 int
@@ -274,7 +256,6 @@ admin_postes_maintenance(struct req *r)
 {
 	struct json_object *in;
 	const char *v;
-	char *m;
 	int st, on;
 
 	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
@@ -287,12 +268,7 @@ admin_postes_maintenance(struct req *r)
 	if ((st = admin_call(r, postes_maintenance, in)) == 200)
 		return admin_redirect(r, "/admin/postes",
 		    on ? "poste_maint_on" : "poste_maint_off");
-	if (st == 404 || st >= 500)
-		return admin_fail_out(r, st);
-	m = admin_out_message(r);
-	st = list_page(r, st, m, NULL);
-	free(m);
-	return st;
+	return admin_refused(r, st, list_page, 0);
 }
 
 int

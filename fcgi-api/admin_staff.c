@@ -102,8 +102,6 @@ admin_staff_create(struct req *r)
 		{ "role", FF_STR },
 		{ "password", FF_STR },
 	};
-	struct json_object *vals;
-	char *m;
 	int st;
 
 	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
@@ -111,14 +109,7 @@ admin_staff_create(struct req *r)
 	st = admin_call(r, staff_create, admin_form_json(r, fs, 4));
 	if (st == 201)
 		return admin_redirect(r, "/admin/staff", "staff_created");
-	if (st >= 500)
-		return admin_fail_out(r, st);
-	m = admin_out_message(r);
-	vals = admin_form_values(r);
-	st = list_page(r, st, m, vals);
-	json_object_put(vals);
-	free(m);
-	return st;
+	return admin_refused(r, st, list_page, 1);
 }
 
 /* The edit form of account r->id (vals: the refused form, or NULL). */
@@ -178,8 +169,6 @@ admin_staff_update(struct req *r)
 		{ "actif", FF_CHECK },
 		{ "password", FF_OPT },
 	};
-	struct json_object *vals;
-	char *m;
 	int st;
 
 	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
@@ -187,12 +176,5 @@ admin_staff_update(struct req *r)
 	st = admin_call(r, staff_update, admin_form_json(r, fs, 4));
 	if (st == 200)
 		return admin_redirect(r, "/admin/staff", "staff_updated");
-	if (st == 404 || st >= 500)
-		return admin_fail_out(r, st);
-	m = admin_out_message(r);
-	vals = admin_form_values(r);
-	st = edit_page(r, st, m, vals);
-	json_object_put(vals);
-	free(m);
-	return st;
+	return admin_refused(r, st, edit_page, 1);
 }

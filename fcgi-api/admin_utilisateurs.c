@@ -137,8 +137,7 @@ admin_utilisateurs_list(struct req *r)
 int
 admin_utilisateurs_create(struct req *r)
 {
-	struct json_object *in, *vals;
-	char *m;
+	struct json_object *in;
 	int st;
 
 	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
@@ -147,14 +146,7 @@ admin_utilisateurs_create(struct req *r)
 	in = admin_form_json(r, fields, sizeof(fields) / sizeof(fields[0]) - 1);
 	if ((st = admin_call(r, utilisateurs_create, in)) == 201)
 		return admin_redirect(r, "/admin/utilisateurs", "user_created");
-	if (st >= 500)
-		return admin_fail_out(r, st);
-	m = admin_out_message(r);
-	vals = admin_form_values(r);
-	st = list_page(r, st, m, vals);
-	json_object_put(vals);
-	free(m);
-	return st;
+	return admin_refused(r, st, list_page, 1);
 }
 
 static int
@@ -213,8 +205,6 @@ admin_utilisateurs_edit(struct req *r)
 int
 admin_utilisateurs_update(struct req *r)
 {
-	struct json_object *vals;
-	char *m;
 	int st;
 
 	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
@@ -223,14 +213,7 @@ admin_utilisateurs_update(struct req *r)
 	    sizeof(fields) / sizeof(fields[0])));
 	if (st == 200)
 		return admin_redirect(r, "/admin/utilisateurs", "user_updated");
-	if (st == 404 || st >= 500)
-		return admin_fail_out(r, st);
-	m = admin_out_message(r);
-	vals = admin_form_values(r);
-	st = edit_page(r, st, m, vals);
-	json_object_put(vals);
-	free(m);
-	return st;
+	return admin_refused(r, st, edit_page, 1);
 }
 
 int

@@ -271,6 +271,10 @@ int		 admin_redirect(struct req *, const char *location,
 		    const char *flash);
 int		 admin_fail(struct req *, int status, const char *message);
 int		 admin_fail_out(struct req *, int status);
+/* Renders a page again with a message and the typed values. */
+typedef int (*admin_page_fn)(struct req *, int status, const char *err,
+		    struct json_object *vals);
+int		 admin_refused(struct req *, int st, admin_page_fn, int keep);
 void		 admin_csrf(struct req *, struct hbuf *);
 void		 admin_form_open(struct req *, struct hbuf *,
 		    const char *action, const char *cls);
