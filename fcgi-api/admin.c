@@ -419,7 +419,7 @@ admin_form_json(const struct req *r, const struct ffield *fs, size_t n)
 			if (s == NULL || *s == '\0')
 				break;
 			json_object_object_add(o, fs[i].name,
-			    parse_ll(s, -(1LL << 53), 1LL << 53, &v) == 0 ?
+			    num_parse(s, -(1LL << 53), 1LL << 53, &v) == 0 ?
 			    json_object_new_int64(v) :
 			    json_object_new_string(s));
 			break;

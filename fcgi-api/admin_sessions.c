@@ -223,7 +223,7 @@ static int
 form_number(struct req *r, const char *key, const char *label, long long max,
     long long *out, char *msg, size_t sz)
 {
-	if (parse_ll(http_form(r, key), 1, max, out) == 0)
+	if (num_parse(http_form(r, key), 1, max, out) == 0)
 		return 0;
 	snprintf(msg, sz, "Champ « %s » : nombre entier entre 1 et %lld",
 	    label, max);

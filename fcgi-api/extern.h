@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "audit.h"
+#include "config.h"
 #include "crypto.h"
 #include "ev.h"
 #include "sess.h"
@@ -152,8 +153,6 @@ int		 valid_query(struct req *, const struct vfield *, size_t,
 		    struct vval *);
 int		 valid_utf8_text(const char *s, int multiline, size_t *nchars);
 int		 valid_email(const char *s);
-int		 parse_ll(const char *s, long long min, long long max,
-		    long long *out);
 /* Page and per_page from the query; 0, or the error status. */
 int		 valid_page(struct req *, long long *limit, long long *offset,
 		    long long *page);

@@ -219,7 +219,7 @@ http_parse(struct req *r, FCGX_Request *f, const struct config *cfg)
 	/* Body: refuse oversized ones unread. */
 	cl = FCGX_GetParam("CONTENT_LENGTH", f->envp);
 	if (cl != NULL && cl[0] != '\0' &&
-	    parse_ll(cl, 0, 1LL << 40, &len) == -1)
+	    num_parse(cl, 0, 1LL << 40, &len) == -1)
 		return http_error(r, 400, "bad_request",
 		    "Content-Length invalide");
 	if (len > (long long)cfg->max_body)

@@ -125,7 +125,7 @@ match(const char *pat, const char *path, long long *id)
 			memcpy(seg, path, n);
 			seg[n] = '\0';
 			if (strspn(seg, "0123456789") != n ||
-			    parse_ll(seg, 1, 4294967295LL, id) == -1)
+			    num_parse(seg, 1, 4294967295LL, id) == -1)
 				return 0;
 		} else if (pe - pat != se - path ||
 		    strncmp(pat, path, (size_t)(pe - pat)) != 0)

@@ -17,25 +17,9 @@
 
 #include <json-c/json.h>
 
+#include "config.h"
 #include "timefmt.h"
 #include "extern.h"
-
-/* strtonum-like: the whole string is a decimal in [min, max]. */
-int
-parse_ll(const char *s, long long min, long long max, long long *out)
-{
-	char *end;
-	long long v;
-
-	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 /*
  * 1 when s is well-formed UTF-8 (no overlongs, no surrogates) without
@@ -307,7 +291,7 @@ valid_query(struct req *r, const struct vfield *fs, size_t n, struct vval *vs)
 		vs[i].present = 1;
 		switch (f->type) {
 		case V_INT:
-			if (parse_ll(s, LLONG_MIN, LLONG_MAX, &x) == -1)
+			if (num_parse(s, LLONG_MIN, LLONG_MAX, &x) == -1)
 				return fail(r, f->name, "entier attendu");
 			if ((st = check_int(r, f, x, &vs[i])) != 0)
 				return st;
@@ -337,9 +321,9 @@ valid_page(struct req *r, long long *limit, long long *offset, long long *page)
 
 	*page = 1;
 	*limit = 50;
-	if (p != NULL && parse_ll(p, 1, 1000000, page) == -1)
+	if (p != NULL && num_parse(p, 1, 1000000, page) == -1)
 		return fail(r, "page", "entier positif attendu");
-	if (pp != NULL && parse_ll(pp, 1, 200, limit) == -1)
+	if (pp != NULL && num_parse(pp, 1, 200, limit) == -1)
 		return fail(r, "per_page", "doit être entre 1 et 200");
 	*offset = (*page - 1) * *limit;
 	return 0;

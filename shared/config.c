@@ -73,8 +73,8 @@ static const struct ckey ckeys[] = {
  * 0 with *out set, or -1 (empty, garbage, sign where none is allowed,
  * out of range).
  */
-static int
-parse_num(const char *s, long long min, long long max, long long *out)
+int
+num_parse(const char *s, long long min, long long max, long long *out)
 {
 	char		*end;
 	long long	 v;
@@ -132,7 +132,7 @@ config_parse_warn(struct config *cfg, const char *s)
 			return -1;
 		memcpy(item, p, len);
 		item[len] = '\0';
-		if (parse_num(item, 1, WARN_SEC_MAX, &v) == -1)
+		if (num_parse(item, 1, WARN_SEC_MAX, &v) == -1)
 			return -1;
 		w[n++] = (int)v;
 		if (*e == '\0')
@@ -179,7 +179,7 @@ ckey_set(struct config *cfg, const struct ckey *k, const char *val,
 		return 0;
 	case C_UINT:
 	case C_INT:
-		if (parse_num(val, k->min, k->max, &v) == -1) {
+		if (num_parse(val, k->min, k->max, &v) == -1) {
 			log_err("%s: POSTES_%s: expected a number in "
 			    "%lld..%lld", where, k->name, k->min, k->max);
 			return -1;

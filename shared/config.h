@@ -49,6 +49,12 @@ struct config {
  */
 int	config_load(struct config *cfg);
 
+/*
+ * strtonum(3) for every program: the whole of s is a decimal number in
+ * [min, max]. 0 with *out set, or -1.
+ */
+int	num_parse(const char *s, long long min, long long max, long long *out);
+
 /* Parse "300,60" into cfg->warn, sorted descending. 0 or -1. */
 int	config_parse_warn(struct config *cfg, const char *s);
 

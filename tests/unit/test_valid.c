@@ -134,13 +134,13 @@ numbers_and_decoding(void **state)
 	char *like;
 
 	(void)state;
-	assert_int_equal(parse_ll("42", 0, 100, &x), 0);
+	assert_int_equal(num_parse("42", 0, 100, &x), 0);
 	assert_int_equal(x, 42);
-	assert_int_equal(parse_ll("101", 0, 100, &x), -1);
-	assert_int_equal(parse_ll(" 1", 0, 100, &x), -1);
-	assert_int_equal(parse_ll("1x", 0, 100, &x), -1);
-	assert_int_equal(parse_ll("", 0, 100, &x), -1);
-	assert_int_equal(parse_ll("99999999999999999999", 0, 100, &x), -1);
+	assert_int_equal(num_parse("101", 0, 100, &x), -1);
+	assert_int_equal(num_parse(" 1", 0, 100, &x), -1);
+	assert_int_equal(num_parse("1x", 0, 100, &x), -1);
+	assert_int_equal(num_parse("", 0, 100, &x), -1);
+	assert_int_equal(num_parse("99999999999999999999", 0, 100, &x), -1);
 	assert_int_equal(url_decode(s1), 0);
 	assert_string_equal(s1, "a b c=");
 	assert_int_equal(url_decode(s2), -1);
