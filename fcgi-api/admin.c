@@ -308,18 +308,44 @@ admin_error_box(struct hbuf *h, const char *message)
 	hb_raw(h, "</p>");
 }
 
-/* A labelled input; attrs is the program's own markup (or NULL). */
-void
-admin_input(struct hbuf *h, const char *label, const char *name,
-    const char *type, const char *value, const char *attrs)
+/*
+ * <label for=name>label</label><tag id=name name=name  -- the element is
+ * left open for the caller's attributes.
+ */
+static void
+labelled(struct hbuf *h, const char *label, const char *name, const char *tag)
 {
 	hb_raw(h, "<label");
 	hb_attr(h, "for", name);
 	hb_raw(h, ">");
 	hb_text(h, label);
-	hb_raw(h, "</label><input");
+	hb_raw(h, "</label><");
+	hb_raw(h, tag);
 	hb_attr(h, "id", name);
 	hb_attr(h, "name", name);
+}
+
+/* A table's head from a NULL-terminated list of column titles. */
+void
+admin_table_open(struct hbuf *h, const char *const *cols)
+{
+	size_t i;
+
+	hb_raw(h, "<table><thead><tr>");
+	for (i = 0; cols[i] != NULL; i++) {
+		hb_raw(h, "<th scope=\"col\">");
+		hb_text(h, cols[i]);
+		hb_raw(h, "</th>");
+	}
+	hb_raw(h, "</tr></thead><tbody>");
+}
+
+/* A labelled input; attrs is the program's own markup (or NULL). */
+void
+admin_input(struct hbuf *h, const char *label, const char *name,
+    const char *type, const char *value, const char *attrs)
+{
+	labelled(h, label, name, "input");
 	hb_attr(h, "type", type);
 	if (value != NULL)
 		hb_attr(h, "value", value);
@@ -753,13 +779,7 @@ admin_select(struct hbuf *h, const char *label, const char *name,
 {
 	size_t i;
 
-	hb_raw(h, "<label");
-	hb_attr(h, "for", name);
-	hb_raw(h, ">");
-	hb_text(h, label);
-	hb_raw(h, "</label><select");
-	hb_attr(h, "id", name);
-	hb_attr(h, "name", name);
+	labelled(h, label, name, "select");
 	hb_raw(h, ">");
 	for (i = 0; values[i] != NULL; i++) {
 		hb_raw(h, "<option");

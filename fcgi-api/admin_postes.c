@@ -71,11 +71,9 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	hb_raw(&h, "</form>");
 	admin_error_box(&h, qerr);
 	free(qerr);
-	hb_raw(&h, "<table><thead><tr><th scope=\"col\">Nom</th>"
-	    "<th scope=\"col\">Emplacement</th><th scope=\"col\">État</th>"
-	    "<th scope=\"col\">Session en cours</th>"
-	    "<th scope=\"col\">Dernier signal</th>"
-	    "<th scope=\"col\">Actions</th></tr></thead><tbody>");
+	admin_table_open(&h, (const char *const []){
+		"Nom", "Emplacement", "État", "Session en cours",
+		"Dernier signal", "Actions", NULL });
 	n = rows != NULL ? json_object_array_length(rows) : 0;
 	for (i = 0; i < n; i++) {
 		row = json_object_array_get_idx(rows, i);

@@ -163,11 +163,9 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals,
 	hb_raw(&h, " <a href=\"#nouvelle\">Nouvelle session</a></form>");
 	admin_error_box(&h, qerr);
 	free(qerr);
-	hb_raw(&h, "<table><thead><tr><th scope=\"col\">Code</th>"
-	    "<th scope=\"col\">Utilisateur</th><th scope=\"col\">État</th>"
-	    "<th scope=\"col\">Poste</th><th scope=\"col\">Temps restant</th>"
-	    "<th scope=\"col\">Valable jusqu'au</th>"
-	    "<th scope=\"col\">Actions</th></tr></thead><tbody>");
+	admin_table_open(&h, (const char *const []){
+		"Code", "Utilisateur", "État", "Poste", "Temps restant",
+		"Valable jusqu'au", "Actions", NULL });
 	n = rows != NULL ? json_object_array_length(rows) : 0;
 	for (i = 0; i < n; i++) {
 		row = json_object_array_get_idx(rows, i);

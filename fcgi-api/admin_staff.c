@@ -35,10 +35,8 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	list = json_object_get(r->out);
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Personnel", "staff");
-	hb_raw(&h, "<table><thead><tr><th scope=\"col\">Identifiant</th>"
-	    "<th scope=\"col\">Nom</th><th scope=\"col\">Rôle</th>"
-	    "<th scope=\"col\">État</th><th scope=\"col\">Créé le</th>"
-	    "<th scope=\"col\">Actions</th></tr></thead><tbody>");
+	admin_table_open(&h, (const char *const []){
+		"Identifiant", "Nom", "Rôle", "État", "Créé le", "Actions", NULL });
 	n = rows != NULL ? json_object_array_length(rows) : 0;
 	for (i = 0; i < n; i++) {
 		row = json_object_array_get_idx(rows, i);

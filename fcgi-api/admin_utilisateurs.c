@@ -73,11 +73,9 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	hb_raw(&h, " <a href=\"#nouveau\">Nouvel utilisateur</a></form>");
 	admin_error_box(&h, qerr);
 	free(qerr);
-	hb_raw(&h, "<table><thead><tr><th scope=\"col\">Nom</th>"
-	    "<th scope=\"col\">Prénom</th><th scope=\"col\">Adresse</th>"
-	    "<th scope=\"col\">Téléphone</th><th scope=\"col\">État</th>"
-	    "<th scope=\"col\">Sessions</th><th scope=\"col\">Actions</th>"
-	    "</tr></thead><tbody>");
+	admin_table_open(&h, (const char *const []){
+		"Nom", "Prénom", "Adresse", "Téléphone", "État", "Sessions",
+		"Actions", NULL });
 	n = rows != NULL ? json_object_array_length(rows) : 0;
 	for (i = 0; i < n; i++) {
 		row = json_object_array_get_idx(rows, i);

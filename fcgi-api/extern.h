@@ -278,6 +278,7 @@ void		 admin_csrf(struct req *, struct hbuf *);
 void		 admin_form_open(struct req *, struct hbuf *,
 		    const char *action, const char *cls);
 void		 admin_error_box(struct hbuf *, const char *message);
+void		 admin_table_open(struct hbuf *, const char *const *cols);
 void		 admin_input(struct hbuf *, const char *label, const char *name,
 		    const char *type, const char *value, const char *attrs);
 void		 admin_check(struct hbuf *, const char *label, const char *name,
