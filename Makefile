@@ -28,10 +28,13 @@ LDFLAGS	+= -fsanitize=$(SANITIZER)
 endif
 
 SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o stats.o html.o timefmt.o audit.o
-API_OBJS    := main.o router.o http.o valid.o auth.o staff.o utilisateurs.o \
-	       postes.o sessions.o kiosk.o dashboard.o events.o throttle.o demo.o \
-	       html_out.o admin.o admin_staff.o admin_postes.o \
-	       admin_utilisateurs.o admin_sessions.o
+# fcgi-api/: the program's core; api/: one file per JSON resource;
+# admin/: the server-rendered HTML pages.
+API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o \
+	       api/auth.o api/staff.o api/utilisateurs.o api/postes.o \
+	       api/sessions.o api/kiosk.o api/dashboard.o api/events.o \
+	       admin/html_out.o admin/pages.o admin/staff.o admin/postes.o \
+	       admin/utilisateurs.o admin/sessions.o
 PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o
 UNIT_TESTS  := test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
 	       test_admin_html
@@ -51,6 +54,9 @@ $(B)/postes-pusher: $(PUSHER) $(SHARED)
 $(B)/%.o: %.c $(wildcard shared/*.h) $(wildcard fcgi-api/*.h) $(wildcard pusher/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# api/ and admin/ include the program's extern.h from the folder above.
+$(B)/fcgi-api/%.o: CFLAGS += -Ifcgi-api
 
 # Unit tests (cmocka): each links the shared objects and, for the API's
 # pure parts, the API objects but main.o.

@@ -14,7 +14,7 @@ make -s -j2 all unit
 make -s -j2 SANITIZER=address,undefined all unit
 bash deploy/build-www.sh
 
-export POSTES_HTTP_PORT=$(free_port 18080)
+export POSTES_HTTP_PORT=$(free_port ${POSTES_TEST_PORT_BASE:-18080})
 export POSTES_PUSHER_PORT=$(free_port $((POSTES_HTTP_PORT + 1)))
 export POSTES_ZMQ_PORT=$(free_port $((POSTES_PUSHER_PORT + 1)))
 export POSTES_BUILD=$ROOT/build/san

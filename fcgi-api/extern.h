@@ -1,6 +1,7 @@
 /*
  * extern.h - internals of postes-api, the FastCGI program behind /api/
- * and the admin HTML pages under /admin/ (admin*.c, docs/admin.md).
+ * and the admin HTML pages under /admin/ (admin/, docs/admin.md); one file per resource in api/, one per page
+ * family in admin/.
  *
  * A request is a struct req: http.c fills it from the FastCGI
  * environment, router.c finds the route, checks method, content type,
@@ -161,7 +162,7 @@ struct json_object *page_json(struct json_object *rows, long long count,
 /* LIKE prefix pattern of q with % _ \ escaped; caller frees. */
 char		*like_prefix(const char *q);
 
-/* auth.c */
+/* api/auth.c */
 int		 auth_identify(struct req *);
 int		 auth_login(struct req *);
 int		 auth_logout(struct req *);
@@ -172,7 +173,7 @@ int		 auth_password(struct req *);
 int		 cookie_get(const char *hdr, const char *name, char *out,
 		    size_t sz);
 
-/* staff.c */
+/* api/staff.c */
 int		 staff_list(struct req *);
 int		 staff_get(struct req *);
 int		 staff_create(struct req *);
@@ -180,14 +181,14 @@ int		 staff_update(struct req *);
 int		 staff_delete(struct req *);
 int		 staff_bootstrap_admin(struct db *, const struct config *);
 
-/* utilisateurs.c */
+/* api/utilisateurs.c */
 int		 utilisateurs_list(struct req *);
 int		 utilisateurs_get(struct req *);
 int		 utilisateurs_create(struct req *);
 int		 utilisateurs_update(struct req *);
 int		 utilisateurs_delete(struct req *);
 
-/* postes.c */
+/* api/postes.c */
 int		 postes_list(struct req *);
 int		 postes_get(struct req *);
 int		 postes_create(struct req *);
@@ -196,7 +197,7 @@ int		 postes_delete(struct req *);
 int		 postes_rotate_token(struct req *);
 int		 postes_maintenance(struct req *);
 
-/* sessions.c */
+/* api/sessions.c */
 int		 sessions_list(struct req *);
 int		 sessions_get(struct req *);
 int		 sessions_create(struct req *);
@@ -204,7 +205,7 @@ int		 sessions_extend(struct req *);
 int		 sessions_suspend(struct req *);
 int		 sessions_terminate(struct req *);
 
-/* kiosk.c */
+/* api/kiosk.c */
 int		 kiosk_validate(struct req *);
 int		 kiosk_start(struct req *);
 int		 kiosk_heartbeat(struct req *);
@@ -212,11 +213,11 @@ int		 kiosk_end(struct req *);
 int		 kiosk_session(struct req *);
 int		 kiosk_ticket(struct req *);
 
-/* dashboard.c */
+/* api/dashboard.c */
 int		 dashboard_stats(struct req *);
 int		 health(struct req *);
 
-/* events.c */
+/* api/events.c */
 int		 events_poll(struct req *);
 
 /* throttle.c */
@@ -229,7 +230,7 @@ void		 throttle_clear(struct req *, const char *key);
 /* main.c: the CLI's demo data */
 int		 demo_load(struct db *, const struct config *);
 
-/* html_out.c */
+/* admin/html_out.c */
 /* A page being built; all zero to start. */
 struct hbuf {
 	char		*buf;
@@ -249,7 +250,7 @@ void		 hb_int(struct hbuf *, long long);
 char		*hb_take(struct hbuf *, size_t *len);
 void		 hb_free(struct hbuf *);
 
-/* admin.c */
+/* admin/pages.c */
 /* How a form field becomes a member of the JSON given to an API handler. */
 enum ffkind {
 	FF_STR,		/* as is, even empty */
@@ -307,13 +308,13 @@ int		 admin_login_form(struct req *);
 int		 admin_login(struct req *);
 int		 admin_logout(struct req *);
 
-/* admin_staff.c */
+/* admin/staff.c */
 int		 admin_staff_list(struct req *);
 int		 admin_staff_create(struct req *);
 int		 admin_staff_edit(struct req *);
 int		 admin_staff_update(struct req *);
 
-/* admin_postes.c */
+/* admin/postes.c */
 int		 admin_postes_list(struct req *);
 int		 admin_postes_create(struct req *);
 int		 admin_postes_edit(struct req *);
@@ -321,14 +322,14 @@ int		 admin_postes_update(struct req *);
 int		 admin_postes_maintenance(struct req *);
 int		 admin_postes_token(struct req *);
 
-/* admin_utilisateurs.c */
+/* admin/utilisateurs.c */
 int		 admin_utilisateurs_list(struct req *);
 int		 admin_utilisateurs_create(struct req *);
 int		 admin_utilisateurs_edit(struct req *);
 int		 admin_utilisateurs_update(struct req *);
 int		 admin_utilisateurs_deactivate(struct req *);
 
-/* admin_sessions.c */
+/* admin/sessions.c */
 int		 admin_sessions_list(struct req *);
 int		 admin_sessions_create(struct req *);
 int		 admin_sessions_extend(struct req *);

@@ -1,5 +1,5 @@
 /*
- * test_admin_html.c - the admin pages' HTML builder (fcgi-api/html_out.c):
+ * test_admin_html.c - the admin pages' HTML builder (fcgi-api/admin/html_out.c):
  * text and attribute values are escaped for every special character of
  * HTML, markup passes as it is, the buffer grows, and a page whose
  * building failed is refused whole.

@@ -1,5 +1,5 @@
 /*
- * admin_postes.c - /admin/postes: the workstations.
+ * admin/postes.c - /admin/postes: the workstations.
  *
  * Every member of staff sees the list and puts a poste in or out of
  * maintenance (poste_set_maintenance, through the API's handler);

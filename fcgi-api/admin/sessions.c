@@ -1,5 +1,5 @@
 /*
- * admin_sessions.c - /admin/sessions: access codes and their time.
+ * admin/sessions.c - /admin/sessions: access codes and their time.
  *
  * The list (filter by state), creation for a person with a duration in
  * minutes and a validity in days, and the staff transitions: extend,

@@ -1,5 +1,5 @@
 /*
- * events.c - GET /api/events?since=ID&channel=NAME: the polling fallback.
+ * api/events.c - GET /api/events?since=ID&channel=NAME: the polling fallback.
  *
  * Served from the outbox, so it works with the pusher down, and with the
  * same access rules as the pusher: staff channels need a staff cookie,

@@ -1,5 +1,5 @@
 /*
- * sessions.c - staff side of sessions: list, create, extend, suspend,
+ * api/sessions.c - staff side of sessions: list, create, extend, suspend,
  * terminate. The transitions themselves live in shared/sess.c, which the
  * pusher's clock uses too; this file validates input and maps results.
  */

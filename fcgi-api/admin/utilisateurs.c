@@ -1,5 +1,5 @@
 /*
- * admin_utilisateurs.c - /admin/utilisateurs: the members of the public.
+ * admin/utilisateurs.c - /admin/utilisateurs: the members of the public.
  *
  * Search (?q=, a prefix of nom, prénom or e-mail), creation, edition and
  * deactivation, all through the API's handlers (utilisateurs.c), so the

@@ -1,5 +1,5 @@
 /*
- * staff.c - staff accounts (admin only), and the first admin at start.
+ * api/staff.c - staff accounts (admin only), and the first admin at start.
  *
  * Accounts are never deleted, only deactivated: the audit log keeps
  * pointing at who did what. Deactivating an account ends its sessions at

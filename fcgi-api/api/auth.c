@@ -1,5 +1,5 @@
 /*
- * auth.c - who is calling, and staff log-in.
+ * api/auth.c - who is calling, and staff log-in.
  *
  * Staff carry an HttpOnly, SameSite=Strict cookie holding a random token;
  * the database keeps only its SHA-256 with an expiry, so a stolen table

@@ -1,5 +1,5 @@
 /*
- * kiosk.c - what a workstation's lock screen calls, with its own token.
+ * api/kiosk.c - what a workstation's lock screen calls, with its own token.
  *
  * The person types a code: validate says whether it can start here (and
  * why not, in words the kiosk shows), start runs it, heartbeat keeps the

@@ -1,5 +1,5 @@
 /*
- * utilisateurs.c - the members of the public who receive sessions.
+ * api/utilisateurs.c - the members of the public who receive sessions.
  *
  * Search is a prefix match on nom, prénom or e-mail (indexed); the list
  * is paginated. DELETE removes a person who never had a session and

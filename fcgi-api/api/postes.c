@@ -1,5 +1,5 @@
 /*
- * postes.c - the workstations.
+ * api/postes.c - the workstations.
  *
  * A poste is created with a random token, shown once in the answer and
  * stored only as its SHA-256: the kiosk keeps it, the server cannot give

@@ -1,5 +1,5 @@
 /*
- * admin_staff.c - /admin/staff: staff accounts, for administrators only.
+ * admin/staff.c - /admin/staff: staff accounts, for administrators only.
  *
  * The list and the edit form read what GET /api/staff and
  * /api/staff/:id answer; creation and changes go through staff_create()

@@ -1,5 +1,5 @@
 /*
- * admin.c - the admin HTML pages under /admin/: entry checks, layout,
+ * admin/pages.c - the admin HTML pages under /admin/: entry checks, layout,
  * flash messages, CSRF, and the log-in, log-out and overview pages.
  *
  * The pages work with JavaScript off: plain links and forms, answered

@@ -1,5 +1,5 @@
 /*
- * dashboard.c - the counters, and the health probe used by deploy/.
+ * api/dashboard.c - the counters, and the health probe used by deploy/.
  */
 #include <json-c/json.h>
 

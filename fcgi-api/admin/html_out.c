@@ -1,5 +1,5 @@
 /*
- * html_out.c - the admin pages' HTML builder: a growable buffer.
+ * admin/html_out.c - the admin pages' HTML builder: a growable buffer.
  *
  * There are exactly two ways to put bytes into a page: hb_raw() for the
  * program's own markup (string literals, never data), and hb_text() /
