@@ -2,12 +2,15 @@
 # db-ctl.sh start|stop|restart - drive the MariaDB of a running stack
 # (tests stop it to see 503 answers and the API reconnecting by itself).
 # Same environment as test.sh; start is db_start from lib.sh, so the
-# database comes back exactly as the stack started it.
+# database comes back exactly as the stack started it. Under `make run`,
+# stop leaves var/run/db.held so that run.sh's supervisor leaves it down;
+# start (and restart) removes it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 db_ctl_stop() {
   local pid
+  : > "$V/run/db.held"
   pid=$(cat "$V/run/mysqld.mainpid" 2>/dev/null) || return 0
   kill "$pid" 2>/dev/null || true
   # Gone, or a zombie that its parent (test.sh) has not reaped yet.
