@@ -16,7 +16,8 @@
 #
 # Pid files in var/run/: mysqld.mainpid, pusher.pid, front.pid (lighttpd
 # or Apache; lighttpd.pid too, as before), and under Apache api-pool.pid
-# and admin-pool.pid. A component stopped on purpose (db-ctl.sh stop,
+# and admin-pool.pid; api-parent.pid names the process whose children
+# serve /api/ (lighttpd, or the Apache api pool). A component stopped on purpose (db-ctl.sh stop,
 # pusher-ctl.sh stop) leaves <name>.held so that run.sh's supervisor does
 # not bring it back; its start removes it.
 
@@ -222,6 +223,7 @@ lighttpd_start() {
   setsid "${RUN_AS[@]}" lighttpd -D -f "$V/lighttpd.conf" >>"$V/log/lighttpd.out" 2>&1 </dev/null &
   echo $! > "$V/run/front.pid"
   echo $! > "$V/run/lighttpd.pid"
+  echo $! > "$V/run/api-parent.pid"
   front_wait
 }
 
@@ -236,6 +238,7 @@ pool_start() {	# pool_start NAME PROCS
     -- /bin/bash "$ROOT/deploy/api-pool.sh" "$2" "$POSTES_BUILD/postes-api" \
     >>"$V/log/$1-pool.log" 2>&1 </dev/null &
   echo $! > "$V/run/$1-pool.pid"
+  [ "$1" != api ] || echo $! > "$V/run/api-parent.pid"
   wait_for 10 test -S "$V/run/$1.sock" || { say "$1 pool did not start, see $V/log/$1-pool.log"; return 1; }
 }
 
@@ -243,7 +246,7 @@ pool_stop() {	# pool_stop NAME
   local pid
   pid=$(cat "$V/run/$1-pool.pid" 2>/dev/null) || return 0
   kill -TERM "$pid" 2>/dev/null && wait_for 20 gone "$pid"
-  kill -KILL -- "-$pid" 2>/dev/null
+  kill -KILL -- "-$pid" 2>/dev/null || true
   rm -f "$V/run/$1-pool.pid" "$V/run/$1.sock"
 }
 
@@ -269,17 +272,8 @@ front_stop() {
   local pid
   pid=$(cat "$V/run/front.pid" 2>/dev/null) || return 0
   kill "$pid" 2>/dev/null && wait_for 20 gone "$pid"
-  kill -KILL -- "-$pid" 2>/dev/null
+  kill -KILL -- "-$pid" 2>/dev/null || true
   rm -f "$V/run/front.pid" "$V/run/lighttpd.pid"
-}
-
-# The processes serving the API's FastCGI socket, for tests: children of
-# lighttpd, or of the Apache pool.
-api_parent_pid() {
-  case $FRONT in
-    lighttpd) cat "$V/run/front.pid" ;;
-    apache) cat "$V/run/api-pool.pid" ;;
-  esac
 }
 
 pusher_start() {

@@ -2,11 +2,15 @@
 # test.sh - `make test`: build (normal and ASan/UBSan), run the C unit
 # tests, bring up a private stack on free ports with the sanitizer build,
 # run every integration and browser test against it, and fail if a
-# sanitizer reported anything.
+# sanitizer reported anything. FRONT=apache (make test FRONT=apache) puts
+# Apache in front instead of lighttpd; .ci/run runs both.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+: "${FRONT:=lighttpd}"
+export FRONT
 export POSTES_VAR_DIR=$ROOT/var/test
+[ "$FRONT" = lighttpd ] || POSTES_VAR_DIR=$ROOT/var/test-$FRONT
 rm -rf "$POSTES_VAR_DIR"
 . deploy/lib.sh
 
@@ -26,6 +30,7 @@ export ASAN_OPTIONS="log_path=$POSTES_VAR_DIR/log/asan:detect_leaks=0"
 export UBSAN_OPTIONS="log_path=$POSTES_VAR_DIR/log/ubsan:print_stacktrace=1"
 
 trap 'stack_stop' EXIT
+say "front: $FRONT"
 stack_start
 export POSTES_BASE_URL=http://127.0.0.1:$POSTES_HTTP_PORT
 export POSTES_PUSHER_URL=http://127.0.0.1:$POSTES_PUSHER_PORT

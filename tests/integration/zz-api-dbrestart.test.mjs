@@ -15,9 +15,10 @@ const run = promisify(execFile);
 const ctl = (cmd) => run('bash', [`${L.ROOT}deploy/db-ctl.sh`, cmd], { env: process.env });
 const VAR = process.env.POSTES_VAR_DIR;
 
-// The FastCGI processes lighttpd runs: their pids must not change.
+// The FastCGI processes serving /api/ (children of lighttpd, or of the
+// pool Apache talks to): their pids must not change.
 function apiPids() {
-  const lpid = readFileSync(`${VAR}/run/lighttpd.pid`, 'utf8').trim();
+  const lpid = readFileSync(`${VAR}/run/api-parent.pid`, 'utf8').trim();
   const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' });
   return out.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f[2]?.endsWith('/postes-api'))
     .filter((f) => f[1] === lpid).map((f) => Number(f[0])).sort();
