@@ -48,12 +48,15 @@ test('hostile names are text everywhere', { timeout: 120_000 }, async () => {
     await p.fill('[data-test=users-search]', 'script');
     const urow = await p.waitForSelector(`[data-user="${u.json.id}"]`);
     assert.ok((await urow.textContent()).includes(NOM));
-    await (await urow.$('button:has-text("Modifier")')).click();
+    // The list may render again (the search answer after the first page):
+    // locators find the row afresh at each click, element handles do not.
+    const uLoc = p.locator(`[data-user="${u.json.id}"]`);
+    await uLoc.locator('button:has-text("Modifier")').click();
     assert.equal(await p.inputValue('#uf-nom'), NOM);
     assert.ok((await p.textContent('dialog h2')).includes(NOM));
     await p.keyboard.press('Escape');
     // The create-session picker lists it too.
-    await (await urow.$('button:has-text("Créer une session")')).click();
+    await uLoc.locator('button:has-text("Créer une session")').click();
     await p.waitForSelector(`[data-test=user-select] option[value="${u.json.id}"]`);
     assert.ok((await p.textContent(`[data-test=user-select] option[value="${u.json.id}"]`)).includes(NOM));
     await p.keyboard.press('Escape');
