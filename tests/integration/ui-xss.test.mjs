@@ -45,11 +45,11 @@ test('hostile names are text everywhere', { timeout: 120_000 }, async () => {
 
     // Utilisateurs: search, list, edit form.
     await p.goto(BASE + '/#/utilisateurs');
-    await p.fill('[data-test=users-search]', 'script');
+    await p.fill('[data-test=users-search]', '<script');	// a prefix of NOM
     const urow = await p.waitForSelector(`[data-user="${u.json.id}"]`);
     assert.ok((await urow.textContent()).includes(NOM));
-    // The list may render again (the search answer after the first page):
-    // locators find the row afresh at each click, element handles do not.
+    // The list renders again when the search answer replaces the first
+    // page: locators find the row afresh at each click, handles do not.
     const uLoc = p.locator(`[data-user="${u.json.id}"]`);
     await uLoc.locator('button:has-text("Modifier")').click();
     assert.equal(await p.inputValue('#uf-nom'), NOM);
