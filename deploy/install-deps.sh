@@ -11,6 +11,7 @@ PKGS=(
   libfcgi-dev libmicrohttpd-dev libjson-c-dev libmariadb-dev
   libzmq3-dev libsodium-dev libcmocka-dev
   mariadb-server mariadb-client lighttpd
+  apache2 spawn-fcgi util-linux passwd
   nodejs npm chromium curl wrk procps tzdata
   nginx libnginx-mod-nchan
 )
@@ -34,8 +35,8 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# policy-rc.d keeps Debian from starting the system-wide MariaDB and
-# lighttpd: postes runs its own, private ones under var/.
+# policy-rc.d keeps Debian from starting the system-wide MariaDB,
+# lighttpd and Apache: postes runs its own, private ones under var/.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
   $SUDO chmod +x /usr/sbin/policy-rc.d
