@@ -24,7 +24,10 @@ P=http://127.0.0.1:$POSTES_PUSHER_PORT
 setsid bash deploy/run.sh >"$ROOT/var/restart-$FRONT.out" 2>&1 </dev/null &
 run=$!
 trap 'kill -TERM $run 2>/dev/null; wait $run 2>/dev/null || true' EXIT
-wait_for 120 curl -fsS "$B/api/health"
+# run.sh's supervisor runs once it has said "up".
+wait_for 180 grep -q 'postes: up:' "$ROOT/var/restart-$FRONT.out" \
+  || { echo "make run did not start"; tail "$ROOT/var/restart-$FRONT.out"; exit 1; }
+wait_for 20 curl -fsS "$B/api/health"
 wait_for 20 curl -fsS "$P/healthz"
 
 now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
