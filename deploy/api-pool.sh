@@ -9,7 +9,7 @@
 # fork: our pid is the pool's). Every worker inherits that one socket and
 # accept()s on it, as lighttpd's own children do. A worker that ends (a
 # crash, kill -9) is started again at once, then with a growing pause (up
-# to 10 s) while workers keep dying within a second of their start. A
+# to 10 s) while workers keep dying within 2 s of their start. A
 # connection waiting in the socket's backlog is served by the next worker;
 # only the request a dying worker was answering is lost (the front turns
 # that into the API's JSON error). TERM or INT stops the workers, then us.
