@@ -144,11 +144,14 @@ db_start() {
   rm -f "$V/run/db.held"
   if [ ! -d "$V/mysql/mysql" ]; then
     say "initialising MariaDB in $V/mysql (first run)"
-    # The database's superuser is whoever runs this (the OS root when
-    # root), over the socket only: never the account MariaDB runs as.
+    # The database's superuser `root`: as root, the OS root only (socket
+    # authentication), never the user MariaDB and the API run as. Run by
+    # an ordinary user, everything is that user's anyway: `root` has no
+    # password, and only that user can reach the socket (var/ is 0700).
+    local auth=(--auth-root-authentication-method=socket --auth-root-socket-user=root)
+    [ "$(id -u)" -eq 0 ] || auth=(--auth-root-authentication-method=normal)
     "${RUN_AS[@]}" mariadb-install-db --datadir="$V/mysql" --user="$RUN_USER" \
-      --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" \
-      --skip-test-db >"$V/log/mariadb-install.log" 2>&1
+      "${auth[@]}" --skip-test-db >"$V/log/mariadb-install.log" 2>&1
   fi
   # mariadbd wants --user only when it is started as root.
   local asuser=()
