@@ -14,18 +14,39 @@ SANITIZER ?=
 VARIANT	:= $(if $(SANITIZER),san,std)
 B	:= build/$(VARIANT)
 
+# Nothing here may depend on what deploy/install-deps.sh installs: `make
+# run` on a bare machine parses this file before the libraries exist.
+# pkg-config therefore runs in a recipe (build/pkg/*, remade when this
+# file changes, failing loudly when a package is missing), and the
+# compile and link recipes read its output when they run, after their
+# prerequisites. deploy/check-fresh.sh (CI) proves it.
 PKGS	:= json-c libmariadb libsodium libzmq
+PKGDIR	:= build/pkg
+PKG_CFLAGS	 = $(file <$(PKGDIR)/cflags)
+PKG_LIBS	 = $(file <$(PKGDIR)/libs)
+PKG_MHD_LIBS	 = $(file <$(PKGDIR)/mhd-libs)
 CWARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wwrite-strings -Wpointer-arith -Wcast-qual \
 	   -Wformat=2 -Wno-format-nonliteral
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_GNU_SOURCE $(CWARN) -Ishared \
-	   $(shell pkg-config --cflags $(PKGS) libmicrohttpd 2>/dev/null)
-LDLIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS	+= -std=c11 -D_GNU_SOURCE $(CWARN) -Ishared
 ifneq ($(SANITIZER),)
 CFLAGS	+= -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=$(SANITIZER)
 endif
+
+# Where `make install` puts things (GNU names; DESTDIR for packaging).
+PREFIX	?= /usr/local
+prefix	?= $(PREFIX)
+bindir	?= $(prefix)/bin
+sbindir	?= $(prefix)/sbin
+datadir	?= $(prefix)/share
+mandir	?= $(datadir)/man
+sysconfdir ?= /etc
+localstatedir ?= /var
+unitdir	?= /etc/systemd/system
+DESTDIR	?=
+INSTALL_DEPS ?= bash deploy/install-deps.sh
 
 SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o stats.o html.o timefmt.o audit.o
 # fcgi-api/: the program's core; api/: one file per JSON resource;
@@ -45,15 +66,26 @@ PUSHER	:= $(addprefix $(B)/pusher/,$(PUSHER_OBJS))
 
 all: $(B)/postes-api $(B)/postes-pusher
 
-$(B)/postes-api: $(API) $(SHARED)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi
+# $(call pkgconf,ARGS): pkg-config ARGS into $@, all or nothing.
+pkgconf = @mkdir -p $(dir $@); t=$@.$$$$.tmp; \
+	  pkg-config $(1) > $$t && mv $$t $@ || { rm -f $$t; \
+	  echo "postes: pkg-config $(1) failed: run make deps" >&2; exit 1; }
+$(PKGDIR)/cflags: Makefile
+	$(call pkgconf,--cflags $(PKGS) libmicrohttpd)
+$(PKGDIR)/libs: Makefile
+	$(call pkgconf,--libs $(PKGS))
+$(PKGDIR)/mhd-libs: Makefile
+	$(call pkgconf,--libs libmicrohttpd)
 
-$(B)/postes-pusher: $(PUSHER) $(SHARED)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libmicrohttpd) -lpthread
+$(B)/postes-api: $(API) $(SHARED) $(PKGDIR)/libs
+	$(CC) $(LDFLAGS) -o $@ $(API) $(SHARED) $(PKG_LIBS) -lfcgi
 
-$(B)/%.o: %.c $(wildcard shared/*.h) $(wildcard fcgi-api/*.h) $(wildcard pusher/*.h)
+$(B)/postes-pusher: $(PUSHER) $(SHARED) $(PKGDIR)/libs $(PKGDIR)/mhd-libs
+	$(CC) $(LDFLAGS) -o $@ $(PUSHER) $(SHARED) $(PKG_LIBS) $(PKG_MHD_LIBS) -lpthread
+
+$(B)/%.o: %.c $(PKGDIR)/cflags $(wildcard shared/*.h) $(wildcard fcgi-api/*.h) $(wildcard pusher/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 # api/ and admin/ include the program's extern.h from the folder above.
 $(B)/fcgi-api/%.o: CFLAGS += -Ifcgi-api
@@ -62,16 +94,19 @@ $(B)/fcgi-api/%.o: CFLAGS += -Ifcgi-api
 # pure parts, the API objects but main.o.
 API_LIB := $(filter-out $(B)/fcgi-api/main.o,$(API))
 $(B)/tests/unit/%.o: CFLAGS += -Ifcgi-api
-$(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi -lcmocka
+$(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB) $(PKGDIR)/libs
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) -lfcgi -lcmocka
 
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
 
+# run, test and bench install what is missing first, then build in a
+# new make that starts after the packages are there.
 deps:
-	bash deploy/install-deps.sh
+	$(INSTALL_DEPS)
 
-run: deps all www
+run: deps
+	$(MAKE) all www
 	bash deploy/run.sh
 
 test: deps
@@ -88,3 +123,4 @@ clean:
 
 .PHONY: all unit deps run test bench www clean
 .SECONDARY:
+.DELETE_ON_ERROR:
