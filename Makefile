@@ -5,6 +5,7 @@
 #   make test       the same set-up on free ports, then every test
 #   make bench      benchmarks (not tests): figures printed, nothing asserted
 #   make SANITIZER=address,undefined   build with ASan/UBSan
+#   make install    PREFIX=/usr/local DESTDIR= sysconfdir=/etc (docs/deployment.md)
 #
 # Objects live beside their sources under build/<variant>/ so that the
 # sanitizer build and the normal build never mix.
@@ -118,9 +119,65 @@ bench: deps
 www:
 	bash deploy/build-www.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=] [sysconfdir=/etc]: programs
+# in sbin, the built www/, migrations and migrate.sh in share/postes, man
+# pages, systemd units, /etc/postes/postes.conf (never overwritten) and
+# /var/lib/postes. Without DESTDIR it also creates the postes user and the
+# secrets (postes-setup user secrets); the database is postes-setup's.
+UNITS	:= postes-api.socket postes-api.service postes-pusher.service \
+	   postes-sweep.service postes-sweep.timer
+MAN5	:= postes.conf.5
+MAN8	:= postes-api.8 postes-pusher.8 postes-setup.8
+subst	= sed -e 's|@sbindir@|$(sbindir)|g' -e 's|@datadir@|$(datadir)|g' \
+	      -e 's|@sysconfdir@|$(sysconfdir)|g' -e 's|@localstatedir@|$(localstatedir)|g'
+
+install: all
+	@[ -f www/dist/index.html ] || $(MAKE) www
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(datadir)/postes/migrations \
+	  $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) \
+	  $(DESTDIR)$(sysconfdir)/postes
+	install -d -m 0750 $(DESTDIR)$(localstatedir)/lib/postes
+	install -m 0755 $(B)/postes-api $(B)/postes-pusher $(DESTDIR)$(sbindir)/
+	$(subst) deploy/postes-setup.in > $(DESTDIR)$(sbindir)/postes-setup
+	chmod 0755 $(DESTDIR)$(sbindir)/postes-setup
+	rm -rf $(DESTDIR)$(datadir)/postes/www
+	cp -R www/dist $(DESTDIR)$(datadir)/postes/www
+	chmod -R u=rwX,go=rX $(DESTDIR)$(datadir)/postes/www
+	install -m 0644 db/migrations/[0-9][0-9][0-9]_*.sql $(DESTDIR)$(datadir)/postes/migrations/
+	install -m 0755 db/migrate.sh $(DESTDIR)$(datadir)/postes/migrate.sh
+	install -m 0644 $(addprefix deploy/man/,$(MAN5)) $(DESTDIR)$(mandir)/man5/
+	install -m 0644 $(addprefix deploy/man/,$(MAN8)) $(DESTDIR)$(mandir)/man8/
+	for u in $(UNITS); do \
+	  $(subst) deploy/systemd/$$u > $(DESTDIR)$(unitdir)/$$u && \
+	  chmod 0644 $(DESTDIR)$(unitdir)/$$u || exit 1; done
+	@if [ -e $(DESTDIR)$(sysconfdir)/postes/postes.conf ]; then \
+	  echo "postes: $(sysconfdir)/postes/postes.conf kept; the new default is postes.conf.dist"; \
+	  $(subst) deploy/postes.conf.in > $(DESTDIR)$(sysconfdir)/postes/postes.conf.dist; \
+	else \
+	  $(subst) deploy/postes.conf.in > $(DESTDIR)$(sysconfdir)/postes/postes.conf; \
+	  chmod 0644 $(DESTDIR)$(sysconfdir)/postes/postes.conf; \
+	fi
+	@if [ -z "$(DESTDIR)" ]; then \
+	  $(sbindir)/postes-setup user && $(sbindir)/postes-setup secrets || exit 1; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	  echo "postes: installed; next: postes-setup (database), then systemctl enable --now postes-api.socket postes-pusher.service"; \
+	fi
+
+# Configuration, secrets, state and the postes user stay.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(sbindir)/,postes-api postes-pusher postes-setup)
+	rm -rf $(DESTDIR)$(datadir)/postes
+	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(MAN5)) $(addprefix $(DESTDIR)$(mandir)/man8/,$(MAN8))
+	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
+
+# The real first try on a bare Debian 12 (root, debootstrap, ~1 GB of
+# downloads): not in every CI run.
+check-bare:
+	bash deploy/check-bare.sh $(CHECK_BARE_MODE)
+
 clean:
 	rm -rf build
 
-.PHONY: all unit deps run test bench www clean
+.PHONY: all unit deps run test bench www clean install uninstall check-bare
 .SECONDARY:
 .DELETE_ON_ERROR:

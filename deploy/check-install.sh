@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# check-install.sh - `make install DESTDIR=...` lays out the tree, the
+# units pass `systemd-analyze verify`, and the installed postes-setup
+# makes a working database with least-privilege accounts (CI, .ci/run).
+#
+#  1. make install into a temporary DESTDIR; every file where
+#     docs/deployment.md says, with its mode; no secret in postes.conf;
+#     every configuration key of shared/config.c documented in
+#     postes.conf(5) and docs/configuration.md; man pages clean (groff -ww).
+#  2. a second make install keeps an edited postes.conf.
+#  3. systemd-analyze verify on the installed units, their ExecStart
+#     pointed into DESTDIR (verify wants the programs to exist) and
+#     MANPATH there too (it checks each Documentation=man: page); the
+#     hardening directives present; the exposure score printed.
+#  4. as root: a private MariaDB stands for the system's; the installed
+#     postes-setup runs against it (user, secrets, database, migrations,
+#     admin), twice; the accounts have exactly the rights they should;
+#     the installed postes-api runs `sweep` as the postes user with the
+#     installed configuration.
+# Times are printed. Exit 0 when all holds.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+tmp=$(mktemp -d /tmp/postes-install.XXXXXX)
+chmod 0755 "$tmp"
+D=$tmp/dest
+dbpid=
+cleanup() {
+  [ -n "$dbpid" ] && kill "$dbpid" 2>/dev/null && wait "$dbpid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+say() { printf 'check-install: %s\n' "$*" >&2; }
+fail() { say "FAIL: $*"; exit 1; }
+mode() { stat -c '%a' "$1"; }
+owner() { stat -c '%U:%G' "$1"; }
+
+# 1. The tree.
+t0=$(date +%s%N)
+make -s install DESTDIR="$D" >"$tmp/install.log" 2>&1 || { tail -20 "$tmp/install.log"; fail "make install"; }
+t_install=$(( ($(date +%s%N) - t0) / 1000000 ))
+P=$D/usr/local
+for f in sbin/postes-api sbin/postes-pusher sbin/postes-setup share/postes/migrate.sh; do
+  [ -x "$P/$f" ] || fail "$f missing or not executable"
+done
+for f in share/postes/www/index.html share/postes/www/kiosk/index.html \
+    share/man/man5/postes.conf.5 share/man/man8/postes-api.8 \
+    share/man/man8/postes-pusher.8 share/man/man8/postes-setup.8; do
+  [ -f "$P/$f" ] && [ "$(mode "$P/$f")" = 644 ] || fail "$f missing or not 0644"
+done
+ls "$P/share/postes/www/assets/"*.js >/dev/null 2>&1 || fail "www assets missing"
+for f in db/migrations/*.sql; do
+  cmp -s "$f" "$P/share/postes/migrations/$(basename "$f")" || fail "migration $f not installed"
+done
+grep -q '@[a-z]*@' "$P/sbin/postes-setup" && fail "postes-setup has unfilled @placeholders@"
+conf=$D/etc/postes/postes.conf
+[ "$(mode "$conf")" = 644 ] || fail "postes.conf is $(mode "$conf"), not 0644"
+grep -q '@[a-z]*@' "$conf" && fail "postes.conf has unfilled @placeholders@"
+grep -Eq '^(POSTES_)?(SECRET|DB_PASSWORD|MIGRATE_PASSWORD)=' "$conf" && fail "a secret in postes.conf"
+grep -q '^POSTES_SECRETS_FILE=/etc/postes/secrets.conf$' "$conf" || fail "postes.conf does not name the secrets file"
+[ "$(mode "$D/var/lib/postes")" = 750 ] || fail "/var/lib/postes not 0750"
+for u in postes-api.socket postes-api.service postes-pusher.service postes-sweep.service postes-sweep.timer; do
+  [ -f "$D/etc/systemd/system/$u" ] || fail "unit $u missing"
+  grep -q '@[a-z]*@' "$D/etc/systemd/system/$u" && fail "$u has unfilled @placeholders@"
+done
+for m in "$P"/share/man/man?/*; do
+  out=$(groff -mandoc -Tutf8 -ww -z "$m" 2>&1) ; [ -z "$out" ] || fail "$(basename "$m"): $out"
+done
+# Every key the programs read is documented.
+keys=$(sed -n 's/^[[:space:]]*\(STR\|UINT\|INT\)("\([A-Z_]*\)".*/\2/p; s/^[[:space:]]*{ "\([A-Z_]*\)", C_.*/\1/p' shared/config.c)
+[ "$(echo "$keys" | wc -w)" -ge 20 ] || fail "could not read the key table of shared/config.c"
+for k in $keys LOG_LEVEL; do
+  grep -q "POSTES_$k" "$P/share/man/man5/postes.conf.5" || fail "POSTES_$k not in postes.conf(5)"
+  grep -q "POSTES_$k" docs/configuration.md || fail "POSTES_$k not in docs/configuration.md"
+done
+say "tree: ok ($(find "$D" -type f | wc -l) files, make install $t_install ms)"
+
+# 2. An edited configuration survives a second install.
+echo "# edited by the operator" >> "$conf"
+make -s install DESTDIR="$D" >"$tmp/install2.log" 2>&1 || fail "second make install"
+grep -q '^# edited by the operator$' "$conf" || fail "make install overwrote postes.conf"
+[ -f "$conf.dist" ] || fail "no postes.conf.dist beside the kept postes.conf"
+say "second install keeps postes.conf: ok"
+
+# 3. The units.
+mkdir -p "$tmp/units"
+for u in "$D"/etc/systemd/system/postes-*; do
+  sed "s|/usr/local/sbin/|$P/sbin/|g" "$u" > "$tmp/units/$(basename "$u")"
+done
+for u in postes-api.service postes-pusher.service postes-sweep.service; do
+  for d in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
+      PrivateDevices=yes ReadWritePaths= RestrictAddressFamilies= 'CapabilityBoundingSet=$' \
+      SystemCallFilter=@system-service User=postes; do
+    grep -q "^$d" "$tmp/units/$u" || fail "$u lacks $d"
+  done
+done
+(cd "$tmp/units" && MANPATH=$P/share/man systemd-analyze verify \
+  ./postes-api.socket ./postes-api.service ./postes-pusher.service \
+  ./postes-sweep.service ./postes-sweep.timer) || fail "systemd-analyze verify"
+for u in postes-api.service postes-pusher.service postes-sweep.service; do
+  score=$(cd "$tmp/units" && systemd-analyze security --offline=yes "./$u" 2>/dev/null \
+    | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]* [A-Z]*\).*/\1/p')
+  say "systemd-analyze security $u: ${score:-?}"
+done
+say "units: systemd-analyze verify ok"
+
+# 4. postes-setup against a MariaDB (root only: it creates a system user).
+if [ "$(id -u)" -ne 0 ]; then say "not root: postes-setup not tried"; exit 0; fi
+t0=$(date +%s)
+mkdir -p "$tmp/db" && chmod 0755 "$tmp/db"
+sock=$tmp/db/mysqld.sock
+mariadb-install-db --datadir="$tmp/db/data" --user=root --auth-root-authentication-method=socket \
+  --skip-test-db >"$tmp/db/install.log" 2>&1 || fail "mariadb-install-db"
+mariadbd --no-defaults --datadir="$tmp/db/data" --socket="$sock" --skip-networking --user=root \
+  --pid-file="$tmp/db/pid" --log-error="$tmp/db/err.log" --innodb-buffer-pool-size=32M 2>>"$tmp/db/err.log" &
+dbpid=$!
+for _ in $(seq 300); do mariadb --socket="$sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.1; done
+# The operator's edits: this MariaDB, and the files under DESTDIR.
+sed -i -e "s|^POSTES_DB_SOCKET=.*|POSTES_DB_SOCKET=$sock|" \
+  -e "s|^POSTES_SECRETS_FILE=.*|POSTES_SECRETS_FILE=$D/etc/postes/secrets.conf|" \
+  -e "s|^POSTES_VAR_DIR=.*|POSTES_VAR_DIR=$D/var/lib/postes|" "$conf"
+setup() {
+  POSTES_CONF_DIR=$D/etc/postes POSTES_SHARE_DIR=$P/share/postes POSTES_SBIN_DIR=$P/sbin \
+  POSTES_STATE_DIR=$D/var/lib/postes POSTES_ADMIN_PASSWORD=check-install-admin \
+  "$P/sbin/postes-setup" "$@"
+}
+setup all >"$tmp/setup.log" 2>&1 || { cat "$tmp/setup.log"; fail "postes-setup all"; }
+sec=$D/etc/postes/secrets.conf mig=$D/etc/postes/migrate.conf
+[ "$(mode "$sec") $(owner "$sec")" = "640 root:postes" ] || fail "secrets.conf is $(mode "$sec") $(owner "$sec")"
+[ "$(mode "$mig") $(owner "$mig")" = "600 root:root" ] || fail "migrate.conf is $(mode "$mig") $(owner "$mig")"
+[ "$(owner "$D/var/lib/postes")" = postes:postes ] || fail "state folder not postes's"
+sum1=$(cat "$sec" "$mig" | sha256sum)
+setup all >"$tmp/setup2.log" 2>&1 || { cat "$tmp/setup2.log"; fail "postes-setup all, again"; }
+[ "$(cat "$sec" "$mig" | sha256sum)" = "$sum1" ] || fail "a second postes-setup changed the secrets"
+# The rights.
+pw() { sed -n "s/^$1=//p" "$2"; }
+as() { mariadb --socket="$sock" -u"$1" -p"$2" --batch --skip-column-names "${@:3}"; }
+app=$(pw POSTES_DB_PASSWORD "$sec") mpw=$(pw POSTES_MIGRATE_PASSWORD "$mig")
+[ "$(as postes "$app" postes -e 'SELECT COUNT(*) FROM staff WHERE role="admin"')" = 1 ] || fail "no admin, or the app cannot read"
+as postes "$app" postes -e 'CREATE TABLE x (i INT)' 2>/dev/null && fail "the app account can CREATE"
+as postes "$app" postes -e 'DROP TABLE throttle' 2>/dev/null && fail "the app account can DROP"
+as postes "$app" mysql -e 'SELECT 1 FROM user' 2>/dev/null && fail "the app account reads mysql.user"
+as postes_migrate "$mpw" mysql -e 'SELECT 1 FROM user' 2>/dev/null && fail "the migration account reads mysql.user"
+as postes_migrate "$mpw" -e 'CREATE DATABASE other' 2>/dev/null && fail "the migration account creates databases"
+POSTES_CONFIG=$conf POSTES_MIGRATE_CONFIG=$mig bash "$P/share/postes/migrate.sh" --status | grep -qx '0 pending' \
+  || fail "migrations pending after postes-setup"
+# The installed program, as the service user, with the installed files.
+out=$(cd / && runuser -u postes -- env POSTES_CONFIG="$conf" "$P/sbin/postes-api" sweep 2>&1) \
+  || fail "postes-api sweep as postes: $out"
+say "postes-setup: ok, twice, least privilege holds, postes-api sweep as postes: $out ($(( $(date +%s) - t0 )) s)"
