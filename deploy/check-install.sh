@@ -25,8 +25,13 @@ tmp=$(mktemp -d /tmp/postes-install.XXXXXX)
 chmod 0755 "$tmp"
 D=$tmp/dest
 dbpid=
+pids=()
 cleanup() {
-  [ -n "$dbpid" ] && kill "$dbpid" 2>/dev/null && wait "$dbpid" 2>/dev/null
+  local p
+  for p in "${pids[@]}" $dbpid; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}" $dbpid; do wait "$p" 2>/dev/null; done
+  # Whatever the runuser wrappers left (processes started by this check).
+  for p in $(pgrep -f -- "$tmp/" 2>/dev/null); do kill "$p" 2>/dev/null; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -148,3 +153,58 @@ POSTES_CONFIG=$conf POSTES_MIGRATE_CONFIG=$mig bash "$P/share/postes/migrate.sh"
 out=$(cd / && runuser -u postes -- env POSTES_CONFIG="$conf" "$P/sbin/postes-api" sweep 2>&1) \
   || fail "postes-api sweep as postes: $out"
 say "postes-setup: ok, twice, least privilege holds, postes-api sweep as postes: $out ($(( $(date +%s) - t0 )) s)"
+
+# 5. The installed programs serve, as the units would run them: the API
+# as user postes on a listening socket handed over as fd 0 (what
+# postes-api.socket does; systemd-socket-activate --inetd here, no
+# systemd PID 1), the pusher as postes, lighttpd serving share/postes/www.
+free_port() {
+  local p=$1
+  while ss -Htln "sport = :$p" 2>/dev/null | grep -q . ; do p=$((p + 1)); done
+  echo "$p"
+}
+base=$(( ${POSTES_TEST_PORT_BASE:-18080} + 40 ))
+http=$(free_port "$base"); push=$(free_port $((http + 1))); zmq=$(free_port $((push + 1)))
+cat >> "$conf" <<CONF
+POSTES_PUSHER_PORT=$push
+POSTES_ZMQ_ENDPOINT=tcp://127.0.0.1:$zmq
+POSTES_ORIGIN=http://127.0.0.1:$http
+CONF
+mkdir -p "$tmp/run" && chmod 0755 "$tmp/run"
+runuser -u postes -- env POSTES_CONFIG="$conf" "$P/sbin/postes-pusher" >"$tmp/pusher.log" 2>&1 &
+pids+=($!)
+# root owns the socket (systemd does), the API runs as postes.
+systemd-socket-activate --inetd -l "$tmp/run/api.sock" \
+  runuser -u postes -- env POSTES_CONFIG="$conf" "$P/sbin/postes-api" >"$tmp/api.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do [ -S "$tmp/run/api.sock" ] && break; sleep 0.1; done
+cat > "$tmp/lighttpd.conf" <<CONF
+server.modules = ( "mod_fastcgi", "mod_proxy" )
+server.bind = "127.0.0.1"
+server.port = $http
+server.document-root = "$P/share/postes/www"
+server.errorlog = "$tmp/lighttpd.err"
+index-file.names = ( "index.html" )
+mimetype.assign = ( ".html" => "text/html; charset=utf-8", ".js" => "text/javascript", ".css" => "text/css" )
+fastcgi.server = (
+  "/api/" => (( "socket" => "$tmp/run/api.sock", "check-local" => "disable" )),
+  "/admin" => (( "socket" => "$tmp/run/api.sock", "check-local" => "disable" )),
+)
+proxy.server = ( "/ws/" => (( "host" => "127.0.0.1", "port" => $push )),
+                 "/events/" => (( "host" => "127.0.0.1", "port" => $push )) )
+proxy.header = ( "upgrade" => "enable" )
+CONF
+lighttpd -D -f "$tmp/lighttpd.conf" >"$tmp/lighttpd.out" 2>&1 &
+pids+=($!)
+url=http://127.0.0.1:$http
+for _ in $(seq 100); do curl -fsS "$url/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "$url/api/health" | grep -q '"ok"' || { cat "$tmp/api.log" "$tmp/lighttpd.err" 2>/dev/null; fail "/api/health through lighttpd"; }
+curl -fsS "$url/" | grep -q '<script' || fail "the installed www is not served"
+curl -fsS "$url/kiosk/" | grep -q '<script' || fail "the installed kiosk page is not served"
+sc=$(curl -fsS -o /dev/null -D - -H 'content-type: application/json' -H "origin: $url" \
+  -d '{"username":"admin","password":"check-install-admin"}' "$url/api/auth/login" | tr -d '\r' | grep -i '^set-cookie:') \
+  || fail "the admin made by postes-setup cannot log in"
+for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$push/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "http://127.0.0.1:$push/healthz" >/dev/null || { cat "$tmp/pusher.log"; fail "installed pusher not up"; }
+[ "$(ps -o user= -p "$(pgrep -f "^$P/sbin/postes-api" | head -n1)")" = postes ] || fail "the API does not run as postes"
+say "installed stack serves: /api/health, /, /kiosk/, admin log-in (${sc%%=*}), pusher /healthz"
