@@ -54,6 +54,14 @@ trap cleanup EXIT
 say "copying the base system into $root"
 cp -a "$dir/base" "$root"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# A network that intercepts TLS (a company proxy, this CI's sandbox) is
+# trusted through extra CAs in /usr/local/share/ca-certificates: give the
+# chroot the same, or npm cannot reach its registry. The ca-certificates
+# package, installed by install-deps.sh, adds them to the system bundle.
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
 mount -t proc proc "$root/proc"
 mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
@@ -64,8 +72,11 @@ mount -o ro --bind /sys "$root/sys"
 mkdir -p "$root/root/postes"
 (cd "$ROOT" && git ls-files -z | xargs -0 tar -cf - --no-recursion) | tar -C "$root/root/postes" -xf -
 
+extra_ca=
+ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1 && extra_ca=/etc/ssl/certs/ca-certificates.crt
 inchroot() {
   chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+    ${extra_ca:+NODE_EXTRA_CA_CERTS=$extra_ca} \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     POSTES_HTTP_PORT="$port" POSTES_PUSHER_PORT=$((port + 1)) \
     POSTES_ZMQ_PORT=$((port + 2)) POSTES_TEST_PORT_BASE=$((port + 10)) \
@@ -85,7 +96,7 @@ say "make installed ($t_make s)"
 
 say "make run (log: $root/root/run.log)"
 t=$(now)
-setsid bash -c "$(declare -f inchroot); root='$root' port='$port'; inchroot 'cd /root/postes && make run' >'$root/root/run.log' 2>&1" &
+setsid bash -c "$(declare -f inchroot); root='$root' port='$port' extra_ca='$extra_ca'; inchroot 'cd /root/postes && make run' >'$root/root/run.log' 2>&1" &
 pgid=$!
 up=0
 while kill -0 "$pgid" 2>/dev/null; do

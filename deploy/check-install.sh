@@ -27,6 +27,7 @@ D=$tmp/dest
 dbpid=
 pids=()
 cleanup() {
+  set +e
   local p
   for p in "${pids[@]}" $dbpid; do kill "$p" 2>/dev/null; done
   for p in "${pids[@]}" $dbpid; do wait "$p" 2>/dev/null; done
@@ -173,38 +174,103 @@ CONF
 mkdir -p "$tmp/run" && chmod 0755 "$tmp/run"
 runuser -u postes -- env POSTES_CONFIG="$conf" "$P/sbin/postes-pusher" >"$tmp/pusher.log" 2>&1 &
 pids+=($!)
-# root owns the socket (systemd does), the API runs as postes.
-systemd-socket-activate --inetd -l "$tmp/run/api.sock" \
-  runuser -u postes -- env POSTES_CONFIG="$conf" "$P/sbin/postes-api" >"$tmp/api.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do [ -S "$tmp/run/api.sock" ] && break; sleep 0.1; done
-cat > "$tmp/lighttpd.conf" <<CONF
-server.modules = ( "mod_fastcgi", "mod_proxy" )
-server.bind = "127.0.0.1"
-server.port = $http
-server.document-root = "$P/share/postes/www"
-server.errorlog = "$tmp/lighttpd.err"
-index-file.names = ( "index.html" )
-mimetype.assign = ( ".html" => "text/html; charset=utf-8", ".js" => "text/javascript", ".css" => "text/css" )
-fastcgi.server = (
-  "/api/" => (( "socket" => "$tmp/run/api.sock", "check-local" => "disable" )),
-  "/admin" => (( "socket" => "$tmp/run/api.sock", "check-local" => "disable" )),
-)
-proxy.server = ( "/ws/" => (( "host" => "127.0.0.1", "port" => $push )),
-                 "/events/" => (( "host" => "127.0.0.1", "port" => $push )) )
-proxy.header = ( "upgrade" => "enable" )
-CONF
+# root owns the socket (systemd does), the API runs as postes; the
+# socket is 0660 root:www-data (SocketGroup=, SocketMode=).
+api=
+api_start() {
+  rm -f "$tmp/run/api.sock"
+  systemd-socket-activate --inetd -l "$tmp/run/api.sock" \
+    runuser -u postes -- env POSTES_CONFIG="$conf" "$P/sbin/postes-api" >>"$tmp/api.log" 2>&1 &
+  api=$!; pids+=("$api")
+  for _ in $(seq 50); do [ -S "$tmp/run/api.sock" ] && break; sleep 0.1; done
+  chgrp www-data "$tmp/run/api.sock" && chmod 0660 "$tmp/run/api.sock"
+}
+api_stop() { kill "$api" 2>/dev/null; wait "$api" 2>/dev/null || true; }
+api_start
+
+# The fronts of docs/deployment.md, as given in deploy/examples/ with
+# only ports and paths changed, over TLS with a certificate for
+# postes.test that curl verifies (as a kiosk trusting the town hall's CA).
+mkdir -p "$tmp/ssl" "$tmp/apache" "$tmp/lighttpd"
+chown www-data "$tmp/lighttpd"
+# A town hall's own CA (what the kiosks trust) and the server's certificate.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=postes test CA" \
+  -keyout "$tmp/ssl/ca.key" -out "$tmp/ssl/ca.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=postes.test -keyout "$tmp/ssl/postes.key" \
+  -out "$tmp/ssl/postes.csr" 2>/dev/null
+printf 'subjectAltName=DNS:postes.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$tmp/ssl/ext"
+openssl x509 -req -in "$tmp/ssl/postes.csr" -CA "$tmp/ssl/ca.crt" -CAkey "$tmp/ssl/ca.key" \
+  -CAcreateserial -days 2 -extfile "$tmp/ssl/ext" -out "$tmp/ssl/postes.crt" 2>/dev/null
+lh=$(free_port $((zmq + 1))); lhs=$(free_port $((lh + 1)))
+ah=$(free_port $((lhs + 1))); ahs=$(free_port $((ah + 1)))
+paths() {
+  sed -e "s|/usr/local/share/postes/www|$P/share/postes/www|g" \
+      -e "s|/run/postes/api.sock|$tmp/run/api.sock|g" -e "s|/etc/ssl/postes/|$tmp/ssl/|g" \
+      -e "s|127.0.0.1:8081|127.0.0.1:$push|g" -e "s|\"port\" => 8081|\"port\" => $push|g" \
+      -e "s|postes.mairie.lan|postes.test|g" "$1"
+}
+paths deploy/examples/lighttpd-tls.conf | sed \
+  -e "s|^server.bind *= .*|server.bind = \"127.0.0.1\"|" -e "s|^server.port *= 80$|server.port = $lh|" \
+  -e "s|\"0.0.0.0:443\"|\"127.0.0.1:$lhs\"|" -e "s|/var/log/lighttpd/error.log|$tmp/lighttpd/error.log|" \
+  -e "s|/run/lighttpd.pid|$tmp/run/lighttpd.pid|" > "$tmp/lighttpd.conf"
+lighttpd -tt -f "$tmp/lighttpd.conf" || fail "deploy/examples/lighttpd-tls.conf does not load"
 lighttpd -D -f "$tmp/lighttpd.conf" >"$tmp/lighttpd.out" 2>&1 &
 pids+=($!)
-url=http://127.0.0.1:$http
-for _ in $(seq 100); do curl -fsS "$url/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fsS "$url/api/health" | grep -q '"ok"' || { cat "$tmp/api.log" "$tmp/lighttpd.err" 2>/dev/null; fail "/api/health through lighttpd"; }
-curl -fsS "$url/" | grep -q '<script' || fail "the installed www is not served"
-curl -fsS "$url/kiosk/" | grep -q '<script' || fail "the installed kiosk page is not served"
-sc=$(curl -fsS -o /dev/null -D - -H 'content-type: application/json' -H "origin: $url" \
-  -d '{"username":"admin","password":"check-install-admin"}' "$url/api/auth/login" | tr -d '\r' | grep -i '^set-cookie:') \
-  || fail "the admin made by postes-setup cannot log in"
+{
+  echo "ServerRoot $tmp/apache"
+  echo "DefaultRuntimeDir $tmp/apache"
+  echo "PidFile $tmp/apache/httpd.pid"
+  echo "Mutex file:$tmp/apache default"
+  echo "ErrorLog $tmp/apache/error.log"
+  echo "User www-data"
+  echo "Group www-data"
+  echo "Listen 127.0.0.1:$ah"
+  echo "Listen 127.0.0.1:$ahs"
+  for m in mpm_event authz_core mime dir alias headers ssl socache_shmcb proxy proxy_fcgi proxy_http proxy_wstunnel; do
+    echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
+  done
+  echo "TypesConfig /etc/mime.types"
+  echo "Include $tmp/apache/site.conf"
+} > "$tmp/apache/main.conf"
+paths deploy/examples/apache-tls.conf | sed -e "s|\*:80>|*:$ah>|" -e "s|\*:443>|*:$ahs>|" \
+  -e "s|https://postes.test/|https://postes.test:$ahs/|" > "$tmp/apache/site.conf"
+chown www-data "$tmp/apache"
+apache2 -t -f "$tmp/apache/main.conf" 2>"$tmp/apache/t.log" || { cat "$tmp/apache/t.log"; fail "deploy/examples/apache-tls.conf does not load"; }
+apache2 -f "$tmp/apache/main.conf" -DFOREGROUND >"$tmp/apache/out.log" 2>&1 &
+pids+=($!)
+
+# front_check NAME HTTP_PORT HTTPS_PORT
+front_check() {
+  local name=$1 h=$2 hs=$3 url r sc
+  url=https://postes.test:$hs
+  c() { curl -sS --resolve "postes.test:$hs:127.0.0.1" --cacert "$tmp/ssl/ca.crt" "$@"; }
+  for _ in $(seq 100); do c -f "$url/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
+  c -f "$url/api/health" | grep -q '"ok"' || { tail -n 5 "$tmp/api.log" "$tmp/lighttpd.out" "$tmp/lighttpd/error.log" \
+    "$tmp/apache/error.log" "$tmp/apache/out.log" 2>/dev/null; fail "$name: /api/health over https"; }
+  r=$(curl -sS -o /dev/null -D - "http://127.0.0.1:$h/kiosk/" | tr -d '\r')
+  echo "$r" | head -n1 | grep -Eq ' 30[18] ' || fail "$name: http is not redirected: $(echo "$r" | head -n1)"
+  echo "$r" | grep -iq '^location: https://' || fail "$name: the redirect does not go to https"
+  r=$(c -f -D - -o "$tmp/page" "$url/" | tr -d '\r')
+  grep -q '<script' "$tmp/page" || fail "$name: the installed www is not served"
+  echo "$r" | grep -iq '^strict-transport-security: max-age=31536000' || fail "$name: no HSTS on /"
+  echo "$r" | grep -iq '^x-content-type-options: nosniff' || fail "$name: no nosniff on /"
+  c -f -D - -o /dev/null "$url/api/health" | tr -d '\r' | grep -iq '^strict-transport-security:' \
+    || fail "$name: no HSTS on /api/"
+  sc=$(c -f -D - -o /dev/null -H 'content-type: application/json' -H "origin: $url" \
+    -d '{"username":"admin","password":"check-install-admin"}' "$url/api/auth/login" \
+    | tr -d '\r' | grep -i '^set-cookie: postes_sid=') || fail "$name: the admin cannot log in over https"
+  echo "$sc" | grep -q '; Secure' || fail "$name: the cookie over https lacks Secure: $sc"
+  r=$(c -s -o /dev/null -w '%{http_code}' -H 'authorization: Bearer nope' "$url/api/kiosk/session")
+  [ "$r" = 401 ] || fail "$name: a workstation's bad token gets $r, not 401"
+  say "$name over TLS: redirect, HSTS, /api/health, /, log-in with a Secure cookie (HTTPS=on from the front): ok"
+}
+api_stop; sed -i "s|^POSTES_ORIGIN=.*|POSTES_ORIGIN=https://postes.test:$lhs|" "$conf"; api_start
+front_check lighttpd "$lh" "$lhs"
+# The origin is read at start: a new API for the other front's origin.
+sed -i "s|^POSTES_ORIGIN=.*|POSTES_ORIGIN=https://postes.test:$ahs|" "$conf"
+api_stop; api_start
+front_check apache "$ah" "$ahs"
 for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$push/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS "http://127.0.0.1:$push/healthz" >/dev/null || { cat "$tmp/pusher.log"; fail "installed pusher not up"; }
 [ "$(ps -o user= -p "$(pgrep -f "^$P/sbin/postes-api" | head -n1)")" = postes ] || fail "the API does not run as postes"
-say "installed stack serves: /api/health, /, /kiosk/, admin log-in (${sc%%=*}), pusher /healthz"
+say "installed programs run as postes: ok"

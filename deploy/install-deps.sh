@@ -10,7 +10,7 @@ PKGS=(
   build-essential pkg-config
   libfcgi-dev libmicrohttpd-dev libjson-c-dev libmariadb-dev
   libzmq3-dev libsodium-dev libcmocka-dev
-  mariadb-server mariadb-client lighttpd
+  mariadb-server mariadb-client lighttpd lighttpd-mod-openssl openssl
   nodejs npm ca-certificates chromium curl wrk procps iproute2 tzdata
   nginx libnginx-mod-nchan
 )
