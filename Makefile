@@ -170,6 +170,12 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(MAN5)) $(addprefix $(DESTDIR)$(mandir)/man8/,$(MAN8))
 	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
 
+# The checks .ci/run makes besides make test.
+check-fresh:
+	bash deploy/check-fresh.sh
+check-install:
+	bash deploy/check-install.sh
+
 # The real first try on a bare Debian 12 (root, debootstrap, ~1 GB of
 # downloads): not in every CI run.
 check-bare:
@@ -178,6 +184,6 @@ check-bare:
 clean:
 	rm -rf build
 
-.PHONY: all unit deps run test bench www clean install uninstall check-bare
+.PHONY: all unit deps run test bench www clean install uninstall check-fresh check-install check-bare
 .SECONDARY:
 .DELETE_ON_ERROR:

@@ -54,6 +54,11 @@ trap cleanup EXIT
 say "copying the base system into $root"
 cp -a "$dir/base" "$root"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# What the Debian installer writes and debootstrap does not: without
+# them "localhost" does not resolve and mariadb-install-db stops.
+echo postes-bare > "$root/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tpostes-bare %s\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
+  "$(hostname)" > "$root/etc/hosts"
 # A network that intercepts TLS (a company proxy, this CI's sandbox) is
 # trusted through extra CAs in /usr/local/share/ca-certificates: give the
 # chroot the same, or npm cannot reach its registry. The ca-certificates
