@@ -4,9 +4,12 @@
 # `make run` as root in a chroot until /api/health answers. Not part of
 # every CI run (it downloads ~1 GB of packages): `make check-bare`.
 #
-#   deploy/check-bare.sh [run|test]
-#     run   (default) make run until it serves, then stop it
-#     test  the same, then `make test` in the same chroot
+#   deploy/check-bare.sh [run|test|install|all]
+#     run      (default) make run until it serves, then stop it
+#     test     the same, then `make test` in the same chroot
+#     install  the same as run, then `make install` and `postes-setup`
+#              against the system's MariaDB (started by its init script)
+#     all      run, install, test
 #
 # Needs root, debootstrap and the Debian mirror. The base system is made
 # once in $POSTES_BARE_DIR/base (default /var/tmp/postes-bare) and copied
@@ -123,8 +126,30 @@ kill -TERM -- "-$pgid"
 for _ in $(seq 60); do kill -0 "$pgid" 2>/dev/null || break; sleep 1; done
 pgid=
 
+t_install=-
+if [ "$mode" = install ] || [ "$mode" = all ]; then
+  say "make install and postes-setup with Debian's MariaDB (log: $root/root/install.log)"
+  t=$(now)
+  if inchroot 'set -e; cd /root/postes; make install
+      /etc/init.d/mariadb start
+      POSTES_ADMIN_PASSWORD=bare-check-admin postes-setup
+      postes-setup   # again: nothing changes
+      POSTES_CONFIG=/etc/postes/postes.conf runuser -u postes -- postes-api sweep
+      stat -c "%a %U:%G %n" /etc/postes/* /var/lib/postes
+      mariadb -e "SHOW GRANTS FOR postes@localhost; SHOW GRANTS FOR postes_migrate@localhost"
+      /etc/init.d/mariadb stop' >"$root/root/install.log" 2>&1; then
+    t_install=$(( $(now) - t ))
+    say "make install + postes-setup ok ($t_install s):"
+    grep -E '^[0-9]{3} |^GRANT|change' "$root/root/install.log" | sed 's/IDENTIFIED BY PASSWORD .*//' >&2
+  else
+    say "make install / postes-setup FAILED; its log ends with:"
+    tail -n 30 "$root/root/install.log" >&2
+    exit 1
+  fi
+fi
+
 t_test=-
-if [ "$mode" = test ]; then
+if [ "$mode" = test ] || [ "$mode" = all ]; then
   say "make test in the same chroot (log: $root/root/test.log)"
   t=$(now)
   if inchroot 'cd /root/postes && make test' >"$root/root/test.log" 2>&1; then
@@ -137,4 +162,4 @@ if [ "$mode" = test ]; then
     exit 1
   fi
 fi
-say "figures: apt-get install make $t_make s; make run to /api/health $t_run s; make test $t_test s"
+say "figures: apt-get install make $t_make s; make run to /api/health $t_run s; make install + postes-setup $t_install s; make test $t_test s"
