@@ -26,7 +26,8 @@ static const char css[] =
     "  padding: 4px; font-weight: bold; }\n"
     ".postes-bar .postes-msg { background-color: #ffffff; color: #16324f;"
     "  padding: 4px; }\n"
-    ".postes-bar .postes-err { color: #ff8a80; font-weight: bold; }\n";
+    ".postes-bar .postes-err { color: #ff8a80; font-weight: bold; }\n"
+    ".postes-bar button label { color: #1b1b1b; }\n";
 
 static struct bar_cbs	 cbs;
 static GtkWidget	*win, *time_lbl, *ends_lbl, *warn_lbl, *msg_lbl;

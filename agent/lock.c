@@ -44,7 +44,7 @@ static const char css[] =
 
 static struct lock_cbs	 cbs;
 static GPtrArray	*wins;		/* GtkWindow *, [0] carries the card */
-static GtkWidget	*entry, *validate_btn, *entry_box, *confirm_box;
+static GtkWidget	*entry, *validate_btn, *start_btn, *entry_box, *confirm_box;
 static GtkWidget	*status_fr, *status_en, *error_fr, *error_en;
 static GtkWidget	*hello, *avail_fr, *avail_en, *heading_box;
 static int		 shown, grabbed;
@@ -230,8 +230,10 @@ build_card(GtkWidget *w)
 	gtk_box_pack_start(GTK_BOX(confirm_box), avail_en, FALSE, FALSE, 0);
 	row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
 	gtk_widget_set_halign(row, GTK_ALIGN_CENTER);
-	gtk_box_pack_start(GTK_BOX(row), button(M_START, G_CALLBACK(on_start)),
-	    FALSE, FALSE, 0);
+	start_btn = button(M_START, G_CALLBACK(on_start));
+	gtk_style_context_add_class(gtk_widget_get_style_context(start_btn),
+	    "suggested-action");
+	gtk_box_pack_start(GTK_BOX(row), start_btn, FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(row),
 	    button(M_CANCEL, G_CALLBACK(on_cancel)), FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(confirm_box), row, FALSE, FALSE, 0);
@@ -448,6 +450,8 @@ lock_view(enum lock_view v)
 	gtk_widget_set_visible(gtk_widget_get_parent(entry_box), v != LV_BUSY);
 	if (v == LV_ENTRY)
 		gtk_widget_grab_focus(entry);
+	else if (v == LV_CONFIRM)
+		gtk_widget_grab_focus(start_btn);	/* Enter starts */
 }
 
 static void

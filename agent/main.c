@@ -344,6 +344,23 @@ on_cleaned(void *arg)
 	    g_timeout_add_seconds(cfg.locked_message, on_msg_timeout, NULL) : 0;
 }
 
+/* "Session terminée" and why, as the page's locked card. */
+static void
+ended_status(enum msg_id why, const char *left)
+{
+	char h[2][128], m[2][512], t[2][700];
+	int l;
+
+	for (l = 0; l < L__MAX; l++) {
+		msg_format(h[l], sizeof(h[l]), (enum lang)l, M_LOCKED, NULL);
+		msg_format(m[l], sizeof(m[l]), (enum lang)l, why, "left", left,
+		    NULL);
+		snprintf(t[l], sizeof(t[l]), "%s\n%s", h[l], m[l]);
+	}
+	lock_set_status(t[L_FR], t[L_EN]);
+	log_info("screen: status=\"%s\"", m[L_FR]);
+}
+
 /* Lock at once, then clean up, then offer the code entry again. */
 static void
 end_session(enum msg_id why, long long keep)
@@ -361,10 +378,17 @@ end_session(enum msg_id why, long long keep)
 	log_info("end: session %lld locked (%s)", st.sid,
 	    why == M_LOCKED_SUSP ? "suspendue" : "terminee");
 	fmt_duration(d, sizeof(d), keep);
-	status(why, "left", d);
+	ended_status(why, d);
 	st.sid = 0;
 	st.warning = -1;
 	cleanup_run(&cfg, on_cleaned, NULL);
+}
+
+static void
+new_end(long long end)
+{
+	st.end_ms = end;
+	log_info("end time moved: %lld s left", sclock_left(&st.clock, end));
 }
 
 static void
@@ -382,7 +406,7 @@ on_event(struct json_object *m)
 	if (strcmp(type, "time_update") == 0) {
 		/* Whole seconds on the wire: only a real move counts. */
 		if (end_of(d, &end) == 0 && llabs(end - st.end_ms) >= 1000)
-			st.end_ms = end;
+			new_end(end);
 	} else if (strcmp(type, "session_extended") == 0 ||
 	    strcmp(type, "session_updated") == 0 ||
 	    strcmp(type, "session_started") == 0) {
@@ -588,7 +612,7 @@ on_heartbeat(struct api_res *r, void *arg)
 			api_async("GET", path, NULL, on_ended_events, NULL);
 		} else if (end_of(s, &end) == 0 &&
 		    llabs(end - st.end_ms) >= 1000)
-			st.end_ms = end;
+			new_end(end);
 	}
 	schedule_hb(st.hb);
 }
