@@ -348,7 +348,7 @@ on_cleaned(void *arg)
 static void
 ended_status(enum msg_id why, const char *left)
 {
-	char h[2][128], m[2][512], t[2][700];
+	char h[2][128], m[2][512], t[2][1400];
 	int l;
 
 	for (l = 0; l < L__MAX; l++) {
