@@ -5,6 +5,8 @@
 # `make test` can call it every time. Needs root (or sudo) only when
 # something is actually missing.
 set -euo pipefail
+# postes-agent (agent/) builds with GTK 3 and libcurl; its tests run it
+# under Xvfb with openbox, driven by xdotool, screenshots by imagemagick.
 
 PKGS=(
   build-essential pkg-config
@@ -13,6 +15,8 @@ PKGS=(
   mariadb-server mariadb-client lighttpd
   nodejs npm chromium curl wrk procps tzdata
   nginx libnginx-mod-nchan
+  libgtk-3-dev libcurl4-openssl-dev
+  xvfb xdotool openbox imagemagick
 )
 
 missing=()
