@@ -230,6 +230,7 @@ test('bad input: the kiosk page\'s French messages, and it never unlocks', async
   let m = await logWait(scr('error'), m0);
   assert.equal(screenText(m[1]), FR['kiosk.err.code_inconnu']);
   assert.ok(lockUp() && !barUp(), 'still locked');
+  if (SHOTS) { await L.sleep(300); shot('agent-bad-code.png'); }
 
   // A code that ended: code_expire / plus_de_temps as the server says.
   const ended = await L.newSession(staff, { duree: 600 });
@@ -460,4 +461,43 @@ test('a server answering garbage or nothing: the same messages, no crash, never 
     srv.closeAllConnections?.();
   }
   assert.equal(p.exitCode, null, 'launcher alive');
+});
+
+test('make install-agent: program, launcher, clean-up, autostart entry and a user unit systemd accepts', () => {
+  const dest = fs.mkdtempSync(path.join(tmp, 'prefix-'));
+  execFileSync('make', ['-s', 'install-agent', `PREFIX=${dest}`, `sysconfdir=${dest}/etc`,
+    ...(L.BUILD.endsWith('/san') ? ['SANITIZER=address,undefined'] : [])],
+  { cwd: L.ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const unit = fs.readFileSync(`${dest}/lib/systemd/user/postes-agent.service`, 'utf8');
+  assert.match(unit, new RegExp(`^ExecStart=${dest}/bin/postes-agent$`, 'm'));
+  assert.match(unit, /^Restart=always$/m);
+  const desktop = fs.readFileSync(`${dest}/etc/xdg/autostart/postes-agent.desktop`, 'utf8');
+  assert.match(desktop, new RegExp(`^Exec=${dest}/bin/postes-agent-session$`, 'm'));
+  assert.match(fs.readFileSync(`${dest}/bin/postes-agent-session`, 'utf8'), new RegExp(`AGENT=.*${dest}/bin/postes-agent`));
+  assert.ok(fs.statSync(`${dest}/libexec/postes-agent/cleanup`).mode & 0o100);
+  assert.match(fs.readFileSync(`${dest}/etc/postes-agent.conf`, 'utf8'), /^POSTES_AGENT_SERVER=/m);
+  // No systemd user manager can run in this sandbox (no systemd PID 1):
+  // the unit is checked by systemd itself, and the restart it gives is
+  // what the launcher's loop did in the tests above.
+  const rt = fs.mkdtempSync(path.join(tmp, 'xdg-'));
+  execFileSync('systemd-analyze', ['verify', '--user', `${dest}/lib/systemd/user/postes-agent.service`],
+    { env: { ...process.env, XDG_RUNTIME_DIR: rt }, stdio: ['ignore', 'inherit', 'inherit'] });
+  // The sample clean-up, dry: it names what it would remove, nothing else.
+  const home = fs.mkdtempSync(path.join(tmp, 'home-'));
+  fs.mkdirSync(`${home}/.mozilla/firefox`, { recursive: true });
+  fs.mkdirSync(`${home}/Téléchargements`);
+  fs.writeFileSync(`${home}/Téléchargements/cv.pdf`, 'x');
+  const out = execFileSync(`${dest}/libexec/postes-agent/cleanup`, [], {
+    encoding: 'utf8',
+    env: { ...process.env, HOME: home, POSTES_CLEANUP_DRY_RUN: '1', POSTES_CLEANUP_MODE: 'files' },
+  });
+  assert.match(out, /would run: rm -rf .*\/\.mozilla/);
+  assert.match(out, /would run: find .*Téléchargements -mindepth 1 -delete/);
+  assert.ok(fs.existsSync(`${home}/Téléchargements/cv.pdf`), 'dry run removes nothing');
+  // For real: the profile and the downloads are gone, the home stays.
+  execFileSync(`${dest}/libexec/postes-agent/cleanup`, [], {
+    env: { ...process.env, HOME: home, POSTES_CLEANUP_MODE: 'files' },
+  });
+  assert.ok(!fs.existsSync(`${home}/.mozilla`) && !fs.existsSync(`${home}/Téléchargements/cv.pdf`));
+  assert.ok(fs.existsSync(home));
 });
