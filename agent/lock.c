@@ -47,7 +47,7 @@ static GPtrArray	*wins;		/* GtkWindow *, [0] carries the card */
 static GtkWidget	*entry, *validate_btn, *start_btn, *entry_box, *confirm_box;
 static GtkWidget	*status_fr, *status_en, *error_fr, *error_en;
 static GtkWidget	*hello, *avail_fr, *avail_en, *heading_box;
-static int		 shown, grabbed;
+static int		 shown, grabbed, cover_all;
 static guint		 watchdog;
 
 static gboolean
@@ -279,14 +279,57 @@ place(GtkWidget *w, GdkDisplay *d, int m)
 	    gdk_display_get_default_screen(d), m);
 }
 
+/*
+ * Whether the monitors GDK reports cover the whole X screen. They may not
+ * (RandR monitors without an output are not reported, a mode change is
+ * in flight): then one window covers the screen instead, so that no
+ * strip of desktop is ever left uncovered.
+ */
+static int
+monitors_cover(GdkDisplay *d, int *sw, int *sh)
+{
+	GdkWindow	*root = gdk_screen_get_root_window(
+			    gdk_display_get_default_screen(d));
+	GdkRectangle	 r;
+	long long	 area = 0;
+	int		 i, n = gdk_display_get_n_monitors(d);
+
+	*sw = gdk_window_get_width(root);
+	*sh = gdk_window_get_height(root);
+	for (i = 0; i < n; i++) {
+		gdk_monitor_get_geometry(monitor_at(d, i), &r);
+		area += (long long)r.width * r.height;
+	}
+	return n > 0 && area >= (long long)*sw * *sh;
+}
+
 /* One window per monitor; [0] (the card) on the primary one. */
 static void
 layout(void)
 {
 	GdkDisplay	*d = gdk_display_get_default();
 	int		 n = gdk_display_get_n_monitors(d), p = primary_index(d);
-	int		 i, k;
+	int		 i, k, sw, sh;
+	GtkWidget	*w0;
 
+	if (!monitors_cover(d, &sw, &sh)) {
+		while (wins->len > 1) {
+			gtk_widget_destroy(g_ptr_array_index(wins,
+			    wins->len - 1));
+			g_ptr_array_remove_index(wins, wins->len - 1);
+		}
+		w0 = g_ptr_array_index(wins, 0);
+		if (!cover_all)
+			log_warn("lock: monitors do not cover the %dx%d screen,"
+			    " one window covers it all", sw, sh);
+		cover_all = 1;
+		gtk_window_unfullscreen(GTK_WINDOW(w0));
+		gtk_window_move(GTK_WINDOW(w0), 0, 0);
+		gtk_window_set_default_size(GTK_WINDOW(w0), sw, sh);
+		gtk_window_resize(GTK_WINDOW(w0), sw, sh);
+		return;
+	}
+	cover_all = 0;
 	if (n < 1)
 		n = 1;
 	while ((int)wins->len < n)
@@ -346,7 +389,7 @@ on_watchdog(gpointer p)
 			gtk_widget_show(w);
 			layout();
 		}
-		if (gw != NULL && !(gdk_window_get_state(gw) &
+		if (gw != NULL && !cover_all && !(gdk_window_get_state(gw) &
 		    GDK_WINDOW_STATE_FULLSCREEN))
 			gtk_window_fullscreen(GTK_WINDOW(w));
 		gtk_window_set_keep_above(GTK_WINDOW(w), TRUE);

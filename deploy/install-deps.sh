@@ -16,7 +16,7 @@ PKGS=(
   nodejs npm chromium curl wrk procps tzdata
   nginx libnginx-mod-nchan
   libgtk-3-dev libcurl4-openssl-dev
-  xvfb xdotool openbox imagemagick
+  xvfb xdotool openbox imagemagick x11-xserver-utils
 )
 
 missing=()

@@ -40,8 +40,8 @@ function freeDisplay(from) {
   throw new Error('no free X display');
 }
 
-async function startX(n) {
-  const x = spawn('Xvfb', [`:${n}`, '-screen', '0', `${W}x${H}x24`, '-nolisten', 'tcp'],
+async function startX(n, size = `${W}x${H}`) {
+  const x = spawn('Xvfb', [`:${n}`, '-screen', '0', `${size}x24`, '-nolisten', 'tcp'],
     { stdio: 'ignore' });
   procs.push(x);
   await L.waitUntil(() => fs.existsSync(`/tmp/.X11-unix/X${n}`), 10000, 'Xvfb');
@@ -461,6 +461,31 @@ test('a server answering garbage or nothing: the same messages, no crash, never 
     srv.closeAllConnections?.();
   }
   assert.equal(p.exitCode, null, 'launcher alive');
+});
+
+test('a screen its monitors do not cover is covered whole (and no server: locked, says so)', async () => {
+  // Xvfb has one output: the left half is a RandR monitor on it, the
+  // right half a monitor without an output, which GDK does not report
+  // (the window manager does): GDK's monitors leave half the screen.
+  const disp3 = await startX(freeDisplay(170), '2048x768');
+  const env3 = { ...process.env, DISPLAY: disp3 };
+  try { execFileSync('xrandr', ['--delmonitor', 'screen'], { env: env3, stdio: 'ignore' }); } catch { /* none yet */ }
+  execFileSync('xrandr', ['--setmonitor', 'L', '1024/270x768/200+0+0', 'screen'], { env: env3, stdio: 'ignore' });
+  execFileSync('xrandr', ['--setmonitor', 'R', '1024/270x768/200+1024+0', 'none'], { env: env3, stdio: 'ignore' });
+  assert.match(execFileSync('xrandr', ['--listmonitors'], { env: env3, encoding: 'utf8' }), /Monitors: 2\n/);
+  const log3 = path.join(tmp, 'agent-monitors.log');
+  startAgent({
+    POSTES_AGENT_SERVER: 'http://127.0.0.1:1',
+    POSTES_AGENT_TOKEN_FILE: path.join(tmp, 'token'),
+  }, disp3, log3);
+  await logWait(/lock: keyboard and pointer grabbed/, 0, 15000, log3);
+  const ids = visible('poste verrouill', disp3);
+  let g;
+  await L.waitUntil(() => { g = geometry(ids[0], disp3); return g.WIDTH === 2048; }, 3000, 'whole screen')
+    .catch(() => {});
+  assert.deepEqual([g.X, g.Y, g.WIDTH, g.HEIGHT], [0, 0, 2048, 768]);
+  const m = await logWait(scr('status'), 0, 15000, log3);
+  assert.equal(screenText(m[1]), FR['conn.help.offline']);
 });
 
 test('make install-agent: program, launcher, clean-up, autostart entry and a user unit systemd accepts', () => {
