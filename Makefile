@@ -42,7 +42,7 @@ AGENT_OBJS  := main.o config.o api.o stream.o sseparse.o clock.o lock.o bar.o \
 	       cleanup.o msg.o
 AGENT_PKGS  := gtk+-3.0 libcurl json-c
 UNIT_TESTS  := test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
-	       test_admin_html
+	       test_admin_html test_agent
 
 SHARED	:= $(addprefix $(B)/shared/,$(SHARED_OBJS))
 API	:= $(addprefix $(B)/fcgi-api/,$(API_OBJS))
@@ -76,6 +76,11 @@ API_LIB := $(filter-out $(B)/fcgi-api/main.o,$(API))
 $(B)/tests/unit/%.o: CFLAGS += -Ifcgi-api
 $(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi -lcmocka
+
+# The agent's pure parts (SSE framing, clock, messages) need no GTK.
+$(B)/tests/test_agent: $(B)/tests/unit/test_agent.o $(B)/agent/sseparse.o \
+	$(B)/agent/clock.o $(B)/agent/msg.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
