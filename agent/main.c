@@ -413,7 +413,8 @@ on_event(struct json_object *m)
 		statut = jstr(d, "statut");
 		if (statut != NULL && strcmp(statut, "active") == 0 &&
 		    end_of(d, &end) == 0) {
-			st.end_ms = end;
+			if (llabs(end - st.end_ms) >= 1000)
+				new_end(end);
 			if (st.warning >= 0 &&
 			    sclock_left(&st.clock, end) > st.warning + 5) {
 				st.warning = -1;
@@ -421,8 +422,8 @@ on_event(struct json_object *m)
 			}
 		}
 	} else if (strcmp(type, "warning") == 0) {
-		if (end_of(d, &end) == 0)
-			st.end_ms = end;
+		if (end_of(d, &end) == 0 && llabs(end - st.end_ms) >= 1000)
+			new_end(end);
 		left = sclock_left(&st.clock, st.end_ms);
 		st.warning = jint(d, "seuil", &seuil) == 0 && seuil > 0 &&
 		    seuil < 86400 ? seuil : left;

@@ -293,6 +293,20 @@ test('a valid code unlocks; the countdown is on screen, from the server\'s end t
   await L.sleep(500);
   const g2 = geometry(bar);
   assert.ok(g2.X !== g.X || g2.Y !== g.Y, `moved: ${g.X},${g.Y} -> ${g2.X},${g2.Y}`);
+
+  // Warnings: the database moves the end to 62 s from now; the server's
+  // clock warns at 5 min at once, then at 1 min; the bar shows the page's
+  // sentence, and the countdown follows the new end.
+  const m0 = mark();
+  L.sql(`UPDATE sessions SET fin_prevue = UTC_TIMESTAMP() + INTERVAL 62 SECOND WHERE id = ${s.id}`);
+  let m = await logWait(scr('warning'), m0, 5000);
+  assert.equal(screenText(m[1]), FR['kiosk.warning'].replace('{left}', '5 min'));
+  m = await logWait(/end time moved: (\d+) s left/, m0, 5000);
+  assert.ok(Number(m[1]) <= 62 && Number(m[1]) >= 55, `${m[1]} s left`);
+  m = await logWait(scr('warning', 'Attention[^"]*1 min'), m0, 10000);
+  assert.equal(screenText(m[1]), FR['kiosk.warning'].replace('{left}', '1 min'));
+  if (SHOTS) shot('agent-warning.png');
+  assert.ok(barUp() && !lockUp());
 });
 
 test('the server ends the session: the poste relocks within 2 s, then cleans up', async () => {
