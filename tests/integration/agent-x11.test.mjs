@@ -302,7 +302,8 @@ test('a valid code unlocks; the countdown is on screen, from the server\'s end t
   let m = await logWait(scr('warning'), m0, 5000);
   assert.equal(screenText(m[1]), FR['kiosk.warning'].replace('{left}', '5 min'));
   m = await logWait(/end time moved: (\d+) s left/, m0, 5000);
-  assert.ok(Number(m[1]) <= 62 && Number(m[1]) >= 55, `${m[1]} s left`);
+  // Rounded up, from a clock known to the second: 62 s may read 63.
+  assert.ok(Number(m[1]) <= 63 && Number(m[1]) >= 55, `${m[1]} s left`);
   m = await logWait(scr('warning', 'Attention[^"]*1 min'), m0, 10000);
   assert.equal(screenText(m[1]), FR['kiosk.warning'].replace('{left}', '1 min'));
   if (SHOTS) shot('agent-warning.png');
