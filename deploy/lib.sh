@@ -14,10 +14,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${POSTES_PUSHER_PORT:=8081}"
 : "${POSTES_ZMQ_PORT:=8082}"
 : "${POSTES_BUILD:=$ROOT/build/std}"
+# The front's listen address: loopback unless asked (0.0.0.0, a LAN IP).
+: "${POSTES_LISTEN_ADDR:=127.0.0.1}"
 case "$POSTES_VAR_DIR" in /*) ;; *) POSTES_VAR_DIR=$ROOT/$POSTES_VAR_DIR ;; esac
 case "$POSTES_BUILD" in /*) ;; *) POSTES_BUILD=$ROOT/$POSTES_BUILD ;; esac
 V=$POSTES_VAR_DIR
-export POSTES_VAR_DIR POSTES_HTTP_PORT POSTES_PUSHER_PORT POSTES_ZMQ_PORT POSTES_BUILD
+export POSTES_VAR_DIR POSTES_HTTP_PORT POSTES_PUSHER_PORT POSTES_ZMQ_PORT POSTES_BUILD POSTES_LISTEN_ADDR
 export POSTES_CONFIG=$V/postes.conf
 export POSTES_DB_SOCKET=$V/run/mysqld.sock
 
@@ -52,6 +54,17 @@ secrets_init() {
     } > "$V/secrets.env"
     umask 022
   fi
+  # The migration account's password stays out of postes.conf: the
+  # programs never read it (only db/migrate.sh, through
+  # POSTES_MIGRATE_CONFIG).
+  if [ ! -s "$V/migrate.env" ]; then
+    umask 077
+    {
+      echo "POSTES_MIGRATE_USER=postes_migrate"
+      echo "POSTES_MIGRATE_PASSWORD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    } > "$V/migrate.env"
+    umask 022
+  fi
 }
 
 # The configuration file every program reads (POSTES_CONFIG).
@@ -70,6 +83,7 @@ config_write() {
     echo "POSTES_VAR_DIR=$V"
     [ -n "${POSTES_WARN_THRESHOLDS:-}" ] && echo "POSTES_WARN_THRESHOLDS=$POSTES_WARN_THRESHOLDS"
     [ -n "${POSTES_HEARTBEAT_INTERVAL:-}" ] && echo "POSTES_HEARTBEAT_INTERVAL=$POSTES_HEARTBEAT_INTERVAL"
+    [ -n "${POSTES_PUSHER_BIND:-}" ] && echo "POSTES_PUSHER_BIND=$POSTES_PUSHER_BIND"
     true
   } > "$POSTES_CONFIG"
   umask 022
@@ -93,13 +107,22 @@ db_start() {
   wait_for 60 db_sql -e 'SELECT 1' || { say "MariaDB did not start, see $V/log/mariadb.log"; return 1; }
   # shellcheck disable=SC1091
   . "$V/secrets.env"
+  # shellcheck disable=SC1091
+  . "$V/migrate.env"
+  # Same accounts as deploy/postes-setup makes on a system install: the
+  # application's (DML only) and the migrations' (DDL on postes.* only).
   db_sql <<SQL
 CREATE DATABASE IF NOT EXISTS postes CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS 'postes'@'localhost' IDENTIFIED BY '$POSTES_DB_PASSWORD';
 ALTER USER 'postes'@'localhost' IDENTIFIED BY '$POSTES_DB_PASSWORD';
 GRANT SELECT, INSERT, UPDATE, DELETE, LOCK TABLES ON postes.* TO 'postes'@'localhost';
+CREATE USER IF NOT EXISTS '$POSTES_MIGRATE_USER'@'localhost' IDENTIFIED BY '$POSTES_MIGRATE_PASSWORD';
+ALTER USER '$POSTES_MIGRATE_USER'@'localhost' IDENTIFIED BY '$POSTES_MIGRATE_PASSWORD';
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX, REFERENCES,
+  CREATE VIEW, SHOW VIEW, TRIGGER, LOCK TABLES, CREATE TEMPORARY TABLES
+  ON postes.* TO '$POSTES_MIGRATE_USER'@'localhost';
 SQL
-  bash "$ROOT/db/migrate.sh"
+  POSTES_MIGRATE_CONFIG=$V/migrate.env bash "$ROOT/db/migrate.sh"
 }
 
 db_stop() {
@@ -113,7 +136,7 @@ lighttpd_start() {
   local docroot=$ROOT/www/dist
   [ -f "$docroot/index.html" ] || docroot=$ROOT/www/static
   sed -e "s|@ROOT@|$ROOT|g" -e "s|@VAR@|$V|g" -e "s|@BUILD@|$POSTES_BUILD|g" \
-      -e "s|@HTTP_PORT@|$POSTES_HTTP_PORT|g" -e "s|@PUSHER_PORT@|$POSTES_PUSHER_PORT|g" \
+      -e "s|@LISTEN_ADDR@|$POSTES_LISTEN_ADDR|g" -e "s|@HTTP_PORT@|$POSTES_HTTP_PORT|g" -e "s|@PUSHER_PORT@|$POSTES_PUSHER_PORT|g" \
       -e "s|@DOCROOT@|$docroot|g" -e "s|@API_PROCS@|${POSTES_API_PROCS:-2}|g" \
       -e "s|@TZ@|${POSTES_TZ:-Europe/Paris}|g" \
       -e "s|@ASAN_OPTIONS@|${ASAN_OPTIONS:-}|g" -e "s|@UBSAN_OPTIONS@|${UBSAN_OPTIONS:-}|g" \
@@ -121,7 +144,9 @@ lighttpd_start() {
   lighttpd -tt -f "$V/lighttpd.conf" >/dev/null || { say "bad lighttpd configuration"; return 1; }
   lighttpd -D -f "$V/lighttpd.conf" >>"$V/log/lighttpd.out" 2>&1 &
   echo $! > "$V/run/lighttpd.pid"
-  wait_for 20 curl -fsS "http://127.0.0.1:$POSTES_HTTP_PORT/api/health" \
+  local probe=$POSTES_LISTEN_ADDR
+  case "$probe" in 0.0.0.0|'::'|'[::]') probe=127.0.0.1 ;; *:*) probe="[$probe]" ;; esac
+  wait_for 20 curl -fsS "http://$probe:$POSTES_HTTP_PORT/api/health" \
     || { say "lighttpd/API did not answer, see $V/log/"; return 1; }
 }
 
