@@ -109,17 +109,25 @@ error_line(enum msg_id id, const char *n1, const char *v1)
 static void
 sample(const struct api_res *r)
 {
+	static int	 api_time;	/* a server_time has been seen */
 	const char	*s;
 	long long	 t;
 
 	if (r->status == 0)
 		return;
-	if (r->date_ms > 0)
+	/* The front's Date header may lag the API's clock by up to a second
+	 * (lighttpd writes it once a second): it only serves until the first
+	 * server_time, which then starts the estimate afresh. */
+	if (r->date_ms > 0 && !api_time)
 		sclock_sample(&st.clock, r->date_ms, r->t_send, r->t_recv,
 		    1000);
 	if ((s = jstr(r->json, "server_time")) != NULL &&
-	    time_parse_iso(s, &t) == 0)
+	    time_parse_iso(s, &t) == 0) {
+		if (!api_time)
+			st.clock.synced = 0;
+		api_time = 1;
 		sclock_sample(&st.clock, t * 1000, r->t_send, r->t_recv, 1000);
+	}
 }
 
 static int
@@ -547,7 +555,10 @@ schedule_hb(unsigned int s)
 {
 	if (st.hb_timer != 0)
 		g_source_remove(st.hb_timer);
-	st.hb_timer = g_timeout_add_seconds(s, on_hb_timer, NULL);
+	/* Not g_timeout_add_seconds: its ticks share one phase, and samples
+	 * taken at varying phases are what narrows the server clock. */
+	st.hb_timer = g_timeout_add(s * 1000 + (guint)g_random_int_range(0, 400)
+	    - 200, on_hb_timer, NULL);
 }
 
 static void
