@@ -54,6 +54,7 @@ static const struct akey keys[] = {
 	{ "HTTP_TIMEOUT",	U(http_timeout, 1, 120) },
 	{ "POLL_INTERVAL",	U(poll_interval, 1, 60) },
 	{ "LOCKED_MESSAGE",	U(locked_message, 0, 3600) },
+	{ "NO_VT_SWITCH",	U(no_vt_switch, 0, 1) },
 };
 
 #undef S
@@ -164,6 +165,7 @@ agent_config_load(struct agent_cfg *cfg)
 	cfg->http_timeout = 5;
 	cfg->poll_interval = 2;
 	cfg->locked_message = 20;
+	cfg->no_vt_switch = 1;
 
 	if ((path = getenv("POSTES_AGENT_CONFIG")) != NULL && *path != '\0') {
 		if (read_file(cfg, path, 1) == -1)

@@ -38,6 +38,7 @@ struct agent_cfg {
 	unsigned int	 http_timeout;		/* s, whole request */
 	unsigned int	 poll_interval;		/* s, polling fallback */
 	unsigned int	 locked_message;	/* s the end message stays */
+	unsigned int	 no_vt_switch;		/* 1: XKB srvrkeys:none */
 };
 
 enum token_err {

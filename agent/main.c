@@ -758,6 +758,34 @@ token_check(void)
 	return -1;
 }
 
+/*
+ * Ctrl-Alt-F1..F12 and Ctrl-Alt-Backspace are acted on by the X server
+ * before any client sees them: ask XKB not to (the session's keymap; the
+ * system-wide way is Xorg's DontVTSwitch/DontZap, docs/agent.md).
+ */
+static void
+no_vt_switch(void)
+{
+	static char	 prog[] = "setxkbmap", o[] = "-option",
+			 v[] = "srvrkeys:none";
+	char		*argv[] = { prog, o, v, NULL };
+	GError		*err = NULL;
+	gint		 status = 0;
+
+	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
+	    G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+	    NULL, NULL, &status, &err)) {
+		log_warn("setxkbmap: %s (virtual terminal keys stay as the"
+		    " server has them)", err->message);
+		g_error_free(err);
+		return;
+	}
+	if (status == 0)
+		log_info("XKB srvrkeys:none: no VT switch or zap keys");
+	else
+		log_warn("setxkbmap failed (status %d)", status);
+}
+
 /* One agent per user and display. */
 static int
 single_instance(void)
@@ -801,6 +829,8 @@ main(int argc, char *argv[])
 	if (single_instance() == -1)
 		return 0;
 	st.hb = cfg.heartbeat > 0 ? cfg.heartbeat : 30;
+	if (cfg.no_vt_switch)
+		no_vt_switch();
 	lock_init(&lcbs);
 	bar_init(&bcbs);
 	/* Locked before anything else, whatever the server says. */

@@ -16,7 +16,7 @@ PKGS=(
   nodejs npm ca-certificates chromium curl wrk procps iproute2 tzdata
   nginx libnginx-mod-nchan
   libgtk-3-dev libcurl4-openssl-dev
-  xvfb xdotool openbox imagemagick x11-xserver-utils
+  xvfb xdotool openbox imagemagick x11-xserver-utils x11-xkb-utils
 )
 
 missing=()

@@ -196,6 +196,10 @@ test('at start the lock covers the whole screen, keyboard and pointer grabbed', 
   const g = geometry(ids[0]);
   assert.deepEqual([g.X, g.Y, g.WIDTH, g.HEIGHT], [0, 0, W, H], 'the lock is the size of the screen');
   assert.equal(barUp(), false, 'no countdown while locked');
+  // The X server's own VT switch and zap keys are off in this session.
+  await logWait(/XKB srvrkeys:none/, 0, 5000);
+  assert.match(execFileSync('setxkbmap', ['-query'], { encoding: 'utf8', env: { ...process.env, DISPLAY: display } }),
+    /^options:.*srvrkeys:none/m);
   const file = shot('agent-lock.png');
   // Every corner is the lock's background, nothing of the desktop shows.
   for (const [x, y] of [[2, 2], [W - 3, 2], [2, H - 3], [W - 3, H - 3]])
