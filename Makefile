@@ -58,14 +58,20 @@ API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o \
 	       admin/html_out.o admin/pages.o admin/staff.o admin/postes.o \
 	       admin/utilisateurs.o admin/sessions.o
 PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o
+# agent/: postes-agent, the lock screen of the public PCs (X11, GTK 3,
+# libcurl); it links only the shared objects that need no server library.
+AGENT_OBJS  := main.o config.o api.o stream.o sseparse.o clock.o lock.o bar.o \
+	       cleanup.o msg.o
+AGENT_PKGS  := gtk+-3.0 libcurl json-c
 UNIT_TESTS  := test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
-	       test_admin_html
+	       test_admin_html test_agent
 
 SHARED	:= $(addprefix $(B)/shared/,$(SHARED_OBJS))
 API	:= $(addprefix $(B)/fcgi-api/,$(API_OBJS))
 PUSHER	:= $(addprefix $(B)/pusher/,$(PUSHER_OBJS))
+AGENT	:= $(addprefix $(B)/agent/,$(AGENT_OBJS))
 
-all: $(B)/postes-api $(B)/postes-pusher
+all: $(B)/postes-api $(B)/postes-pusher $(B)/postes-agent
 
 # $(call pkgconf,ARGS): pkg-config ARGS into $@, all or nothing.
 pkgconf = @mkdir -p $(dir $@); t=$@.$$$$.tmp; \
@@ -84,12 +90,24 @@ $(B)/postes-api: $(API) $(SHARED) $(PKGDIR)/libs
 $(B)/postes-pusher: $(PUSHER) $(SHARED) $(PKGDIR)/libs $(PKGDIR)/mhd-libs
 	$(CC) $(LDFLAGS) -o $@ $(PUSHER) $(SHARED) $(PKG_LIBS) $(PKG_MHD_LIBS) -lpthread
 
+# The agent: GTK 3 and libcurl flags computed like the others, in a recipe.
+$(PKGDIR)/agent-cflags: Makefile
+	$(call pkgconf,--cflags $(AGENT_PKGS))
+$(PKGDIR)/agent-libs: Makefile
+	$(call pkgconf,--libs $(AGENT_PKGS))
+AGENT_SHARED := $(addprefix $(B)/shared/,config.o log.o timefmt.o)
+$(B)/postes-agent: $(AGENT) $(AGENT_SHARED) $(PKGDIR)/agent-libs
+	$(CC) $(LDFLAGS) -o $@ $(AGENT) $(AGENT_SHARED) $(file <$(PKGDIR)/agent-libs) -lpthread
+
 $(B)/%.o: %.c $(PKGDIR)/cflags $(wildcard shared/*.h) $(wildcard fcgi-api/*.h) $(wildcard pusher/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 # api/ and admin/ include the program's extern.h from the folder above.
 $(B)/fcgi-api/%.o: CFLAGS += -Ifcgi-api
+$(B)/agent/%.o: CFLAGS += -Iagent -DAGENT_SYSCONFDIR='"$(sysconfdir)"'
+$(B)/agent/%.o: PKG_CFLAGS += $(file <$(PKGDIR)/agent-cflags)
+$(AGENT): agent/extern.h $(PKGDIR)/agent-cflags
 
 # Unit tests (cmocka): each links the shared objects and, for the API's
 # pure parts, the API objects but main.o.
@@ -97,6 +115,11 @@ API_LIB := $(filter-out $(B)/fcgi-api/main.o,$(API))
 $(B)/tests/unit/%.o: CFLAGS += -Ifcgi-api
 $(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB) $(PKGDIR)/libs
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) -lfcgi -lcmocka
+
+# The agent's pure parts (SSE framing, clock, messages) need no GTK.
+$(B)/tests/test_agent: $(B)/tests/unit/test_agent.o $(B)/agent/sseparse.o \
+	$(B)/agent/clock.o $(B)/agent/msg.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
@@ -169,6 +192,9 @@ uninstall:
 	rm -rf $(DESTDIR)$(datadir)/postes
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(MAN5)) $(addprefix $(DESTDIR)$(mandir)/man8/,$(MAN8))
 	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
+	rm -f $(addprefix $(DESTDIR)$(bindir)/,postes-agent postes-agent-session)
+	rm -rf $(DESTDIR)$(libexecdir)/postes-agent
+	rm -f $(DESTDIR)$(userunitdir)/postes-agent.service $(DESTDIR)$(xdgautostartdir)/postes-agent.desktop
 
 # The checks .ci/run makes besides make test.
 check-fresh:
@@ -184,6 +210,33 @@ check-bare:
 clean:
 	rm -rf build
 
-.PHONY: all unit deps run test bench www clean install uninstall check-fresh check-install check-bare
+# The workstation agent (docs/agent.md): the program, its launcher, the
+# sample clean-up, the XDG autostart entry, the systemd user unit and a
+# sample configuration (never overwritten). `make install` includes it
+# (INSTALL_AGENT=0: the server alone); on a public PC, `make install-agent`.
+INSTALL_AGENT ?= 1
+libexecdir ?= $(prefix)/libexec
+userunitdir ?= $(prefix)/lib/systemd/user
+xdgautostartdir ?= $(sysconfdir)/xdg/autostart
+install: $(if $(filter 1,$(INSTALL_AGENT)),install-agent)
+
+install-agent: $(B)/postes-agent
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libexecdir)/postes-agent \
+	  $(DESTDIR)$(userunitdir) $(DESTDIR)$(xdgautostartdir) \
+	  $(DESTDIR)$(sysconfdir)/postes-agent
+	install -m 0755 $(B)/postes-agent $(DESTDIR)$(bindir)/postes-agent
+	sed -e 's|@BINDIR@|$(bindir)|g' -e 's|@LIBEXECDIR@|$(libexecdir)|g' \
+	  agent/postes-agent-session.in > $(DESTDIR)$(bindir)/postes-agent-session
+	chmod 0755 $(DESTDIR)$(bindir)/postes-agent-session
+	install -m 0755 agent/postes-agent-cleanup $(DESTDIR)$(libexecdir)/postes-agent/cleanup
+	sed -e 's|@BINDIR@|$(bindir)|g' agent/postes-agent.service.in \
+	  > $(DESTDIR)$(userunitdir)/postes-agent.service
+	sed -e 's|@BINDIR@|$(bindir)|g' agent/postes-agent.desktop.in \
+	  > $(DESTDIR)$(xdgautostartdir)/postes-agent.desktop
+	[ -e $(DESTDIR)$(sysconfdir)/postes-agent.conf ] || \
+	  sed -e 's|@LIBEXECDIR@|$(libexecdir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' \
+	    agent/postes-agent.conf.in > $(DESTDIR)$(sysconfdir)/postes-agent.conf
+
+.PHONY: all unit deps run test bench www clean install uninstall check-fresh check-install check-bare install-agent
 .SECONDARY:
 .DELETE_ON_ERROR:

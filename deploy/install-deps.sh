@@ -5,6 +5,8 @@
 # `make test` can call it every time. Needs root (or sudo) only when
 # something is actually missing.
 set -euo pipefail
+# postes-agent (agent/) builds with GTK 3 and libcurl; its tests run it
+# under Xvfb with openbox, driven by xdotool, screenshots by imagemagick.
 
 PKGS=(
   build-essential pkg-config
@@ -14,6 +16,8 @@ PKGS=(
   apache2 spawn-fcgi util-linux passwd
   nodejs npm ca-certificates chromium curl wrk procps iproute2 tzdata
   nginx libnginx-mod-nchan
+  libgtk-3-dev libcurl4-openssl-dev
+  xvfb xdotool openbox imagemagick x11-xserver-utils x11-xkb-utils
 )
 
 missing=()
