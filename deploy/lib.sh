@@ -52,6 +52,17 @@ secrets_init() {
     } > "$V/secrets.env"
     umask 022
   fi
+  # The migration account's password stays out of postes.conf: the
+  # programs never read it (only db/migrate.sh, through
+  # POSTES_MIGRATE_CONFIG).
+  if [ ! -s "$V/migrate.env" ]; then
+    umask 077
+    {
+      echo "POSTES_MIGRATE_USER=postes_migrate"
+      echo "POSTES_MIGRATE_PASSWORD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    } > "$V/migrate.env"
+    umask 022
+  fi
 }
 
 # The configuration file every program reads (POSTES_CONFIG).
@@ -93,13 +104,22 @@ db_start() {
   wait_for 60 db_sql -e 'SELECT 1' || { say "MariaDB did not start, see $V/log/mariadb.log"; return 1; }
   # shellcheck disable=SC1091
   . "$V/secrets.env"
+  # shellcheck disable=SC1091
+  . "$V/migrate.env"
+  # Same accounts as deploy/postes-setup makes on a system install: the
+  # application's (DML only) and the migrations' (DDL on postes.* only).
   db_sql <<SQL
 CREATE DATABASE IF NOT EXISTS postes CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS 'postes'@'localhost' IDENTIFIED BY '$POSTES_DB_PASSWORD';
 ALTER USER 'postes'@'localhost' IDENTIFIED BY '$POSTES_DB_PASSWORD';
 GRANT SELECT, INSERT, UPDATE, DELETE, LOCK TABLES ON postes.* TO 'postes'@'localhost';
+CREATE USER IF NOT EXISTS '$POSTES_MIGRATE_USER'@'localhost' IDENTIFIED BY '$POSTES_MIGRATE_PASSWORD';
+ALTER USER '$POSTES_MIGRATE_USER'@'localhost' IDENTIFIED BY '$POSTES_MIGRATE_PASSWORD';
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX, REFERENCES,
+  CREATE VIEW, SHOW VIEW, TRIGGER, LOCK TABLES, CREATE TEMPORARY TABLES
+  ON postes.* TO '$POSTES_MIGRATE_USER'@'localhost';
 SQL
-  bash "$ROOT/db/migrate.sh"
+  POSTES_MIGRATE_CONFIG=$V/migrate.env bash "$ROOT/db/migrate.sh"
 }
 
 db_stop() {
