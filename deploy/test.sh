@@ -42,4 +42,9 @@ if ls "$POSTES_VAR_DIR"/log/asan.* "$POSTES_VAR_DIR"/log/ubsan.* >/dev/null 2>&1
   say "sanitizer reports:"; cat "$POSTES_VAR_DIR"/log/asan.* "$POSTES_VAR_DIR"/log/ubsan.* 2>/dev/null >&2
   status=1
 fi
+
+# The shared-hosting profile: Apache as an unprivileged user, postes-api
+# as plain CGI, one MariaDB account, no pusher, the clock by cron (own
+# ports from base+40, own var dir).
+bash deploy/shared-hosting/test.sh || status=1
 exit $status
