@@ -64,7 +64,20 @@ say "installing the site in $docroot"
 rm -rf "$docroot/assets"
 cp -R "$www"/. "$docroot"/
 mkdir -p "$docroot/cgi-bin"
-cp "$bin" "$docroot/cgi-bin/$cgi.new"
+if [ "$cgi" = postes-api.cgi ]; then
+  # CGI: the program itself; POSTES_CONFIG comes from the .htaccess.
+  cp "$bin" "$docroot/cgi-bin/$cgi.new"
+else
+  # mod_fcgid starts the process once, with its own environment, which a
+  # .htaccess cannot set: a two-line wrapper names the configuration and
+  # becomes the program (exec keeps the FastCGI socket on fd 0). The
+  # program stays beside the configuration, outside the document root.
+  cp "$bin" "$(dirname "$config")/postes-api.new"
+  chmod 0755 "$(dirname "$config")/postes-api.new"
+  mv -f "$(dirname "$config")/postes-api.new" "$(dirname "$config")/postes-api"
+  printf '#!/bin/bash\nexport POSTES_CONFIG=%q\nexec %q "$@"\n' "$config" "$(dirname "$config")/postes-api" \
+    > "$docroot/cgi-bin/$cgi.new"
+fi
 chmod 0755 "$docroot/cgi-bin/$cgi.new"
 mv -f "$docroot/cgi-bin/$cgi.new" "$docroot/cgi-bin/$cgi"
 esc() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
