@@ -163,11 +163,31 @@ is_plain_cgi(void)
 static int
 serve_cgi(struct db *db, struct ev_pub *pub, const struct config *cfg)
 {
-	extern char **environ;
 	struct http_io io = { environ, cgi_read, cgi_write, NULL };
 
 	handle(&io, cgi_end, db, pub, cfg);
 	return 0;
+}
+
+/*
+ * Plain CGI that cannot start (configuration unreadable or invalid, see
+ * the log): the client still gets the API's JSON error, through the one
+ * writer, not the web server's HTML page about a script without headers.
+ */
+static int
+cgi_unavailable(void)
+{
+	struct http_io io = { environ, cgi_read, cgi_write, NULL };
+	struct req r;
+
+	memset(&r, 0, sizeof(r));
+	r.io = &io;
+	r.retry_after = 30;
+	http_finish(&r, http_error(&r, 503, "unavailable",
+	    "Service indisponible : configuration du serveur invalide"));
+	req_free(&r);
+	cgi_end(NULL);
+	return 1;
 }
 
 static int
@@ -199,7 +219,7 @@ main(int argc, char *argv[])
 	if ((cgi = is_plain_cgi()))
 		cmd = "cgi";	/* whatever argv says */
 	if (config_load(&cfg) == -1 || crypto_init() == -1)
-		return 1;
+		return cgi ? cgi_unavailable() : 1;
 	sess_configure(&cfg);
 	if ((db = db_new(&cfg)) == NULL)
 		return 1;
