@@ -118,11 +118,21 @@ serve_fcgi(struct db *db, struct ev_pub *pub, const struct config *cfg)
 
 /* Plain CGI: the process's environment, stdin and stdout. ------------ */
 
+/* What is left of the body on stdin (CONTENT_LENGTH less what was read). */
+struct cgi_in {
+	long long	 left;
+};
+
+#define CGI_DRAIN_MAX	(64LL << 20)
+
 static size_t
 cgi_read(void *arg, char *buf, size_t n)
 {
-	(void)arg;
-	return fread(buf, 1, n, stdin);
+	struct cgi_in *in = arg;
+	size_t got = fread(buf, 1, n, stdin);
+
+	in->left -= (long long)got;
+	return got;
 }
 
 static void
@@ -133,17 +143,28 @@ cgi_write(void *arg, const char *buf, size_t n)
 }
 
 /*
- * The answer is complete: flush it and let the server see its end. Under
- * mod_cgid stdin and stdout are one socket, so closing fd 1 alone would
- * not end it: shut its writing side, then put /dev/null on both.
+ * The answer is complete: flush it and let the server see its end.
+ * A body the program refused unread (413, or refused before its parse) is
+ * read and dropped first, up to 64 MiB: the server writes the whole body
+ * to a CGI before it reads the answer, and a CGI gone before that breaks
+ * the connection instead of delivering the refusal. Under mod_cgid stdin
+ * and stdout are one socket, so closing fd 1 alone would not end the
+ * answer: shut its writing side, then put /dev/null on both.
  */
 static void
 cgi_end(void *arg)
 {
+	struct cgi_in *in = arg;
+	char buf[65536];
+	size_t got;
 	int fd;
 
-	(void)arg;
 	fflush(stdout);
+	if (in != NULL && in->left <= CGI_DRAIN_MAX)
+		while (in->left > 0 && (got = fread(buf, 1, (size_t)(in->left <
+		    (long long)sizeof(buf) ? in->left : (long long)sizeof(buf)),
+		    stdin)) > 0)
+			in->left -= (long long)got;
 	shutdown(STDOUT_FILENO, SHUT_WR);	/* ENOTSOCK on a pipe: fine */
 	if ((fd = open("/dev/null", O_RDWR)) != -1) {
 		dup2(fd, STDIN_FILENO);
@@ -151,6 +172,18 @@ cgi_end(void *arg)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
+}
+
+/* The declared body length of this CGI request (0 when absent or bad). */
+static struct cgi_in
+cgi_in_new(void)
+{
+	struct cgi_in in = { 0 };
+	const char *cl = getenv("CONTENT_LENGTH");
+
+	if (cl == NULL || num_parse(cl, 0, 1LL << 40, &in.left) == -1)
+		in.left = 0;
+	return in;
 }
 
 /* Started by a web server as plain CGI, not as a FastCGI application? */
@@ -163,7 +196,8 @@ is_plain_cgi(void)
 static int
 serve_cgi(struct db *db, struct ev_pub *pub, const struct config *cfg)
 {
-	struct http_io io = { environ, cgi_read, cgi_write, NULL };
+	struct cgi_in in = cgi_in_new();
+	struct http_io io = { environ, cgi_read, cgi_write, &in };
 
 	handle(&io, cgi_end, db, pub, cfg);
 	return 0;
@@ -177,7 +211,8 @@ serve_cgi(struct db *db, struct ev_pub *pub, const struct config *cfg)
 static int
 cgi_unavailable(void)
 {
-	struct http_io io = { environ, cgi_read, cgi_write, NULL };
+	struct cgi_in in = cgi_in_new();
+	struct http_io io = { environ, cgi_read, cgi_write, &in };
 	struct req r;
 
 	memset(&r, 0, sizeof(r));
@@ -186,7 +221,7 @@ cgi_unavailable(void)
 	http_finish(&r, http_error(&r, 503, "unavailable",
 	    "Service indisponible : configuration du serveur invalide"));
 	req_free(&r);
-	cgi_end(NULL);
+	cgi_end(&in);
 	return 1;
 }
 
