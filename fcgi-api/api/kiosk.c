@@ -107,6 +107,9 @@ lookup(struct req *r, struct json_object **o)
 		    "Ce code n'est plus valide. Adressez-vous à l'accueil.", sid);
 	}
 	if (json_object_get_int64(json_object_object_get(*o, "temps_restant")) <= 0) {
+		/* Running here past its end, no clock yet: it ends now. */
+		if (strcmp(statut, "active") == 0)
+			sess_lapse(r->db, &r->evs, sid);
 		json_object_put(*o);
 		*o = NULL;
 		return refuse(r, key, 409, "plus_de_temps",

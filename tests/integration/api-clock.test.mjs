@@ -119,6 +119,17 @@ test('past its end and no clock came by: the API itself treats it as ended (hear
     assert.equal(r.json.raison, 'temps_ecoule');
     await sweep();
     assert.equal(events(c.s.id, 'session_terminated').length, 1);
+
+    // Its own code typed again (a reload): refused, and it ends by time.
+    const d = await running();
+    L.sql(`UPDATE sessions SET fin_prevue = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ${d.s.id}`);
+    r = await d.k.post('/api/kiosk/start', { code: d.s.code });
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.json.error.code, 'plus_de_temps');
+    r = await staff.get(`/api/sessions/${d.s.id}`);
+    assert.equal(r.json.statut, 'terminee');
+    assert.equal(r.json.raison, 'temps_ecoule');
+    assert.equal(events(d.s.id, 'session_terminated').length, 1);
   });
 });
 
