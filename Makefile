@@ -5,6 +5,7 @@
 #   make test       the same set-up on free ports, then every test
 #   make bench      benchmarks (not tests): figures printed, nothing asserted
 #   make SANITIZER=address,undefined   build with ASan/UBSan
+#   make install    PREFIX=/usr/local DESTDIR= sysconfdir=/etc (docs/deployment.md)
 #
 # Objects live beside their sources under build/<variant>/ so that the
 # sanitizer build and the normal build never mix.
@@ -14,18 +15,39 @@ SANITIZER ?=
 VARIANT	:= $(if $(SANITIZER),san,std)
 B	:= build/$(VARIANT)
 
+# Nothing here may depend on what deploy/install-deps.sh installs: `make
+# run` on a bare machine parses this file before the libraries exist.
+# pkg-config therefore runs in a recipe (build/pkg/*, remade when this
+# file changes, failing loudly when a package is missing), and the
+# compile and link recipes read its output when they run, after their
+# prerequisites. deploy/check-fresh.sh (CI) proves it.
 PKGS	:= json-c libmariadb libsodium libzmq
+PKGDIR	:= build/pkg
+PKG_CFLAGS	 = $(file <$(PKGDIR)/cflags)
+PKG_LIBS	 = $(file <$(PKGDIR)/libs)
+PKG_MHD_LIBS	 = $(file <$(PKGDIR)/mhd-libs)
 CWARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wwrite-strings -Wpointer-arith -Wcast-qual \
 	   -Wformat=2 -Wno-format-nonliteral
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_GNU_SOURCE $(CWARN) -Ishared \
-	   $(shell pkg-config --cflags $(PKGS) libmicrohttpd 2>/dev/null)
-LDLIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS	+= -std=c11 -D_GNU_SOURCE $(CWARN) -Ishared
 ifneq ($(SANITIZER),)
 CFLAGS	+= -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=$(SANITIZER)
 endif
+
+# Where `make install` puts things (GNU names; DESTDIR for packaging).
+PREFIX	?= /usr/local
+prefix	?= $(PREFIX)
+bindir	?= $(prefix)/bin
+sbindir	?= $(prefix)/sbin
+datadir	?= $(prefix)/share
+mandir	?= $(datadir)/man
+sysconfdir ?= /etc
+localstatedir ?= /var
+unitdir	?= /etc/systemd/system
+DESTDIR	?=
+INSTALL_DEPS ?= bash deploy/install-deps.sh
 
 SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o stats.o html.o timefmt.o audit.o
 # fcgi-api/: the program's core; api/: one file per JSON resource;
@@ -45,15 +67,26 @@ PUSHER	:= $(addprefix $(B)/pusher/,$(PUSHER_OBJS))
 
 all: $(B)/postes-api $(B)/postes-pusher
 
-$(B)/postes-api: $(API) $(SHARED)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi
+# $(call pkgconf,ARGS): pkg-config ARGS into $@, all or nothing.
+pkgconf = @mkdir -p $(dir $@); t=$@.$$$$.tmp; \
+	  pkg-config $(1) > $$t && mv $$t $@ || { rm -f $$t; \
+	  echo "postes: pkg-config $(1) failed: run make deps" >&2; exit 1; }
+$(PKGDIR)/cflags: Makefile
+	$(call pkgconf,--cflags $(PKGS) libmicrohttpd)
+$(PKGDIR)/libs: Makefile
+	$(call pkgconf,--libs $(PKGS))
+$(PKGDIR)/mhd-libs: Makefile
+	$(call pkgconf,--libs libmicrohttpd)
 
-$(B)/postes-pusher: $(PUSHER) $(SHARED)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libmicrohttpd) -lpthread
+$(B)/postes-api: $(API) $(SHARED) $(PKGDIR)/libs
+	$(CC) $(LDFLAGS) -o $@ $(API) $(SHARED) $(PKG_LIBS) -lfcgi
 
-$(B)/%.o: %.c $(wildcard shared/*.h) $(wildcard fcgi-api/*.h) $(wildcard pusher/*.h)
+$(B)/postes-pusher: $(PUSHER) $(SHARED) $(PKGDIR)/libs $(PKGDIR)/mhd-libs
+	$(CC) $(LDFLAGS) -o $@ $(PUSHER) $(SHARED) $(PKG_LIBS) $(PKG_MHD_LIBS) -lpthread
+
+$(B)/%.o: %.c $(PKGDIR)/cflags $(wildcard shared/*.h) $(wildcard fcgi-api/*.h) $(wildcard pusher/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 # api/ and admin/ include the program's extern.h from the folder above.
 $(B)/fcgi-api/%.o: CFLAGS += -Ifcgi-api
@@ -62,16 +95,19 @@ $(B)/fcgi-api/%.o: CFLAGS += -Ifcgi-api
 # pure parts, the API objects but main.o.
 API_LIB := $(filter-out $(B)/fcgi-api/main.o,$(API))
 $(B)/tests/unit/%.o: CFLAGS += -Ifcgi-api
-$(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi -lcmocka
+$(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB) $(PKGDIR)/libs
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) -lfcgi -lcmocka
 
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
 
+# run, test and bench install what is missing first, then build in a
+# new make that starts after the packages are there.
 deps:
-	bash deploy/install-deps.sh
+	$(INSTALL_DEPS)
 
-run: deps all www
+run: deps
+	$(MAKE) all www
 	bash deploy/run.sh
 
 test: deps
@@ -83,8 +119,71 @@ bench: deps
 www:
 	bash deploy/build-www.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=] [sysconfdir=/etc]: programs
+# in sbin, the built www/, migrations and migrate.sh in share/postes, man
+# pages, systemd units, /etc/postes/postes.conf (never overwritten) and
+# /var/lib/postes. Without DESTDIR it also creates the postes user and the
+# secrets (postes-setup user secrets); the database is postes-setup's.
+UNITS	:= postes-api.socket postes-api.service postes-pusher.service \
+	   postes-sweep.service postes-sweep.timer
+MAN5	:= postes.conf.5
+MAN8	:= postes-api.8 postes-pusher.8 postes-setup.8
+subst	= sed -e 's|@sbindir@|$(sbindir)|g' -e 's|@datadir@|$(datadir)|g' \
+	      -e 's|@sysconfdir@|$(sysconfdir)|g' -e 's|@localstatedir@|$(localstatedir)|g'
+
+install: all
+	@[ -f www/dist/index.html ] || $(MAKE) www
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(datadir)/postes/migrations \
+	  $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) \
+	  $(DESTDIR)$(sysconfdir)/postes
+	install -d -m 0750 $(DESTDIR)$(localstatedir)/lib/postes
+	install -m 0755 $(B)/postes-api $(B)/postes-pusher $(DESTDIR)$(sbindir)/
+	$(subst) deploy/postes-setup.in > $(DESTDIR)$(sbindir)/postes-setup
+	chmod 0755 $(DESTDIR)$(sbindir)/postes-setup
+	rm -rf $(DESTDIR)$(datadir)/postes/www
+	cp -R www/dist $(DESTDIR)$(datadir)/postes/www
+	chmod -R u=rwX,go=rX $(DESTDIR)$(datadir)/postes/www
+	install -m 0644 db/migrations/[0-9][0-9][0-9]_*.sql $(DESTDIR)$(datadir)/postes/migrations/
+	install -m 0755 db/migrate.sh $(DESTDIR)$(datadir)/postes/migrate.sh
+	install -m 0644 $(addprefix deploy/man/,$(MAN5)) $(DESTDIR)$(mandir)/man5/
+	install -m 0644 $(addprefix deploy/man/,$(MAN8)) $(DESTDIR)$(mandir)/man8/
+	for u in $(UNITS); do \
+	  $(subst) deploy/systemd/$$u > $(DESTDIR)$(unitdir)/$$u && \
+	  chmod 0644 $(DESTDIR)$(unitdir)/$$u || exit 1; done
+	@if [ -e $(DESTDIR)$(sysconfdir)/postes/postes.conf ]; then \
+	  echo "postes: $(sysconfdir)/postes/postes.conf kept; the new default is postes.conf.dist"; \
+	  $(subst) deploy/postes.conf.in > $(DESTDIR)$(sysconfdir)/postes/postes.conf.dist; \
+	else \
+	  $(subst) deploy/postes.conf.in > $(DESTDIR)$(sysconfdir)/postes/postes.conf; \
+	  chmod 0644 $(DESTDIR)$(sysconfdir)/postes/postes.conf; \
+	fi
+	@if [ -z "$(DESTDIR)" ]; then \
+	  $(sbindir)/postes-setup user && $(sbindir)/postes-setup secrets || exit 1; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	  echo "postes: installed; next: postes-setup (database), then systemctl enable --now postes-api.socket postes-pusher.service"; \
+	fi
+
+# Configuration, secrets, state and the postes user stay.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(sbindir)/,postes-api postes-pusher postes-setup)
+	rm -rf $(DESTDIR)$(datadir)/postes
+	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(MAN5)) $(addprefix $(DESTDIR)$(mandir)/man8/,$(MAN8))
+	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
+
+# The checks .ci/run makes besides make test.
+check-fresh:
+	bash deploy/check-fresh.sh
+check-install:
+	bash deploy/check-install.sh
+
+# The real first try on a bare Debian 12 (root, debootstrap, ~1 GB of
+# downloads): not in every CI run.
+check-bare:
+	bash deploy/check-bare.sh $(CHECK_BARE_MODE)
+
 clean:
 	rm -rf build
 
-.PHONY: all unit deps run test bench www clean
+.PHONY: all unit deps run test bench www clean install uninstall check-fresh check-install check-bare
 .SECONDARY:
+.DELETE_ON_ERROR:

@@ -10,8 +10,8 @@ PKGS=(
   build-essential pkg-config
   libfcgi-dev libmicrohttpd-dev libjson-c-dev libmariadb-dev
   libzmq3-dev libsodium-dev libcmocka-dev
-  mariadb-server mariadb-client lighttpd
-  nodejs npm chromium curl wrk procps tzdata
+  mariadb-server mariadb-client lighttpd lighttpd-mod-openssl openssl
+  nodejs npm ca-certificates chromium curl wrk procps iproute2 tzdata
   nginx libnginx-mod-nchan
 )
 
@@ -27,11 +27,38 @@ if command -v node >/dev/null 2>&1; then
   command -v npm >/dev/null 2>&1 || missing+=(npm)
 fi
 read -r -a missing <<<"${missing[*]:-}"
-[ "${#missing[@]}" -eq 0 ] && exit 0
-
-echo "postes: installing ${missing[*]}" >&2
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+# The front end's build (Vite 8) and the tests (playwright-core) need
+# Node.js 20.19+ or 22.12+; Debian 12's nodejs is 18. When the node on
+# PATH is older, the official Node 20 binary is installed from the npm
+# registry (package node-linux-<arch>, pinned below, checked by npm
+# against the registry's integrity hash) as /usr/local/bin/node, ahead of
+# /usr/bin on PATH. Debian's nodejs and npm stay as they are.
+NODE_PIN=20.20.2
+node_ok() {
+  command -v node >/dev/null 2>&1 && node -e '
+    const [a, b] = process.versions.node.split(".").map(Number);
+    process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a >= 23 ? 0 : 1)'
+}
+node_upgrade() {
+  node_ok && return 0
+  local arch
+  case "$(dpkg --print-architecture)" in
+    amd64) arch=x64 ;; arm64) arch=arm64 ;;
+    *) echo "postes: node $(node --version) is too old for the front-end build; install Node.js 20.19+" >&2; return 1 ;;
+  esac
+  echo "postes: node $(node --version 2>/dev/null) is too old; installing Node.js $NODE_PIN from the npm registry into /usr/local" >&2
+  $SUDO npm install --global --prefix /usr/local --no-audit --no-fund --loglevel=error \
+    "node-linux-$arch@$NODE_PIN"
+  hash -r
+  node_ok || { echo "postes: node on PATH is still $(node --version); put /usr/local/bin first" >&2; return 1; }
+}
+
+if [ "${#missing[@]}" -eq 0 ]; then node_upgrade; exit 0; fi
+
+echo "postes: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # policy-rc.d keeps Debian from starting the system-wide MariaDB and
@@ -42,3 +69,4 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+node_upgrade

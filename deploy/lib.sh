@@ -14,10 +14,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${POSTES_PUSHER_PORT:=8081}"
 : "${POSTES_ZMQ_PORT:=8082}"
 : "${POSTES_BUILD:=$ROOT/build/std}"
+# The front's listen address: loopback unless asked (0.0.0.0, a LAN IP).
+: "${POSTES_LISTEN_ADDR:=127.0.0.1}"
 case "$POSTES_VAR_DIR" in /*) ;; *) POSTES_VAR_DIR=$ROOT/$POSTES_VAR_DIR ;; esac
 case "$POSTES_BUILD" in /*) ;; *) POSTES_BUILD=$ROOT/$POSTES_BUILD ;; esac
 V=$POSTES_VAR_DIR
-export POSTES_VAR_DIR POSTES_HTTP_PORT POSTES_PUSHER_PORT POSTES_ZMQ_PORT POSTES_BUILD
+export POSTES_VAR_DIR POSTES_HTTP_PORT POSTES_PUSHER_PORT POSTES_ZMQ_PORT POSTES_BUILD POSTES_LISTEN_ADDR
 export POSTES_CONFIG=$V/postes.conf
 export POSTES_DB_SOCKET=$V/run/mysqld.sock
 
@@ -81,6 +83,7 @@ config_write() {
     echo "POSTES_VAR_DIR=$V"
     [ -n "${POSTES_WARN_THRESHOLDS:-}" ] && echo "POSTES_WARN_THRESHOLDS=$POSTES_WARN_THRESHOLDS"
     [ -n "${POSTES_HEARTBEAT_INTERVAL:-}" ] && echo "POSTES_HEARTBEAT_INTERVAL=$POSTES_HEARTBEAT_INTERVAL"
+    [ -n "${POSTES_PUSHER_BIND:-}" ] && echo "POSTES_PUSHER_BIND=$POSTES_PUSHER_BIND"
     true
   } > "$POSTES_CONFIG"
   umask 022
@@ -133,7 +136,7 @@ lighttpd_start() {
   local docroot=$ROOT/www/dist
   [ -f "$docroot/index.html" ] || docroot=$ROOT/www/static
   sed -e "s|@ROOT@|$ROOT|g" -e "s|@VAR@|$V|g" -e "s|@BUILD@|$POSTES_BUILD|g" \
-      -e "s|@HTTP_PORT@|$POSTES_HTTP_PORT|g" -e "s|@PUSHER_PORT@|$POSTES_PUSHER_PORT|g" \
+      -e "s|@LISTEN_ADDR@|$POSTES_LISTEN_ADDR|g" -e "s|@HTTP_PORT@|$POSTES_HTTP_PORT|g" -e "s|@PUSHER_PORT@|$POSTES_PUSHER_PORT|g" \
       -e "s|@DOCROOT@|$docroot|g" -e "s|@API_PROCS@|${POSTES_API_PROCS:-2}|g" \
       -e "s|@TZ@|${POSTES_TZ:-Europe/Paris}|g" \
       -e "s|@ASAN_OPTIONS@|${ASAN_OPTIONS:-}|g" -e "s|@UBSAN_OPTIONS@|${UBSAN_OPTIONS:-}|g" \
@@ -141,7 +144,9 @@ lighttpd_start() {
   lighttpd -tt -f "$V/lighttpd.conf" >/dev/null || { say "bad lighttpd configuration"; return 1; }
   lighttpd -D -f "$V/lighttpd.conf" >>"$V/log/lighttpd.out" 2>&1 &
   echo $! > "$V/run/lighttpd.pid"
-  wait_for 20 curl -fsS "http://127.0.0.1:$POSTES_HTTP_PORT/api/health" \
+  local probe=$POSTES_LISTEN_ADDR
+  case "$probe" in 0.0.0.0|'::'|'[::]') probe=127.0.0.1 ;; *:*) probe="[$probe]" ;; esac
+  wait_for 20 curl -fsS "http://$probe:$POSTES_HTTP_PORT/api/health" \
     || { say "lighttpd/API did not answer, see $V/log/"; return 1; }
 }
 

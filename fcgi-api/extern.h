@@ -74,6 +74,7 @@ struct req {
 	const char		*cookie;
 	const char		*authorization;
 	const char		*remote_addr;
+	int			 secure;	/* came over https: Secure cookies */
 	char			*body;
 	size_t			 bodylen;
 	struct json_object	*in;		/* parsed JSON body, or NULL */

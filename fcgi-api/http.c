@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <fcgiapp.h>	/* FCGX_GetParam: a lookup in any envp */
 #include <json-c/json.h>
@@ -175,6 +176,30 @@ ctype_is_json(const char *ct)
  * r). Returns 0, or an HTTP status with r->out set when the request is
  * refused before routing (bad URI, oversized or malformed body).
  */
+/*
+ * Did the browser reach us over https? The front says so in the HTTPS
+ * parameter ("on", lighttpd and Apache alike); a TLS proxy in front of
+ * the front says so in X-Forwarded-Proto (its first item). Either one is
+ * enough: the answer only decides whether cookies get Secure, which a
+ * forged header can make stricter for the forger, never weaker for
+ * anyone.
+ */
+static int
+over_https(const char *https, const char *xfp)
+{
+	size_t n;
+
+	if (https != NULL && (strcasecmp(https, "on") == 0 ||
+	    strcmp(https, "1") == 0))
+		return 1;
+	if (xfp == NULL)
+		return 0;
+	while (*xfp == ' ' || *xfp == '\t')
+		xfp++;
+	n = strcspn(xfp, ", \t");
+	return n == 5 && strncasecmp(xfp, "https", 5) == 0;
+}
+
 int
 http_parse(struct req *r, const struct http_io *io, const struct config *cfg)
 {
@@ -201,6 +226,9 @@ http_parse(struct req *r, const struct http_io *io, const struct config *cfg)
 	if (r->remote_addr == NULL)
 		r->remote_addr = "";
 	r->actor.ip = r->remote_addr;
+	r->secure = cfg->cookie_secure ||
+	    over_https(FCGX_GetParam("HTTPS", io->envp),
+	    FCGX_GetParam("HTTP_X_FORWARDED_PROTO", io->envp));
 
 	/* Path and query from REQUEST_URI, whatever SCRIPT_NAME says. */
 	uri = FCGX_GetParam("REQUEST_URI", io->envp);
@@ -429,7 +457,7 @@ http_finish(struct req *r, int status)
 
 /*
  * Queue a Set-Cookie for name=value on path, HttpOnly and SameSite=Strict
- * (Secure when configured); max_age 0 deletes it. name, value and path
+ * (Secure when the request came over https, or when configured); max_age 0 deletes it. name, value and path
  * are the program's own (a token, a key of a fixed table), never request
  * text. 0, or -1 when the list is full or memory is out.
  */
@@ -442,7 +470,7 @@ http_cookie_add(struct req *r, const char *name, const char *value,
 	if (r->ncookies == REQ_MAX_COOKIES ||
 	    asprintf(&c, "%s=%s; Path=%s; HttpOnly; SameSite=Strict; "
 	    "Max-Age=%lld%s", name, value, path, max_age,
-	    r->cfg->cookie_secure ? "; Secure" : "") == -1)
+	    r->secure ? "; Secure" : "") == -1)
 		return -1;
 	r->cookies[r->ncookies++] = c;
 	return 0;

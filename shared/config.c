@@ -1,6 +1,6 @@
 /*
  * config.c - settings: defaults, then the POSTES_CONFIG file, then the
- * environment.
+ * secrets file it names (POSTES_SECRETS_FILE), then the environment.
  *
  * Every key is one row of a table giving its name, where it lives in
  * struct config and how it is validated, so the file reader and the
@@ -64,6 +64,7 @@ static const struct ckey ckeys[] = {
 	UINT("MAX_BODY", max_body, 1024, 64 * 1024 * 1024),
 	INT("COOKIE_SECURE", cookie_secure, 0, 1),
 	STR("VAR_DIR", var_dir),
+	STR("SECRETS_FILE", secrets_file),
 };
 
 #define NCKEYS	(sizeof(ckeys) / sizeof(ckeys[0]))
@@ -308,6 +309,23 @@ config_load(struct config *cfg)
 	if ((path = getenv("POSTES_CONFIG")) != NULL && *path != '\0' &&
 	    config_file(cfg, path) == -1)
 		return -1;
+
+	/*
+	 * The passwords may live apart (an installed system keeps them in
+	 * /etc/postes/secrets.conf, 0640 root:postes, the rest 0644). The
+	 * environment may name that file too; the file is read once, and a
+	 * SECRETS_FILE key inside it is not followed.
+	 */
+	if ((val = getenv("POSTES_SECRETS_FILE")) != NULL &&
+	    ckey_set(cfg, ckey_find("SECRETS_FILE"), val, "environment") == -1)
+		return -1;
+	if (cfg->secrets_file[0] != '\0') {
+		char	 sf[sizeof(cfg->secrets_file)];
+
+		memcpy(sf, cfg->secrets_file, sizeof(sf));
+		if (config_file(cfg, sf) == -1)
+			return -1;
+	}
 
 	for (i = 0; i < NCKEYS; i++) {
 		snprintf(env, sizeof(env), "POSTES_%s", ckeys[i].name);

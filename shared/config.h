@@ -2,7 +2,9 @@
  * config.h - settings shared by fcgi-api, pusher and the CLI.
  *
  * One struct, filled once per process: defaults, then the file named by
- * POSTES_CONFIG (KEY=VALUE lines, '#' comments), then the environment.
+ * POSTES_CONFIG (KEY=VALUE lines, '#' comments), then the secrets file
+ * that file (or the environment) names in POSTES_SECRETS_FILE, then the
+ * environment.
  * The environment wins so that lighttpd's bin-environment and tests can
  * override a single key without rewriting the file.
  */
@@ -40,6 +42,7 @@ struct config {
 	unsigned int	 max_body;		/* POSTES_MAX_BODY, bytes */
 	int		 cookie_secure;		/* POSTES_COOKIE_SECURE=1 */
 	char		 var_dir[256];		/* POSTES_VAR_DIR */
+	char		 secrets_file[256];	/* POSTES_SECRETS_FILE */
 };
 
 /*

@@ -141,7 +141,7 @@ set_cookie(struct req *r, const char *value, long long max_age)
 	free(r->set_cookie);
 	if (asprintf(&r->set_cookie, COOKIE_NAME "=%s; Path=/; HttpOnly; "
 	    "SameSite=Strict; Max-Age=%lld%s", value, max_age,
-	    r->cfg->cookie_secure ? "; Secure" : "") == -1)
+	    r->secure ? "; Secure" : "") == -1)
 		r->set_cookie = NULL;
 }
 

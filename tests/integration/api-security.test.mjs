@@ -225,6 +225,32 @@ test('changing a password ends the account\'s other sessions', async () => {
   await c.login(ag.username, 'un-nouveau-mot-de-passe');
 });
 
+test('cookies get Secure when the browser came over https, and only then', async () => {
+  const login = (headers) => L.request('POST', '/api/auth/login',
+    { body: { username: L.ADMIN_USER, password: L.ADMIN_PASSWORD }, headers });
+  // Plain http (this stack): no Secure, or the browser would drop it.
+  let r = await login({});
+  assert.equal(r.status, 200);
+  assert.doesNotMatch(r.headers.getSetCookie()[0], /Secure/i);
+  // A TLS proxy in front of the front says https: Secure.
+  for (const xfp of ['https', 'HTTPS', 'https, http']) {
+    r = await login({ 'x-forwarded-proto': xfp });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.getSetCookie()[0], /; Secure(;|$)/, xfp);
+  }
+  for (const xfp of ['http', 'httpsx', '']) {
+    r = await login({ 'x-forwarded-proto': xfp });
+    assert.doesNotMatch(r.headers.getSetCookie()[0], /Secure/i, xfp);
+  }
+  // Log-out over https clears the cookie with the same attributes.
+  r = await login({ 'x-forwarded-proto': 'https' });
+  const sid = r.headers.getSetCookie()[0].split(';')[0];
+  const out = await L.request('POST', '/api/auth/logout',
+    { cookie: sid, headers: { origin: configuredOrigin(), 'x-forwarded-proto': 'https' } });
+  assert.equal(out.status, 204);
+  assert.match(out.headers.getSetCookie()[0], /^postes_sid=; .*Max-Age=0.*; Secure/);
+});
+
 test('cookie attributes, log-out clears it, answers carry the security headers', async () => {
   const c = new L.Client();
   const r = await c.login(L.ADMIN_USER, L.ADMIN_PASSWORD);
