@@ -251,8 +251,7 @@ main(int argc, char *argv[])
 
 	signal(SIGPIPE, SIG_IGN);
 	log_init("postes-api");
-	if ((cgi = is_plain_cgi()))
-		cmd = "cgi";	/* whatever argv says */
+	cgi = is_plain_cgi();	/* then argv is ignored (see above) */
 	if (config_load(&cfg) == -1 || crypto_init() == -1)
 		return cgi ? cgi_unavailable() : 1;
 	sess_configure(&cfg);
