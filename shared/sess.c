@@ -791,16 +791,10 @@ clock_sweep(struct db *db, const struct config *c, struct ev_batch *b,
 	if ((n = due_ids(db, STMT_DUE_END, NULL, 0, ids)) < 0)
 		return -1;
 	for (i = 0; i < n && (pub != NULL || b->n < EV_BATCH_MAX - 4); i++) {
-		/* SESS_STATE: someone was faster, or extended it. */
-		switch (sess_lapse(db, b, ids[i])) {
-		case SESS_OK:
+		/* Else someone was faster or extended it, or this row failed:
+		 * the others still end. */
+		if (sess_lapse(db, b, ids[i]) == SESS_OK)
 			changes++;
-			break;
-		case SESS_DB:
-			return -1;
-		default:
-			break;
-		}
 		flush(b, pub);
 	}
 	/* Warnings. */
