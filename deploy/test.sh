@@ -47,4 +47,12 @@ if ls "$POSTES_VAR_DIR"/log/asan.* "$POSTES_VAR_DIR"/log/ubsan.* >/dev/null 2>&1
   say "sanitizer reports:"; cat "$POSTES_VAR_DIR"/log/asan.* "$POSTES_VAR_DIR"/log/ubsan.* 2>/dev/null >&2
   status=1
 fi
+
+# The shared-hosting profile: Apache as an unprivileged user, postes-api
+# as plain CGI, one MariaDB account, no pusher, the clock by cron (own
+# ports from base+40, own var dir). Its own Apache whatever the front, so
+# once per CI run: with the default front only.
+if [ "${FRONT:-lighttpd}" = lighttpd ]; then
+  bash deploy/shared-hosting/test.sh || status=1
+fi
 exit $status

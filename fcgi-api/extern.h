@@ -3,8 +3,8 @@
  * and the admin HTML pages under /admin/ (admin/, docs/admin.md); one file per resource in api/, one per page
  * family in admin/.
  *
- * A request is a struct req: http.c fills it from the FastCGI
- * environment, router.c finds the route, checks method, content type,
+ * A request is a struct req: http.c fills it from the CGI parameters
+ * of a FastCGI request or of a plain CGI process (struct http_io), router.c finds the route, checks method, content type,
  * caller and Origin, then calls the handler. A handler reads only
  * validated values (valid.c), sets r->out and returns the HTTP status;
  * http_finish() writes status, security headers and body, and
@@ -24,7 +24,6 @@
 struct json_object;
 struct config;
 struct ev_pub;
-typedef struct FCGX_Request FCGX_Request;
 
 enum http_method { METH_GET, METH_POST, METH_PUT, METH_PATCH, METH_DELETE,
 	METH_OPTIONS, METH_HEAD, METH__MAX };
@@ -43,8 +42,23 @@ enum access {
 #define REQ_MAX_PARAMS 24
 #define REQ_MAX_COOKIES 3	/* Set-Cookie lines besides set_cookie */
 
+/*
+ * Where a request comes from and its answer goes: the CGI parameters
+ * ("NAME=value" strings, NULL-terminated) and the two byte streams of a
+ * FastCGI request, or of a process started as plain CGI (main.c).
+ */
+struct http_io {
+	char		**envp;
+	/* Read up to n bytes of the body into buf; the count read (short
+	 * only at the end of the body or on an error). */
+	size_t		(*read)(void *arg, char *buf, size_t n);
+	/* Write n bytes of the answer. */
+	void		(*write)(void *arg, const char *buf, size_t n);
+	void		 *arg;
+};
+
 struct req {
-	FCGX_Request		*fcgi;
+	const struct http_io	*io;
 	struct db		*db;
 	const struct config	*cfg;
 	struct ev_pub		*pub;
@@ -98,7 +112,8 @@ struct req {
 typedef int (*handler_fn)(struct req *);
 
 /* http.c */
-int		 http_parse(struct req *, FCGX_Request *, const struct config *);
+int		 http_parse(struct req *, const struct http_io *,
+		    const struct config *);
 void		 http_finish(struct req *, int status);
 void		 req_free(struct req *);
 int		 http_error(struct req *, int status, const char *code,
@@ -217,6 +232,7 @@ int		 kiosk_ticket(struct req *);
 /* api/dashboard.c */
 int		 dashboard_stats(struct req *);
 int		 health(struct req *);
+int		 client_config(struct req *);
 
 /* api/events.c */
 int		 events_poll(struct req *);

@@ -1,6 +1,9 @@
 /*
- * http.c - from FastCGI parameters to a struct req, and back to bytes.
+ * http.c - from CGI parameters to a struct req, and back to bytes.
  *
+ * The parameters and the two byte streams come through a struct http_io
+ * (extern.h), so one parser and one writer serve both a FastCGI request
+ * and a process started as plain CGI (main.c sets up either).
  * Input is read defensively: the body is refused before it is read when
  * CONTENT_LENGTH is above the configured limit, JSON is parsed with a
  * depth limit and must be a single object with nothing after it, and the
@@ -15,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <fcgiapp.h>
+#include <fcgiapp.h>	/* FCGX_GetParam: a lookup in any envp */
 #include <json-c/json.h>
 
 #include "config.h"
@@ -169,9 +172,9 @@ ctype_is_json(const char *ct)
 }
 
 /*
- * Fill r from the FastCGI request. Returns 0, or an HTTP status with
- * r->out set when the request is refused before routing (bad URI,
- * oversized or malformed body).
+ * Fill r from the request's parameters and body (io, which must outlive
+ * r). Returns 0, or an HTTP status with r->out set when the request is
+ * refused before routing (bad URI, oversized or malformed body).
  */
 /*
  * Did the browser reach us over https? The front says so in the HTTPS
@@ -198,7 +201,7 @@ over_https(const char *https, const char *xfp)
 }
 
 int
-http_parse(struct req *r, FCGX_Request *f, const struct config *cfg)
+http_parse(struct req *r, const struct http_io *io, const struct config *cfg)
 {
 	const char *m, *uri, *cl, *q;
 	long long len = 0;
@@ -206,29 +209,29 @@ http_parse(struct req *r, FCGX_Request *f, const struct config *cfg)
 	int i;
 	struct json_tokener *tok;
 
-	r->fcgi = f;
+	r->io = io;
 	r->cfg = cfg;
 	r->id = 0;
-	m = FCGX_GetParam("REQUEST_METHOD", f->envp);
+	m = FCGX_GetParam("REQUEST_METHOD", io->envp);
 	r->method = METH__MAX;
 	for (i = 0; m != NULL && i < METH__MAX; i++)
 		if (strcmp(m, meth_names[i]) == 0)
 			r->method = (enum http_method)i;
-	r->content_type = FCGX_GetParam("CONTENT_TYPE", f->envp);
-	r->origin = FCGX_GetParam("HTTP_ORIGIN", f->envp);
-	r->referer = FCGX_GetParam("HTTP_REFERER", f->envp);
-	r->cookie = FCGX_GetParam("HTTP_COOKIE", f->envp);
-	r->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", f->envp);
-	r->remote_addr = FCGX_GetParam("REMOTE_ADDR", f->envp);
+	r->content_type = FCGX_GetParam("CONTENT_TYPE", io->envp);
+	r->origin = FCGX_GetParam("HTTP_ORIGIN", io->envp);
+	r->referer = FCGX_GetParam("HTTP_REFERER", io->envp);
+	r->cookie = FCGX_GetParam("HTTP_COOKIE", io->envp);
+	r->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", io->envp);
+	r->remote_addr = FCGX_GetParam("REMOTE_ADDR", io->envp);
 	if (r->remote_addr == NULL)
 		r->remote_addr = "";
 	r->actor.ip = r->remote_addr;
 	r->secure = cfg->cookie_secure ||
-	    over_https(FCGX_GetParam("HTTPS", f->envp),
-	    FCGX_GetParam("HTTP_X_FORWARDED_PROTO", f->envp));
+	    over_https(FCGX_GetParam("HTTPS", io->envp),
+	    FCGX_GetParam("HTTP_X_FORWARDED_PROTO", io->envp));
 
 	/* Path and query from REQUEST_URI, whatever SCRIPT_NAME says. */
-	uri = FCGX_GetParam("REQUEST_URI", f->envp);
+	uri = FCGX_GetParam("REQUEST_URI", io->envp);
 	if (uri == NULL || uri[0] != '/')
 		return http_error(r, 400, "bad_request", "URI invalide");
 	q = strchr(uri, '?');
@@ -245,7 +248,7 @@ http_parse(struct req *r, FCGX_Request *f, const struct config *cfg)
 		    "Paramètres de requête invalides");
 
 	/* Body: refuse oversized ones unread. */
-	cl = FCGX_GetParam("CONTENT_LENGTH", f->envp);
+	cl = FCGX_GetParam("CONTENT_LENGTH", io->envp);
 	if (cl != NULL && cl[0] != '\0' &&
 	    num_parse(cl, 0, 1LL << 40, &len) == -1)
 		return http_error(r, 400, "bad_request",
@@ -261,7 +264,7 @@ http_parse(struct req *r, FCGX_Request *f, const struct config *cfg)
 	}
 	if ((r->body = malloc((size_t)len + 1)) == NULL)
 		return http_error(r, 503, "unavailable", "Mémoire épuisée");
-	got = (size_t)FCGX_GetStr(r->body, (int)len, f->in);
+	got = io->read(io->arg, r->body, (size_t)len);
 	r->body[got] = '\0';
 	r->bodylen = got;
 	if (got != (size_t)len)
@@ -376,6 +379,12 @@ http_sess_error(struct req *r, enum sess_err e)
 	return http_db_error(r, DB_ERR_CONN);
 }
 
+static void
+io_puts(const struct http_io *io, const char *s)
+{
+	io->write(io->arg, s, strlen(s));
+}
+
 /*
  * Write the answer: status line, the headers every answer carries, and
  * the body: r->html when set (the admin pages), else the JSON of r->out.
@@ -385,7 +394,7 @@ http_sess_error(struct req *r, enum sess_err e)
 void
 http_finish(struct req *r, int status)
 {
-	FCGX_Stream *o = r->fcgi->out;
+	const struct http_io *o = r->io;
 	const char *body = NULL, *csp, *ctype;
 	char h[1024];
 	size_t len = 0, n, i;
@@ -404,7 +413,7 @@ http_finish(struct req *r, int status)
 		ctype = "application/json; charset=utf-8";
 		csp = "default-src 'none'; frame-ancestors 'none'";
 	}
-	/* libfcgi's own printf knows no %zu or %lld: format here. */
+	/* Formatted here: libfcgi's own printf knows no %zu or %lld. */
 	n = (size_t)snprintf(h, sizeof(h), "Status: %d %s\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
@@ -430,20 +439,20 @@ http_finish(struct req *r, int status)
 		n += (size_t)snprintf(h + n, sizeof(h) - n,
 		    "Content-Length: 0\r\n");
 	assert(n < sizeof(h));
-	FCGX_PutStr(h, (int)n, o);
+	o->write(o->arg, h, n);
 	if (r->set_cookie != NULL) {
-		FCGX_PutS("Set-Cookie: ", o);
-		FCGX_PutS(r->set_cookie, o);
-		FCGX_PutS("\r\n", o);
+		io_puts(o, "Set-Cookie: ");
+		io_puts(o, r->set_cookie);
+		io_puts(o, "\r\n");
 	}
 	for (i = 0; i < r->ncookies; i++) {
-		FCGX_PutS("Set-Cookie: ", o);
-		FCGX_PutS(r->cookies[i], o);
-		FCGX_PutS("\r\n", o);
+		io_puts(o, "Set-Cookie: ");
+		io_puts(o, r->cookies[i]);
+		io_puts(o, "\r\n");
 	}
-	FCGX_PutS("\r\n", o);
+	io_puts(o, "\r\n");
 	if (body != NULL && r->method != METH_HEAD)
-		FCGX_PutStr(body, (int)len, o);
+		o->write(o->arg, body, len);
 }
 
 /*

@@ -1,7 +1,10 @@
 /*
- * main.c - postes-api: the FastCGI responder, and a few commands.
+ * main.c - postes-api: the FastCGI responder, a plain CGI program, and a
+ * few commands.
  *
- *	postes-api			serve FastCGI on fd 0 (lighttpd's bin-path)
+ *	postes-api			serve FastCGI on fd 0 (lighttpd's bin-path,
+ *					spawn-fcgi, mod_fcgid), or one request as
+ *					plain CGI (see below)
  *	postes-api bootstrap-admin	create the first admin if none exists
  *	postes-api sweep		apply what time decided (cron fallback
  *					when the pusher is down)
@@ -12,7 +15,19 @@
  * per process and both re-established when lost. Each request is parsed,
  * routed, answered, then its committed events are published (after the
  * answer is flushed, so a slow pusher never delays a reply).
+ *
+ * Started by a web server as plain CGI (GATEWAY_INTERFACE set and fd 0
+ * not a FastCGI listening socket), the program answers the one request
+ * of its environment and stdin, through the same parser, router and
+ * writer, and exits. Its arguments are then ignored: a server may make
+ * argv from a query string without '=', and a visitor must never reach
+ * the commands.
  */
+#include <sys/socket.h>
+
+#include <assert.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +43,14 @@
 #include "log.h"
 #include "extern.h"
 
+/*
+ * Answer one request read through io, then call end (which must make the
+ * answer leave: the client is not kept waiting for what follows), then
+ * publish the events the request committed.
+ */
 static void
-handle(FCGX_Request *f, struct db *db, struct ev_pub *pub,
-    const struct config *cfg)
+handle(const struct http_io *io, void (*end)(void *), struct db *db,
+    struct ev_pub *pub, const struct config *cfg)
 {
 	struct req r;
 	int st;
@@ -38,31 +58,171 @@ handle(FCGX_Request *f, struct db *db, struct ev_pub *pub,
 	memset(&r, 0, sizeof(r));
 	r.db = db;
 	r.pub = pub;
-	if ((st = http_parse(&r, f, cfg)) == 0)
+	if ((st = http_parse(&r, io, cfg)) == 0)
 		st = route(&r);
 	/* A failed request leaves no transaction open behind it. */
 	db_rollback(db);
 	http_finish(&r, st);
 	if (st >= 500)
 		log_warn("%s %s -> %d", http_method_name(r.method), r.path, st);
-	FCGX_Finish_r(f);
+	end(io->arg);
 	ev_pub_send(pub, &r.evs);
 	req_free(&r);
 }
 
+/* FastCGI: the request's own streams. -------------------------------- */
+
+static size_t
+fcgi_read(void *arg, char *buf, size_t n)
+{
+	FCGX_Request *f = arg;
+	int got;
+
+	assert(n <= INT_MAX);
+	got = FCGX_GetStr(buf, (int)n, f->in);
+	return got > 0 ? (size_t)got : 0;
+}
+
+static void
+fcgi_write(void *arg, const char *buf, size_t n)
+{
+	FCGX_Request *f = arg;
+
+	assert(n <= INT_MAX);
+	FCGX_PutStr(buf, (int)n, f->out);
+}
+
+static void
+fcgi_end(void *arg)
+{
+	FCGX_Finish_r(arg);
+}
+
 static int
-serve(struct db *db, struct ev_pub *pub, const struct config *cfg)
+serve_fcgi(struct db *db, struct ev_pub *pub, const struct config *cfg)
 {
 	FCGX_Request f;
+	struct http_io io = { NULL, fcgi_read, fcgi_write, &f };
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, 0, 0) != 0) {
 		log_err("FastCGI initialisation failed");
 		return 1;
 	}
 	log_info("serving FastCGI (pid %d)", (int)getpid());
-	while (FCGX_Accept_r(&f) >= 0)
-		handle(&f, db, pub, cfg);
+	while (FCGX_Accept_r(&f) >= 0) {
+		io.envp = f.envp;
+		handle(&io, fcgi_end, db, pub, cfg);
+	}
 	return 0;
+}
+
+/* Plain CGI: the process's environment, stdin and stdout. ------------ */
+
+/* What is left of the body on stdin (CONTENT_LENGTH less what was read). */
+struct cgi_in {
+	long long	 left;
+};
+
+#define CGI_DRAIN_MAX	(64LL << 20)
+
+static size_t
+cgi_read(void *arg, char *buf, size_t n)
+{
+	struct cgi_in *in = arg;
+	size_t got = fread(buf, 1, n, stdin);
+
+	in->left -= (long long)got;
+	return got;
+}
+
+static void
+cgi_write(void *arg, const char *buf, size_t n)
+{
+	(void)arg;
+	fwrite(buf, 1, n, stdout);
+}
+
+/*
+ * The answer is complete: flush it and let the server see its end.
+ * A body the program refused unread (413, or refused before its parse) is
+ * read and dropped first, up to 64 MiB: the server writes the whole body
+ * to a CGI before it reads the answer, and a CGI gone before that breaks
+ * the connection instead of delivering the refusal. Under mod_cgid stdin
+ * and stdout are one socket, so closing fd 1 alone would not end the
+ * answer: shut its writing side, then put /dev/null on both.
+ */
+static void
+cgi_end(void *arg)
+{
+	struct cgi_in *in = arg;
+	char buf[65536];
+	size_t got;
+	int fd;
+
+	fflush(stdout);
+	if (in != NULL && in->left <= CGI_DRAIN_MAX)
+		while (in->left > 0 && (got = fread(buf, 1, (size_t)(in->left <
+		    (long long)sizeof(buf) ? in->left : (long long)sizeof(buf)),
+		    stdin)) > 0)
+			in->left -= (long long)got;
+	shutdown(STDOUT_FILENO, SHUT_WR);	/* ENOTSOCK on a pipe: fine */
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+/* The declared body length of this CGI request (0 when absent or bad). */
+static struct cgi_in
+cgi_in_new(void)
+{
+	struct cgi_in in = { 0 };
+	const char *cl = getenv("CONTENT_LENGTH");
+
+	if (cl == NULL || num_parse(cl, 0, 1LL << 40, &in.left) == -1)
+		in.left = 0;
+	return in;
+}
+
+/* Started by a web server as plain CGI, not as a FastCGI application? */
+static int
+is_plain_cgi(void)
+{
+	return getenv("GATEWAY_INTERFACE") != NULL && FCGX_IsCGI();
+}
+
+static int
+serve_cgi(struct db *db, struct ev_pub *pub, const struct config *cfg)
+{
+	struct cgi_in in = cgi_in_new();
+	struct http_io io = { environ, cgi_read, cgi_write, &in };
+
+	handle(&io, cgi_end, db, pub, cfg);
+	return 0;
+}
+
+/*
+ * Plain CGI that cannot start (configuration unreadable or invalid, see
+ * the log): the client still gets the API's JSON error, through the one
+ * writer, not the web server's HTML page about a script without headers.
+ */
+static int
+cgi_unavailable(void)
+{
+	struct cgi_in in = cgi_in_new();
+	struct http_io io = { environ, cgi_read, cgi_write, &in };
+	struct req r;
+
+	memset(&r, 0, sizeof(r));
+	r.io = &io;
+	r.retry_after = 30;
+	http_finish(&r, http_error(&r, 503, "unavailable",
+	    "Service indisponible : configuration du serveur invalide"));
+	req_free(&r);
+	cgi_end(&in);
+	return 1;
 }
 
 static int
@@ -87,20 +247,25 @@ main(int argc, char *argv[])
 	struct db *db = NULL;
 	struct ev_pub *pub = NULL;
 	const char *cmd = argc > 1 ? argv[1] : "serve";
-	int rc = 1;
+	int rc = 1, cgi;
 
 	signal(SIGPIPE, SIG_IGN);
 	log_init("postes-api");
+	cgi = is_plain_cgi();	/* then argv is ignored (see above) */
 	if (config_load(&cfg) == -1 || crypto_init() == -1)
-		return 1;
+		return cgi ? cgi_unavailable() : 1;
 	sess_configure(&cfg);
 	if ((db = db_new(&cfg)) == NULL)
 		return 1;
-	/* Publishing is best effort: without ZeroMQ we still serve. */
-	pub = ev_pub_open(cfg.zmq_endpoint);
+	/* Publishing is best effort: without ZeroMQ we still serve. An empty
+	 * endpoint means that no pusher runs (shared hosting). */
+	if (cfg.zmq_endpoint[0] != '\0')
+		pub = ev_pub_open(cfg.zmq_endpoint);
 
-	if (strcmp(cmd, "serve") == 0)
-		rc = serve(db, pub, &cfg);
+	if (cgi)
+		rc = serve_cgi(db, pub, &cfg);
+	else if (strcmp(cmd, "serve") == 0)
+		rc = serve_fcgi(db, pub, &cfg);
 	else if (strcmp(cmd, "bootstrap-admin") == 0)
 		rc = staff_bootstrap_admin(db, &cfg) == 0 ? 0 : 1;
 	else if (strcmp(cmd, "sweep") == 0)

@@ -29,6 +29,7 @@ struct route {
 
 static const struct route routes[] = {
 	{ METH_GET,    "/api/health",				health,		ACC_ANY, B_NONE },
+	{ METH_GET,    "/api/config",				client_config,	ACC_ANY, B_NONE },
 
 	{ METH_POST,   "/api/auth/login",			auth_login,	ACC_ANY, B_JSON },
 	{ METH_POST,   "/api/auth/logout",			auth_logout,	ACC_STAFF, B_OPT },

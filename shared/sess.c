@@ -312,6 +312,12 @@ lock_session(struct db *db, long long id, struct locked *l)
 	return SESS_OK;
 }
 
+static enum sess_err terminate_locked(struct db *, struct ev_batch *,
+		    const struct actor *, long long, const struct locked *,
+		    enum sess_raison);
+static int	end_if_past(struct db *, struct ev_batch *, long long,
+		    const struct locked *, size_t, enum sess_err *);
+
 enum sess_err
 sess_create(struct db *db, struct ev_batch *b, const struct actor *a,
     long long uid, long long duree, long long valide_jusqu, long long sid,
@@ -438,6 +444,9 @@ sess_extend(struct db *db, struct ev_batch *b, const struct actor *a,
 		se = SESS_STATE;
 		goto out;
 	}
+	/* Too late: time is up, even if no clock has said so yet. */
+	if (end_if_past(db, b, id, &l, mark, &se))
+		return se == SESS_OK ? SESS_STATE : se;
 	if (l.remaining + seconds > SESS_DUREE_MAX) {
 		se = SESS_NO_TIME;
 		goto out;
@@ -482,6 +491,42 @@ terminate_locked(struct db *db, struct ev_batch *b, const struct actor *a,
 	return SESS_OK;
 }
 
+/*
+ * Inside a transaction, with l locked: an active session whose end time
+ * has passed by the database's clock is over, whether or not a clock
+ * (the pusher's, or `postes-api sweep` from cron) came by since. End it
+ * now with temps_ecoule and close the transaction. 1 when it did (*se is
+ * SESS_OK, or the error that rolled it back), 0 when the session is not
+ * past its end (the transaction stays open, *se untouched).
+ */
+static int
+end_if_past(struct db *db, struct ev_batch *b, long long id,
+    const struct locked *l, size_t mark, enum sess_err *se)
+{
+	if (l->statut != SESS_ACTIVE || l->remaining > 0)
+		return 0;
+	*se = finish(db, b, mark, terminate_locked(db, b, NULL, id, l,
+	    RAISON_TEMPS_ECOULE));
+	return 1;
+}
+
+enum sess_err
+sess_lapse(struct db *db, struct ev_batch *b, long long id)
+{
+	struct locked l;
+	size_t mark = b->n;
+	enum sess_err se;
+
+	if (db_begin(db) != DB_OK)
+		return SESS_DB;
+	if ((se = lock_session(db, id, &l)) == SESS_OK) {
+		if (end_if_past(db, b, id, &l, mark, &se))
+			return se;
+		se = SESS_STATE;	/* not running, or time left */
+	}
+	return finish(db, b, mark, se);
+}
+
 enum sess_err
 sess_suspend(struct db *db, struct ev_batch *b, const struct actor *a,
     long long id)
@@ -499,10 +544,8 @@ sess_suspend(struct db *db, struct ev_batch *b, const struct actor *a,
 		goto out;
 	}
 	/* Nothing left to keep: this is the end of the time, not a pause. */
-	if (l.remaining <= 0) {
-		se = terminate_locked(db, b, NULL, id, &l, RAISON_TEMPS_ECOULE);
-		goto out;
-	}
+	if (end_if_past(db, b, id, &l, mark, &se))
+		return se;
 	if (DB_EXEC(db, stmts, STMT_SUSPEND, NULL, NULL, NULL,
 	    DBI(l.remaining), DBI(id)) != DB_OK) {
 		se = SESS_DB;
@@ -535,6 +578,9 @@ sess_terminate(struct db *db, struct ev_batch *b, const struct actor *a,
 		se = SESS_STATE;
 		goto out;
 	}
+	/* Past its end already: it ended by time, whoever asks. */
+	if (end_if_past(db, b, id, &l, mark, &se))
+		return se;
 	se = terminate_locked(db, b, a, id, &l, raison);
 out:
 	return finish(db, b, mark, se);
@@ -745,19 +791,9 @@ clock_sweep(struct db *db, const struct config *c, struct ev_batch *b,
 	if ((n = due_ids(db, STMT_DUE_END, NULL, 0, ids)) < 0)
 		return -1;
 	for (i = 0; i < n && (pub != NULL || b->n < EV_BATCH_MAX - 4); i++) {
-		struct locked l;
-		size_t mark = b->n;
-		enum sess_err se;
-
-		if (db_begin(db) != DB_OK)
-			return -1;
-		se = lock_session(db, ids[i], &l);
-		if (se == SESS_OK && (l.statut != SESS_ACTIVE || l.remaining > 0))
-			se = SESS_STATE;	/* someone was faster, or extended */
-		if (se == SESS_OK)
-			se = terminate_locked(db, b, NULL, ids[i], &l,
-			    RAISON_TEMPS_ECOULE);
-		if (finish(db, b, mark, se) == SESS_OK)
+		/* Else someone was faster or extended it, or this row failed:
+		 * the others still end. */
+		if (sess_lapse(db, b, ids[i]) == SESS_OK)
 			changes++;
 		flush(b, pub);
 	}

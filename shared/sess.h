@@ -113,6 +113,16 @@ enum sess_err	sess_suspend(struct db *, struct ev_batch *,
 enum sess_err	sess_terminate(struct db *, struct ev_batch *,
 		    const struct actor *, long long id,
 		    enum sess_raison);
+/*
+ * End session id with temps_ecoule if it is active and its end time has
+ * passed by the database's clock (its own transaction, under the row
+ * lock). Every reader that acts on a running session calls it first, so
+ * that the end holds without any clock running (shared hosting between
+ * two cron sweeps): SESS_OK when it ended it, SESS_STATE when there was
+ * nothing to end. sess_extend, sess_suspend and sess_terminate apply the
+ * same rule themselves (extend then answers SESS_STATE).
+ */
+enum sess_err	sess_lapse(struct db *, struct ev_batch *, long long id);
 /* Record EV_CODE_VALID / EV_CODE_REFUSED for the dashboard (own txn). */
 enum sess_err	sess_note_code(struct db *, struct ev_batch *, enum ev_type,
 		    long long session_id, long long pid, const char *motif);

@@ -107,6 +107,9 @@ lookup(struct req *r, struct json_object **o)
 		    "Ce code n'est plus valide. Adressez-vous à l'accueil.", sid);
 	}
 	if (json_object_get_int64(json_object_object_get(*o, "temps_restant")) <= 0) {
+		/* Running here past its end, no clock yet: it ends now. */
+		if (strcmp(statut, "active") == 0)
+			sess_lapse(r->db, &r->evs, sid);
 		json_object_put(*o);
 		*o = NULL;
 		return refuse(r, key, 409, "plus_de_temps",
@@ -162,6 +165,13 @@ kiosk_start(struct req *r)
 	json_object_put(o);
 	if ((cur = running(r)) < 0)
 		return (int)-cur;
+	/* Whatever ran here may be past its end with no clock yet. */
+	if (cur > 0 && cur != sid) {
+		if ((se = sess_lapse(r->db, &r->evs, cur)) == SESS_OK)
+			cur = 0;
+		else if (se != SESS_STATE)
+			return http_sess_error(r, se);
+	}
 	/* Already running here (a reload): answer it again. */
 	if (cur != sid) {
 		if (cur > 0)
@@ -187,6 +197,13 @@ current(struct req *r, const char *type)
 
 	if ((sid = running(r)) < 0)
 		return (int)-sid;
+	/* Past its end and no clock came by yet: it ends now. */
+	if (sid > 0) {
+		if ((se = sess_lapse(r->db, &r->evs, sid)) == SESS_OK)
+			sid = 0;
+		else if (se != SESS_STATE)
+			return http_sess_error(r, se);
+	}
 	if (sid > 0 && (se = sess_get(r->db, sid, &o)) != SESS_OK)
 		return http_sess_error(r, se);
 	st = answer(r, 200, type, o);

@@ -47,6 +47,7 @@ before(async () => {
 function plan() {
   return {
     'GET /api/health': { ok: 200 },
+    'GET /api/config': { ok: 200 },
     'POST /api/auth/login': { body: {}, ok: 422 },
     'POST /api/auth/logout': { fresh: true, ok: 204 },
     'GET /api/auth/me': { ok: 200 },

@@ -42,8 +42,8 @@ async function running(duree = 3600) {
 test('a session past its end: terminee/temps_ecoule once, however many sweeps run', async () => {
   await L.withClockStopped(async () => {
     const { p, s, k } = await running();
-    L.sql(`UPDATE sessions SET fin_prevue = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ${s.id}`);
     await k.post('/api/kiosk/heartbeat');	// the poste itself is alive
+    L.sql(`UPDATE sessions SET fin_prevue = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ${s.id}`);
     // While it waits for the clock, time left reads 0, not a negative.
     let r = await staff.get(`/api/sessions/${s.id}`);
     assert.equal(r.json.statut, 'active');
@@ -74,6 +74,62 @@ test('a session past its end: terminee/temps_ecoule once, however many sweeps ru
     assert.equal(r.json.session, null);
     r = await staff.post(`/api/sessions/${s.id}/terminate`);
     assert.equal(r.status, 409);
+  });
+});
+
+test('past its end and no clock came by: the API itself treats it as ended (heartbeat, extend, start)', async () => {
+  await L.withClockStopped(async () => {
+    // The kiosk's heartbeat: no session runs here any more, it ended by time.
+    const a = await running();
+    L.sql(`UPDATE sessions SET fin_prevue = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ${a.s.id}`);
+    let r = await a.k.post('/api/kiosk/heartbeat');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.session, null);
+    r = await staff.get(`/api/sessions/${a.s.id}`);
+    assert.equal(r.json.statut, 'terminee');
+    assert.equal(r.json.raison, 'temps_ecoule');
+    assert.equal(L.sqlOne(`SELECT etat FROM postes WHERE id = ${a.p.id}`), 'disponible');
+    await sweep();
+    assert.equal(events(a.s.id, 'session_terminated').length, 1, 'one ending, whoever saw it first');
+
+    // Staff adding time too late: refused, and the session ends by time.
+    const b = await running();
+    L.sql(`UPDATE sessions SET fin_prevue = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ${b.s.id}`);
+    r = await staff.post(`/api/sessions/${b.s.id}/extend`, { duree: 600 });
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.json.error.code, 'invalid_state');
+    r = await staff.get(`/api/sessions/${b.s.id}`);
+    assert.equal(r.json.statut, 'terminee');
+    assert.equal(r.json.raison, 'temps_ecoule');
+    assert.equal(r.json.duree_totale, b.s.duree_totale, 'no time was added');
+    assert.equal(events(b.s.id, 'session_extended').length, 0);
+    assert.equal(events(b.s.id, 'session_terminated').length, 1);
+
+    // A new code on a poste whose session is past its end: the old one
+    // ends by time, the new one starts.
+    const c = await running();
+    L.sql(`UPDATE sessions SET fin_prevue = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ${c.s.id}`);
+    const next = await L.newSession(staff, { duree: 900 });
+    r = await c.k.post('/api/kiosk/start', { code: next.code });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.session.id, next.id);
+    assert.equal(r.json.session.statut, 'active');
+    r = await staff.get(`/api/sessions/${c.s.id}`);
+    assert.equal(r.json.statut, 'terminee');
+    assert.equal(r.json.raison, 'temps_ecoule');
+    await sweep();
+    assert.equal(events(c.s.id, 'session_terminated').length, 1);
+
+    // Its own code typed again (a reload): refused, and it ends by time.
+    const d = await running();
+    L.sql(`UPDATE sessions SET fin_prevue = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ${d.s.id}`);
+    r = await d.k.post('/api/kiosk/start', { code: d.s.code });
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.json.error.code, 'plus_de_temps');
+    r = await staff.get(`/api/sessions/${d.s.id}`);
+    assert.equal(r.json.statut, 'terminee');
+    assert.equal(r.json.raison, 'temps_ecoule');
+    assert.equal(events(d.s.id, 'session_terminated').length, 1);
   });
 });
 

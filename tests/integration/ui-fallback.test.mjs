@@ -3,10 +3,10 @@
 // /api/dashboard/stats), and it goes back to live when the pusher returns.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, staffLogin, waitConn, statValue } from './ui-lib.mjs';
+import { launch, staffLogin, waitConn, statValue, NO_PUSHER } from './ui-lib.mjs';
 import { createUser, pusherCtl } from './pusher-lib.mjs';
 
-test('dashboard survives the pusher being stopped', { timeout: 120_000 }, async (t) => {
+test('dashboard survives the pusher being stopped', { timeout: 120_000, skip: NO_PUSHER && 'no pusher here' }, async (t) => {
   const b = await launch();
   let stopped = false;
   t.after(async () => {
@@ -44,7 +44,7 @@ test('dashboard survives the pusher being stopped', { timeout: 120_000 }, async 
   assert.deepEqual(b.errors, []);
 });
 
-test('a proxy that refuses WebSocket: the dashboard is live over SSE', { timeout: 60_000 }, async (t) => {
+test('a proxy that refuses WebSocket: the dashboard is live over SSE', { timeout: 60_000, skip: NO_PUSHER && 'no pusher here' }, async (t) => {
   const b = await launch();
   t.after(() => b.close());
   const p = await b.page();

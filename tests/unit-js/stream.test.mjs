@@ -110,6 +110,33 @@ test('pusher down: polling (degraded), events still arrive, back to live when it
   c.stop();
 });
 
+test('no pusher on this server: polling from the start, /ws/ and /events/ never tried', async () => {
+  const w = world(), t = fakeTime();
+  const { c, statuses, ids } = client(w, t, { pusher: false });
+  c.start();
+  await t.advance(10);
+  assert.equal(c.status, 'polling');
+  assert.equal(c.mode, 'poll');
+  w.emit({ id: 1, type: 'session_created', channel: 'sessions' });
+  await t.advance(2100);
+  assert.deepEqual(ids(), [1]);
+  // An hour later: polling went on at its pace, no stream was ever opened.
+  const polls = w.polls;
+  await t.advance(3_600_000);
+  assert.deepEqual(w.opened, []);
+  assert.ok(w.polls - polls >= 2 * 1700, `polled every 2 s (${w.polls - polls} rounds of 2 channels)`);
+  assert.deepEqual(statuses, ['polling/poll']);
+  // The API down then back: offline, then polling again.
+  w.apiUp = false;
+  await t.advance(2100);
+  assert.equal(c.status, 'offline');
+  w.apiUp = true;
+  await t.advance(40_000);
+  assert.equal(c.status, 'polling');
+  assert.deepEqual(w.opened, []);
+  c.stop();
+});
+
 test('a live stream that drops resumes with since and loses nothing', async () => {
   const w = world(), t = fakeTime();
   const { c, ids } = client(w, t);

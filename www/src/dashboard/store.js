@@ -6,6 +6,7 @@ import { reactive } from 'vue';
 import { createApi, qs } from '../lib/api.js';
 import { ServerClock } from '../lib/clock.js';
 import { StreamClient, browserWs, browserSse } from '../lib/stream.js';
+import { serverConfig } from '../lib/serverconfig.js';
 import { TabElection } from '../lib/tabs.js';
 import { createNotifier } from '../lib/notify.js';
 import { beep, unlockSound } from '../lib/sound.js';
@@ -79,6 +80,8 @@ async function afterLogin() {
   let since = null;
   try { since = (await api.get('/api/events' + qs({ channel: 'dashboard' }))).last_id; } catch { /* stream starts live */ }
   await reloadAll();
+  // Without a pusher (shared hosting) the stream polls from the start.
+  pusher = (await serverConfig(api)).pusher;
   startLive(since);
 }
 
@@ -202,6 +205,7 @@ export function handleMessage(msg) {
 
 let election = null;
 let stream = null;
+let pusher = true;	// GET /api/config: false where no pusher runs
 let statsPoll = null;
 let lastId = null;
 
@@ -217,6 +221,7 @@ function startStream() {
   stream = new StreamClient({
     channels: CHANNELS,
     since: lastId,
+    pusher,
     connectWs: (since, h) => browserWs('/ws/multi/?' + MULTI, since, h),
     connectSse: (since, h) => browserSse('/events/multi?' + MULTI, since, h),
     poll: (channel, since) => api.get('/api/events' + qs({ channel, since }), { quiet401: false }),

@@ -16,6 +16,11 @@
 // or polling answer) means the server cannot replay from there: onReset
 // tells the application to reload its state.
 //
+// Where no pusher runs at all (shared hosting: GET /api/config says
+// pusher: false), the application passes pusher: false: the client then
+// polls from the start with the status "polling" (the normal state there,
+// not a degradation) and never knocks at /ws/ or /events/.
+//
 // Transports are injected (connectWs, connectSse, poll), so the machine
 // runs in Node's test runner with fakes; browser adapters are at the end.
 
@@ -27,8 +32,10 @@ export const EPHEMERAL = new Set(['subscribed', 'stats_update', 'time_update', '
 export class StreamClient {
   constructor(o) {
     this.channels = o.channels;
-    this.connectWs = o.connectWs;		// (since, handlers) -> { close, send? }
-    this.connectSse = o.connectSse;		// (since, handlers) -> { close }
+    this.streams = o.pusher !== false;		// false: polling only, by design
+    this.connectWs = this.streams ? o.connectWs : null;	// (since, handlers) -> { close, send? }
+    this.connectSse = this.streams ? o.connectSse : null;	// (since, handlers) -> { close }
+    this.pollStatus = this.streams ? 'degraded' : 'polling';
     this.poll = o.poll;			// async (channel, since) -> {events, last_id, reset}
     this.onMessage = o.onMessage || (() => {});
     this.onStatus = o.onStatus || (() => {});
@@ -111,6 +118,7 @@ export class StreamClient {
 
   round() {
     if (this.stopped) return;
+    if (!this.connectWs && !this.connectSse) return this.startPolling();
     this.tryStream('ws', () => this.tryStream('sse', () => {
       this.startPolling();
       this.later(() => this.round(), this.roundBackoff.next());
@@ -132,7 +140,7 @@ export class StreamClient {
       if (!live) return onFail();
       // A live stream dropped: poll meanwhile, new round after a pause.
       if (this.now() - liveAt >= this.stableAfter) this.roundBackoff.reset();
-      this.setStatus('degraded', 'poll');
+      this.setStatus(this.pollStatus, 'poll');
       this.startPolling();
       this.later(() => this.round(), this.roundBackoff.next());
     };
@@ -177,7 +185,7 @@ export class StreamClient {
   startPolling() {
     if (this.polling || this.stopped) return;
     this.polling = true;
-    if (this.status !== 'offline') this.setStatus('degraded', 'poll');
+    if (this.status !== 'offline') this.setStatus(this.pollStatus, 'poll');
     else this.mode = 'poll';
     this.pollOnce();
   }
@@ -207,7 +215,7 @@ export class StreamClient {
     if (!this.polling) return;
     if (ok) {
       this.pollBackoff.reset();
-      if (this.mode === 'poll' && this.status !== 'degraded') this.setStatus('degraded', 'poll');
+      if (this.mode === 'poll' && this.status !== this.pollStatus) this.setStatus(this.pollStatus, 'poll');
       if (reset) this.handleReset(Math.min(...this.channels.map((c) => this.pollSince[c] ?? 0)));
       batch.sort((a, b) => a.id - b.id);
       for (const e of batch) this.receive(e);
