@@ -385,7 +385,7 @@ test('with the stack stopped the countdown goes on and the poste locks at the en
   const endMs = Date.parse(L.sqlOne(`SELECT DATE_FORMAT(fin_prevue, '%Y-%m-%dT%H:%i:%sZ') FROM sessions WHERE id = ${sid}`));
   await logWait(/end time moved: (\d+) s left/, m0, 5000);
   m0 = mark();
-  stack('lighttpd_stop; pusher_stop');
+  stack('front_stop; pusher_stop');
   try {
     await logWait(/server unreachable/, m0, 15000);
     assert.ok(barUp() && !lockUp(), 'still running offline');
@@ -410,7 +410,7 @@ test('with the stack stopped the countdown goes on and the poste locks at the en
     assert.equal(screenText(e[1]), FR['kiosk.err.network']);
     assert.ok(lockUp() && !barUp());
   } finally {
-    stack('pusher_start; lighttpd_start');
+    stack('pusher_start; front_start');
   }
   // Back online, the lock says so no more and the server ended it too.
   await L.waitUntil(() => L.sqlOne(`SELECT statut FROM sessions WHERE id = ${sid}`) === 'terminee', 10000, 'ended');
