@@ -19,6 +19,10 @@
  * between replay and live. Older resume points wait in SUB_REPLAY until
  * the intake thread has read the outbox (hub_replay_finish). A resume
  * point that cannot be honoured gets an explicit "reset" message.
+ *
+ * Revocation (revoke.c): an auth_revoked control event is acted on in
+ * hub_publish, under the same lock and in the same id order as every
+ * event, so no event published after it reaches a revoked subscriber.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -323,7 +327,7 @@ sub_push(struct sub *s, struct msg *m)
 	const char	*b;
 	size_t		 len, i, ncap;
 
-	if (s->state == SUB_DEAD)
+	if (s->state == SUB_DEAD || s->sealed)
 		return;
 	if ((b = s->tp->encode(m, &len)) == NULL) {
 		if (m->json == NULL)
@@ -503,6 +507,11 @@ sub_attach(struct sub *s)
 	size_t		 i;
 
 	pthread_mutex_lock(&hub_lock);
+	revoke_check_new(s);
+	if (s->state == SUB_DEAD || s->sealed) {
+		pthread_mutex_unlock(&hub_lock);
+		return;
+	}
 	for (i = 0; i < s->nmem; i++) {
 		c = s->mem[i].mask == EV_CH_SESSION ?
 		    chan_session(s->mem[i].session_id, 1) :
@@ -670,6 +679,8 @@ hub_publish(struct msg *m)
 		ring_push(m);
 		__atomic_store_n(&hub.stats_dirty, 1, __ATOMIC_RELEASE);
 	}
+	if (m->mask & EV_CH_CONTROL)
+		revoke_event(m);
 	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if (m->mask & bits[i])
 			chan_deliver(chan_fixed(bits[i]), m);
@@ -867,4 +878,69 @@ hub_count(struct hub_counts *hc)
 	hc->ring = hub.rlen;
 	hc->session_chans = hub.nsess;
 	pthread_mutex_unlock(&hub_lock);
+}
+
+void
+sub_set_auth(struct sub *s, const struct authinfo *ai)
+{
+	s->auth = *ai;
+}
+
+/*
+ * Drop the queue's tail; a head already partly written stays, so the
+ * peer never sees a cut frame or record. Locked.
+ */
+static void
+sub_queue_trim(struct sub *s)
+{
+	size_t	 keep = s->qoff > 0 ? 1 : 0, len, i;
+
+	while (s->qlen > keep) {
+		i = (s->qhead + s->qlen - 1) % s->qcap;
+		if (s->tp->encode(s->q[i], &len) != NULL)
+			s->qbytes -= len;
+		msg_unref(s->q[i]);
+		s->qlen--;
+	}
+	if (s->qlen == 0) {
+		s->qoff = 0;
+		s->qbytes = 0;
+	}
+}
+
+void
+sub_revoke(struct sub *s, const char *reason)
+{
+	struct json_object	*o, *d;
+
+	if (s->state == SUB_DEAD || s->sealed)
+		return;
+	sub_queue_trim(s);
+	o = json_object_new_object();
+	d = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("revoked"));
+	json_object_object_add(d, "reason",
+	    json_object_new_string(reason != NULL ? reason : ""));
+	json_object_object_add(o, "data", d);
+	sub_push_obj(s, o);
+	metric_inc(M_REVOKED);
+	s->tp->kick(s, WS_CLOSE_POLICY, "revoked");
+	s->sealed = 1;
+}
+
+void
+hub_revoke(const struct revocation *rv)
+{
+	struct sub	*s, *n;
+	size_t		 k = 0;
+
+	for (s = hub.all; s != NULL; s = n) {
+		n = s->anext;
+		if (s->state != SUB_DEAD && revoke_matches(rv, s)) {
+			sub_revoke(s, rv->reason);
+			k++;
+		}
+	}
+	log_info("auth revoked (%s %lld, %s): %zu stream(s) closed",
+	    ev_revoke_name(rv->scope), rv->id, rv->reason, k);
 }

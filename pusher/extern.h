@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ev.h"
+
 struct config;
 struct json_object;
 struct MHD_Connection;
@@ -161,6 +163,17 @@ char	*sse_record(long long id, const char *type, const char *data,
  */
 int	 sse_parse_id(const char *s, long long *id);
 
+/* Who admitted a subscriber (auth.c fills it, revoke.c reads it). */
+enum auth_res { AUTH_ANON, AUTH_STAFF, AUTH_KIOSK, AUTH_BAD, AUTH_ERROR };
+
+struct authinfo {
+	enum auth_res	 res;
+	long long	 subject;	/* staff id or poste id */
+	long long	 session_id;	/* kiosk: the session it may follow */
+	long long	 staff_session;	/* staff: staff_sessions.id */
+	long long	 at_ms;		/* when the database check began */
+};
+
 /* chan.c: channels, subscribers, fan-out, the resume ring */
 
 enum sub_state { SUB_REPLAY, SUB_LIVE, SUB_DEAD };
@@ -199,6 +212,8 @@ struct sub {
 	enum sub_state	 state;
 	int		 refs;		/* hub_lock */
 	int		 staff;		/* 1: staff (stats, get_stats) */
+	struct authinfo	 auth;		/* what admitted it (revoke.c) */
+	int		 sealed;	/* revoked: nothing more is queued */
 	long long	 since;		/* resume point, -1 when none */
 	long long	 last_id;	/* highest event id queued */
 	size_t		 nmem;
@@ -232,6 +247,14 @@ struct sub	*sub_bare(const struct transport *tp, void *conn);
 struct sub	*sub_new(const struct transport *tp, void *conn,
 		    char *const *names, size_t nnames, int staff,
 		    long long kiosk_session, long long since, int *status);
+/* Remember what admitted s, before sub_attach (revoke.c). */
+void		 sub_set_auth(struct sub *s, const struct authinfo *ai);
+/*
+ * s's authorisation was revoked: drop what is queued (never a frame
+ * half written), queue a final "revoked" message, then close (WS 1008,
+ * end of the SSE body). hub_lock held.
+ */
+void		 sub_revoke(struct sub *s, const char *reason);
 /* Link s into its channels and start its replay or go live. Locked. */
 void		 sub_attach(struct sub *s);
 /* Unlink s, drop its queue, and release the transport's reference. */
@@ -289,6 +312,30 @@ int		 hub_session_watched(long long session_id);
 /* Keep-alive every live subscriber of a transport (XPORT_*) with
  * nothing queued. */
 void		 hub_keepalive(int index, struct msg *m);
+/* revoke.c */
+
+/* One auth_revoked event, as the pusher acts on it. */
+struct revocation {
+	enum ev_revoke	 scope;
+	long long	 id;		/* staff id, staff session or poste */
+	long long	 at_ms;		/* when the hub acted on it */
+	char		 reason[24];
+};
+
+/* Read an auth_revoked wire event. 0, or -1 when malformed. */
+int		 revoke_parse(const char *json, size_t len,
+		    struct revocation *rv);
+/* 1 when rv names what admitted s. */
+int		 revoke_matches(const struct revocation *rv,
+		    const struct sub *s);
+/* Act on an auth_revoked event (hub_publish, hub_lock held). */
+void		 revoke_event(const struct msg *m);
+/* A subscriber being attached: close it if a revocation acted on
+ * since its check names it (hub_lock held). */
+void		 revoke_check_new(struct sub *s);
+/* Close every subscriber rv names (hub_lock held; chan.c). */
+void		 hub_revoke(const struct revocation *rv);
+
 /* Kick every subscriber (shutdown). */
 void		 hub_kick_all(int code, const char *why);
 /* Counters for /metrics, under the lock. */
@@ -331,22 +378,15 @@ extern struct msg *sse_keepalive_msg;
 
 /* auth.c */
 
-enum auth_res { AUTH_ANON, AUTH_STAFF, AUTH_KIOSK, AUTH_BAD, AUTH_ERROR };
-
-struct authinfo {
-	enum auth_res	 res;
-	long long	 subject;	/* staff id or poste id */
-	long long	 session_id;	/* kiosk: the session it may follow */
-};
-
 /* Open the MHD thread's database handle. 0 or -1. */
 int		 auth_init(void);
 void		 auth_free(void);
 /*
  * Who is asking (MHD thread only): a valid ?ticket= wins, else the
- * postes_sid cookie, checked against staff_sessions (cached for a
- * minute; one primary-key read on a miss). Never fails open: a
- * database error gives AUTH_ERROR.
+ * postes_sid cookie. Either is checked against the database on every
+ * connect (the ticket's staff session, or its poste token and access
+ * session; the cookie's staff session), so a revoked one is refused at
+ * once. Never fails open: a database error gives AUTH_ERROR.
  */
 void		 auth_request(struct MHD_Connection *, struct authinfo *ai);
 /* 1 when the request carries no Origin or an allowed one. */
@@ -397,7 +437,7 @@ enum mcount {
 	M_WS_PROTOCOL_CLOSE, M_WS_TOO_BIG_CLOSE, M_WS_POLICY_CLOSE,
 	M_REPLAY_RING, M_REPLAY_DB, M_REPLAY_RESET, M_REPLAYED_EVENTS,
 	M_AUTH_FAIL, M_STATS_SENT, M_TIME_SENT, M_CLOCK_CHANGES,
-	M_CONN_WS_TOTAL, M_CONN_SSE_TOTAL, M_DB_ERRORS,
+	M_CONN_WS_TOTAL, M_CONN_SSE_TOTAL, M_DB_ERRORS, M_REVOKED,
 	M__MAX
 };
 

@@ -68,6 +68,8 @@ static const struct mdesc mdescs[M__MAX] = {
 	    "transport=\"sse\"", NULL },
 	[M_DB_ERRORS] = { "postes_pusher_db_errors_total", NULL,
 	    "Database calls that failed" },
+	[M_REVOKED] = { "postes_pusher_revoked_total", NULL,
+	    "Subscribers closed because their authorisation was revoked" },
 };
 
 void

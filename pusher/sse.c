@@ -483,6 +483,8 @@ sse_request(struct MHD_Connection *conn, struct req *r, const char *chanpath)
 	c->sub = sub_new(&sse_transport, c, names, (size_t)n,
 	    ai.res == AUTH_STAFF, ai.res == AUTH_KIOSK ? ai.session_id : 0,
 	    since, &status);
+	if (c->sub != NULL)
+		sub_set_auth(c->sub, &ai);
 	if (c->sub == NULL) {
 		free(c);
 		if (status == 403)

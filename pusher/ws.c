@@ -716,6 +716,8 @@ ws_handshake(struct MHD_Connection *conn, struct req *r,
 		r->sub = sub_new(&ws_transport, NULL, names, (size_t)n,
 		    ai.res == AUTH_STAFF,
 		    ai.res == AUTH_KIOSK ? ai.session_id : 0, since, &status);
+		if (r->sub != NULL)
+			sub_set_auth(r->sub, &ai);
 		if (r->sub == NULL && status == 403) {
 			metric_inc(M_AUTH_FAIL);
 			r->refuse = WS_CLOSE_POLICY;

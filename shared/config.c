@@ -61,6 +61,7 @@ static const struct ckey ckeys[] = {
 	{ "WARN_THRESHOLDS", C_WARN, 0, 0, 0, 0 },
 	UINT("HEARTBEAT_INTERVAL", heartbeat_interval, 1, 3600),
 	UINT("STAFF_SESSION_TTL", staff_session_ttl, 60, 31536000),
+	UINT("TICKET_TTL", ticket_ttl, 10, 31536000),
 	UINT("MAX_BODY", max_body, 1024, 64 * 1024 * 1024),
 	INT("COOKIE_SECURE", cookie_secure, 0, 1),
 	STR("VAR_DIR", var_dir),
@@ -228,6 +229,7 @@ config_defaults(struct config *cfg)
 	cfg->nwarn = 2;
 	cfg->heartbeat_interval = 30;
 	cfg->staff_session_ttl = 43200;
+	cfg->ticket_ttl = 43200;
 	cfg->max_body = 65536;
 	cfg->cookie_secure = 0;
 	snprintf(cfg->var_dir, sizeof(cfg->var_dir), "var");

@@ -37,6 +37,7 @@ struct config {
 	size_t		 nwarn;
 	unsigned int	 heartbeat_interval;	/* POSTES_HEARTBEAT_INTERVAL, s */
 	unsigned int	 staff_session_ttl;	/* POSTES_STAFF_SESSION_TTL, s */
+	unsigned int	 ticket_ttl;		/* POSTES_TICKET_TTL, s: cap */
 	unsigned int	 max_body;		/* POSTES_MAX_BODY, bytes */
 	int		 cookie_secure;		/* POSTES_COOKIE_SECURE=1 */
 	char		 var_dir[256];		/* POSTES_VAR_DIR */

@@ -40,6 +40,13 @@ static const struct {
 	[EV_UTILISATEUR_CREATED] = { "utilisateur_created", EV_CH_DASHBOARD },
 	[EV_UTILISATEUR_UPDATED] = { "utilisateur_updated", EV_CH_DASHBOARD },
 	[EV_UTILISATEUR_DELETED] = { "utilisateur_deleted", EV_CH_DASHBOARD },
+	[EV_AUTH_REVOKED]	= { "auth_revoked", EV_CH_CONTROL },
+};
+
+static const char *const revoke_names[EV_REVOKE__MAX] = {
+	[EV_REVOKE_STAFF] = "staff",
+	[EV_REVOKE_STAFF_SESSION] = "staff_session",
+	[EV_REVOKE_POSTE] = "poste",
 };
 
 enum stmt {
@@ -117,6 +124,60 @@ ev_chan_parse(const char *name, unsigned int *mask, long long *session_id)
 	} else
 		return -1;
 	return 0;
+}
+
+const char *
+ev_revoke_name(enum ev_revoke r)
+{
+	return (unsigned int)r < EV_REVOKE__MAX ? revoke_names[r] : NULL;
+}
+
+int
+ev_revoke_lookup(const char *name)
+{
+	int	 i;
+
+	for (i = 0; name != NULL && i < EV_REVOKE__MAX; i++)
+		if (strcmp(revoke_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * The data carries numbers only (no token, no hash): the row stays in
+ * the outbox, which staff can read through nothing but the pusher.
+ */
+enum db_err
+ev_revoke(struct db *db, struct ev_batch *b, enum ev_revoke scope,
+    long long id, long long staff_id, const char *reason)
+{
+	struct json_object	*d;
+	enum db_err		 e;
+
+	assert((unsigned int)scope < EV_REVOKE__MAX && id > 0);
+	d = json_object_new_object();
+	json_object_object_add(d, "scope",
+	    json_object_new_string(revoke_names[scope]));
+	switch (scope) {
+	case EV_REVOKE_STAFF:
+		json_object_object_add(d, "staff_id", json_object_new_int64(id));
+		break;
+	case EV_REVOKE_STAFF_SESSION:
+		json_object_object_add(d, "staff_session",
+		    json_object_new_int64(id));
+		json_object_object_add(d, "staff_id",
+		    json_object_new_int64(staff_id));
+		break;
+	default:
+		json_object_object_add(d, "poste_id", json_object_new_int64(id));
+		break;
+	}
+	json_object_object_add(d, "reason",
+	    json_object_new_string(reason != NULL ? reason : ""));
+	e = ev_record(db, b, EV_AUTH_REVOKED, 0,
+	    scope == EV_REVOKE_POSTE ? id : 0, d);
+	json_object_put(d);
+	return e;
 }
 
 struct json_object *

@@ -40,6 +40,7 @@ enum ev_type {
 	EV_UTILISATEUR_CREATED,
 	EV_UTILISATEUR_UPDATED,
 	EV_UTILISATEUR_DELETED,
+	EV_AUTH_REVOKED,	/* internal: EV_CH_CONTROL only */
 	EV__MAX
 };
 
@@ -49,6 +50,23 @@ enum ev_chan {
 	EV_CH_SESSIONS	= 1 << 1,
 	EV_CH_POSTES	= 1 << 2,
 	EV_CH_SESSION	= 1 << 3,	/* sessions/<session_id> */
+	/*
+	 * Internal control events for the pusher itself. No channel name
+	 * parses to it, GET /api/events never asks for it, and the pusher
+	 * acts on it instead of delivering it: nobody outside sees it.
+	 */
+	EV_CH_CONTROL	= 1 << 4,
+};
+
+/*
+ * What an auth_revoked event names (its data.scope): every stream that
+ * one staff member, one staff session or one poste opened must close.
+ */
+enum ev_revoke {
+	EV_REVOKE_STAFF,		/* data.staff_id */
+	EV_REVOKE_STAFF_SESSION,	/* data.staff_session (and staff_id) */
+	EV_REVOKE_POSTE,		/* data.poste_id */
+	EV_REVOKE__MAX
 };
 
 /* Wire name of a type ("session_started"), or NULL if out of range. */
@@ -82,6 +100,19 @@ enum db_err	 ev_record(struct db *, struct ev_batch *b, enum ev_type,
 		    long long session_id, long long poste_id,
 		    struct json_object *data);
 void		 ev_batch_clear(struct ev_batch *);
+
+/*
+ * Inside the transaction of the change that revokes (logout, password,
+ * role, deactivation, token rotation): record an auth_revoked event so
+ * that the pusher closes the streams it names. id is the staff id, the
+ * staff_sessions.id or the poste id according to scope; staff_id goes
+ * with EV_REVOKE_STAFF_SESSION. reason is a short word ("logout").
+ */
+enum db_err	 ev_revoke(struct db *, struct ev_batch *b, enum ev_revoke,
+		    long long id, long long staff_id, const char *reason);
+/* Scope name ("staff", "staff_session", "poste") and back (-1). */
+const char	*ev_revoke_name(enum ev_revoke);
+int		 ev_revoke_lookup(const char *name);
 
 /*
  * Events with id > since visible on a channel (mask, and session_id for

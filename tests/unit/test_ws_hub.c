@@ -17,6 +17,7 @@
 
 #include "../../pusher/msg.c"
 #include "../../pusher/chan.c"
+#include "../../pusher/revoke.c"
 
 struct popts		 popts;
 static int		 pokes, kicks, wakes;
@@ -349,6 +350,114 @@ slow_subscriber_dropped(void **state)
 	pthread_mutex_unlock(&hub_lock);
 }
 
+/* Publish an auth_revoked event naming scope/id. */
+static void
+revoke(const char *scope, const char *field, long long id)
+{
+	char		 buf[256];
+	struct msg	*m;
+	int		 n;
+
+	n = snprintf(buf, sizeof(buf), "{\"id\":%lld,\"type\":\"auth_revoked\","
+	    "\"session_id\":null,\"data\":{\"scope\":\"%s\",\"%s\":%lld,"
+	    "\"reason\":\"test\"}}", hub_last_id() + 1, scope, field, id);
+	assert_non_null(m = msg_parse_event(buf, (size_t)n));
+	assert_int_equal(m->mask, EV_CH_CONTROL);
+	assert_int_equal(hub_publish(m), 1);
+	msg_unref(m);
+}
+
+/* A live subscriber admitted as ai says. */
+static struct sub *
+admitted(const char *chan, enum auth_res res, long long subject,
+    long long staff_session, long long at_ms)
+{
+	struct authinfo	 ai = { res, subject, res == AUTH_KIOSK ? 7 : 0,
+	    staff_session, at_ms };
+	char		*names[1] = { (char *)(uintptr_t)chan };
+	int		 st;
+	struct sub	*s;
+
+	s = sub_new(&fake, NULL, names, 1, res == AUTH_STAFF,
+	    res == AUTH_KIOSK ? 7 : 0, -1, &st);
+	assert_non_null(s);
+	sub_set_auth(s, &ai);
+	sub_attach(s);
+	free(drain(s));
+	return s;
+}
+
+static void
+revocation(void **state)
+{
+	long long	 now = time_now_ms();
+	struct sub	*a1, *a2, *b, *k, *late, *fresh, *after;
+	char		*out;
+	int		 k0;
+
+	(void)state;
+	a1 = admitted("dashboard", AUTH_STAFF, 10, 100, now);
+	a2 = admitted("postes", AUTH_STAFF, 10, 101, now);
+	b = admitted("dashboard", AUTH_STAFF, 11, 102, now);
+	k = admitted("sessions/7", AUTH_KIOSK, 3, 0, now);
+
+	/* One staff session: only its stream, with a last "revoked". */
+	k0 = kicks;
+	revoke("staff_session", "staff_session", 100);
+	assert_int_equal(kicks, k0 + 1);
+	assert_true(a1->sealed && !a2->sealed && !b->sealed && !k->sealed);
+	out = drain(a1);
+	assert_int_equal(count(out, "\"type\":\"revoked\""), 1);
+	assert_int_equal(count(out, "auth_revoked"), 0);
+	free(out);
+	/* Nobody else heard a thing, and a1 gets nothing more. */
+	out = drain(b);
+	assert_string_equal(out, "");
+	free(out);
+	publish(hub_last_id() + 1, "poste_created", 0, 1);
+	out = drain(a1);
+	assert_string_equal(out, "");
+	free(out);
+	free(drain(a2));
+	free(drain(b));
+
+	/* A staff member: every stream of that account; a poste: its kiosk. */
+	revoke("staff", "staff_id", 10);
+	assert_true(a2->sealed && !b->sealed && !k->sealed);
+	revoke("poste", "poste_id", 4);
+	assert_false(k->sealed);
+	revoke("poste", "poste_id", 3);
+	assert_true(k->sealed && !b->sealed);
+
+	/*
+	 * Checked against the database before a revocation was acted on,
+	 * attached after it: closed on attach. Checked after: left alone.
+	 */
+	late = admitted("dashboard", AUTH_STAFF, 12, 103, now - 1000);
+	assert_false(late->sealed);
+	revoke("staff", "staff_id", 13);	/* someone else */
+	fresh = admitted("dashboard", AUTH_STAFF, 13, 104, now - 1000);
+	assert_true(fresh->sealed);
+	after = admitted("dashboard", AUTH_STAFF, 13, 105, time_now_ms() + 1);
+	assert_false(after->sealed);
+
+	/* Malformed control events change nothing. */
+	assert_int_equal(revoke_parse("{\"data\":{\"scope\":\"staff\"}}", 30,
+	    &(struct revocation){ 0 }), -1);
+	assert_int_equal(revoke_parse("{\"data\":{\"scope\":\"x\",\"staff_id\":1}}",
+	    41, &(struct revocation){ 0 }), -1);
+
+	pthread_mutex_lock(&hub_lock);
+	sub_detach(a1);
+	sub_detach(a2);
+	sub_detach(b);
+	sub_detach(k);
+	sub_detach(late);
+	sub_detach(fresh);
+	sub_detach(after);
+	pthread_mutex_unlock(&hub_lock);
+}
+
 int
 main(void)
 {
@@ -359,6 +468,7 @@ main(void)
 		cmocka_unit_test(resume_from_ring),
 		cmocka_unit_test(resume_from_outbox_and_reset),
 		cmocka_unit_test(slow_subscriber_dropped),
+		cmocka_unit_test(revocation),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
