@@ -5,6 +5,7 @@
 #   make test       the same set-up on free ports, then every test
 #   make bench      benchmarks (not tests): figures printed, nothing asserted
 #   make SANITIZER=address,undefined   build with ASan/UBSan
+#   make fuzz       build the libFuzzer targets, run each FUZZ_SECONDS
 #
 # Objects live beside their sources under build/<variant>/ so that the
 # sanitizer build and the normal build never mix.
@@ -35,7 +36,8 @@ API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o \
 	       api/sessions.o api/kiosk.o api/dashboard.o api/events.o \
 	       admin/html_out.o admin/pages.o admin/staff.o admin/postes.o \
 	       admin/utilisateurs.o admin/sessions.o
-PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o
+PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o \
+	       revoke.o
 UNIT_TESTS  := test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
 	       test_admin_html
 
@@ -68,6 +70,42 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB)
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
 
+# Fuzzing (libFuzzer through clang, ASan + UBSan): one program per
+# tests/fuzz/fuzz_<name>.c, objects under build/fuzz/. Corpora live in
+# var/fuzz/<name>/ (not committed); seeds in tests/fuzz/seeds/<name>/.
+# A long run: make fuzz FUZZ_SECONDS=600.
+FUZZ_TARGETS := ticket valid
+FUZZ_SECONDS ?= 20
+FUZZ_CC	 ?= clang
+FB	 := build/fuzz
+FUZZ_CFLAGS := -O1 -g -std=c11 -D_GNU_SOURCE $(CWARN) -Ishared -Ifcgi-api \
+	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+	   -fsanitize=fuzzer-no-link,address,undefined \
+	   -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_LD	 := -fsanitize=fuzzer,address,undefined
+FUZZ_SHARED := $(addprefix $(FB)/shared/,$(SHARED_OBJS))
+FUZZ_API := $(addprefix $(FB)/fcgi-api/,$(filter-out main.o,$(API_OBJS)))
+
+$(FB)/%.o: %.c $(wildcard shared/*.h) $(wildcard fcgi-api/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FB)/fuzz_ticket: $(FB)/tests/fuzz/fuzz_ticket.o $(FB)/shared/crypto.o
+	$(FUZZ_CC) $(FUZZ_LD) -o $@ $^ $(LDLIBS)
+$(FB)/fuzz_valid: $(FB)/tests/fuzz/fuzz_valid.o $(FUZZ_API) $(FUZZ_SHARED)
+	$(FUZZ_CC) $(FUZZ_LD) -o $@ $^ $(LDLIBS) -lfcgi
+
+fuzz-build: $(addprefix $(FB)/fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p var/fuzz/$$t; \
+	  echo "== fuzz_$$t ($(FUZZ_SECONDS) s)"; \
+	  $(FB)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=var/fuzz/$$t- var/fuzz/$$t \
+	    $$( [ -d tests/fuzz/seeds/$$t ] && echo tests/fuzz/seeds/$$t ); \
+	done
+
 deps:
 	bash deploy/install-deps.sh
 
@@ -86,5 +124,5 @@ www:
 clean:
 	rm -rf build
 
-.PHONY: all unit deps run test bench www clean
+.PHONY: all unit deps run test bench www clean fuzz fuzz-build
 .SECONDARY:
