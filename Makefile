@@ -5,13 +5,24 @@
 #   make test       the same set-up on free ports, then every test
 #   make bench      benchmarks (not tests): figures printed, nothing asserted
 #   make SANITIZER=address,undefined   build with ASan/UBSan
+#   make fuzz       libFuzzer targets (tests/fuzz/fuzz_<name>.c), clang
+#   make fuzz-run   run each for FUZZ_TIME seconds (default 20) over its
+#                   corpus (tests/fuzz/corpus/<name>/); part of make test
 #
 # Objects live beside their sources under build/<variant>/ so that the
 # sanitizer build and the normal build never mix.
 
 CC	?= cc
 SANITIZER ?=
+# FUZZ=1: the objects of build/fuzz/, for the libFuzzer targets (clang).
+FUZZ	?=
+ifneq ($(FUZZ),)
+CC	:= clang
+SANITIZER := fuzzer-no-link,address,undefined
+VARIANT	:= fuzz
+else
 VARIANT	:= $(if $(SANITIZER),san,std)
+endif
 B	:= build/$(VARIANT)
 
 PKGS	:= json-c libmariadb libsodium libzmq
@@ -68,6 +79,35 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB)
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
 
+# Fuzzing: one file per target, tests/fuzz/fuzz_<name>.c, linked with
+# the shared objects, the API's (but main.o) and the pusher's pure parts.
+# Append new targets to FUZZ_TARGETS.
+FUZZ_TARGETS := ws_frames sse_query
+FUZZ_TIME    ?= 20
+FUZZ_PUSHER  := $(addprefix $(B)/pusher/,wsproto.o sseproto.o)
+$(B)/tests/fuzz/%.o: CFLAGS += -Ipusher -Ifcgi-api
+$(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(FUZZ_PUSHER) $(SHARED) $(API_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS) -lfcgi
+
+fuzz-build: $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
+
+fuzz:
+	$(MAKE) FUZZ=1 fuzz-build
+
+fuzz-run: fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p tests/fuzz/corpus/$$t build/fuzz/artifacts/$$t build/fuzz/work/$$t; \
+	  echo "== fuzz_$$t ($(FUZZ_TIME) s)"; \
+	  build/fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/artifacts/$$t/ \
+	    build/fuzz/work/$$t tests/fuzz/corpus/$$t 2>&1 | \
+	    grep -E '^(Done|stat::number_of_executed_units|==[0-9]+==|SUMMARY)' || true; \
+	  if ls build/fuzz/artifacts/$$t/crash-* build/fuzz/artifacts/$$t/leak-* \
+	      build/fuzz/artifacts/$$t/timeout-* >/dev/null 2>&1; then \
+	    echo "fuzz_$$t: crash found, see build/fuzz/artifacts/$$t"; exit 1; fi; \
+	done
+
 deps:
 	bash deploy/install-deps.sh
 
@@ -86,5 +126,5 @@ www:
 clean:
 	rm -rf build
 
-.PHONY: all unit deps run test bench www clean
+.PHONY: all unit deps run test bench www clean fuzz fuzz-build fuzz-run
 .SECONDARY:

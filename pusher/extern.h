@@ -147,6 +147,37 @@ int	 ws_close_code_valid(unsigned int code);
 size_t	 ws_close_frame(unsigned char *out, unsigned int code,
 	    const char *reason);
 
+/*
+ * Receiving side of a connection (wsproto.c, no I/O, fuzzed): feed it
+ * bytes; it calls ops for every frame and every complete message.
+ */
+struct ws_rx {
+	unsigned char	*in;		/* incomplete frame bytes */
+	size_t		 inlen, incap;
+	unsigned char	*frag;		/* fragmented message so far */
+	size_t		 fraglen;
+	int		 fragop;
+	int		 in_frag;
+	int		 done;		/* failed, closed or refused */
+	size_t		 max;		/* largest frame / message */
+};
+
+struct ws_rx_ops {
+	/* Every complete frame before it is acted on; nonzero: stop. */
+	int	 (*on_frame)(void *arg, const struct ws_frame *f);
+	/* A complete text message, valid UTF-8, p[len] == '\0'. */
+	void	 (*on_message)(void *arg, const unsigned char *p, size_t len);
+	void	 (*on_ping)(void *arg, const unsigned char *p, size_t len);
+	/* The peer's close frame, code already checked. */
+	void	 (*on_close)(void *arg, unsigned int code);
+	/* The peer broke a rule: close with code. */
+	void	 (*on_fail)(void *arg, int code, const char *why);
+};
+
+void	 ws_rx_feed(struct ws_rx *, const void *p, size_t n,
+	    const struct ws_rx_ops *, void *arg);
+void	 ws_rx_free(struct ws_rx *);
+
 /* sseproto.c: text/event-stream framing, no I/O (unit tested) */
 
 /*
@@ -160,6 +191,16 @@ char	*sse_record(long long id, const char *type, const char *data,
  * Parse a Last-Event-ID value: decimal, 0..2^53. 0 with *id set, or -1.
  */
 int	 sse_parse_id(const char *s, long long *id);
+/*
+ * Split the channel part of a URL ("dashboard", "sessions/12/", or
+ * "multi" with multi = the ?channels= value "a,b") into names, which
+ * point into buf. Every name is checked (ev_chan_parse). Returns the
+ * count (1..max), or -1 when malformed.
+ */
+int	 chan_split(const char *path, const char *multi, char *buf,
+	    size_t bufsz, char **names, size_t max);
+/* Whether a comma-separated header value holds token (any case). */
+int	 http_has_token(const char *v, const char *token);
 
 /* chan.c: channels, subscribers, fan-out, the resume ring */
 
@@ -398,6 +439,8 @@ enum mcount {
 	M_REPLAY_RING, M_REPLAY_DB, M_REPLAY_RESET, M_REPLAYED_EVENTS,
 	M_AUTH_FAIL, M_STATS_SENT, M_TIME_SENT, M_CLOCK_CHANGES,
 	M_CONN_WS_TOTAL, M_CONN_SSE_TOTAL, M_DB_ERRORS,
+	M_WS_FLOOD_CLOSE, M_DROPS_SLOW_SSE, M_INTAKE_RINGS, M_INTAKE_POLLS,
+	M_INTAKE_REFUSED, M_HEALTH_REFUSED,
 	M__MAX
 };
 

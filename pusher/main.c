@@ -110,32 +110,8 @@ int
 http_channels(struct MHD_Connection *conn, const char *path, char *buf,
     size_t bufsz, char **names, size_t max)
 {
-	const char	*src;
-	char		*p, *tok, *save;
-	size_t		 len, n = 0;
-	unsigned int	 mask;
-	long long	 sid;
-
-	len = strlen(path);
-	if (len > 0 && path[len - 1] == '/')
-		len--;
-	if (len == 5 && strncmp(path, "multi", 5) == 0) {
-		src = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-		    "channels");
-		if (src == NULL || (len = strlen(src)) == 0)
-			return -1;
-	} else
-		src = path;
-	if (len == 0 || len >= bufsz)
-		return -1;
-	memcpy(buf, src, len);
-	buf[len] = '\0';
-	for (p = buf; (tok = strtok_r(p, ",", &save)) != NULL; p = NULL) {
-		if (n == max || ev_chan_parse(tok, &mask, &sid) == -1)
-			return -1;
-		names[n++] = tok;
-	}
-	return n == 0 ? -1 : (int)n;
+	return chan_split(path, MHD_lookup_connection_value(conn,
+	    MHD_GET_ARGUMENT_KIND, "channels"), buf, bufsz, names, max);
 }
 
 static int
