@@ -278,8 +278,15 @@ void		 sub_attach(struct sub *s);
 /* Unlink s, drop its queue, and release the transport's reference. */
 void		 sub_detach(struct sub *s);
 void		 sub_unref(struct sub *s);	/* hub_lock held */
-/* Queue m on s (takes a reference); kicks s past the cap. Locked. */
+/*
+ * Queue m on s (takes a reference). Past the cap, s is "slow": what is
+ * queued but the message being written is dropped and the transport's
+ * kick queues its last words (sub_push_final), so the stream ends on a
+ * frame / record boundary. Locked.
+ */
 void		 sub_push(struct sub *s, struct msg *m);
+/* Queue m whatever the cap or state: a stream's last message. Locked. */
+void		 sub_push_final(struct sub *s, struct msg *m);
 /* First queued bytes of s, or NULL when empty. Locked. */
 const char	*sub_peek(struct sub *s, size_t *len);
 /* n bytes of the head were written. Locked. */
@@ -294,16 +301,19 @@ size_t		 sub_read(struct sub *s, char *buf, size_t max);
  * lock. Returns 1 when delivered, 0 when a duplicate.
  */
 int		 hub_publish(struct msg *m);
-/* Set the watermark at start (no delivery). */
-void		 hub_set_start(long long last, long long ring_floor);
 /*
  * The outbox went back below the watermark (database restored): forget
  * the ring, take last as the watermark, and close every subscriber so
  * that each reconnects and gets a reset.
  */
 void		 hub_rewind(long long last);
-/* Ring fill at start: append an event already delivered earlier. */
-void		 hub_ring_add(struct msg *m);
+/*
+ * Once the outbox's position is known: replace the resume ring with evs
+ * (n events, ascending, ids in (floor, last]), set the watermark to last
+ * and mark the hub ready. No delivery.
+ */
+void		 hub_ring_fill(struct msg **evs, size_t n, long long last,
+		    long long floor);
 /*
  * Replays needing the database: pop one pending subscriber (with a
  * reference) or NULL. Then hub_replay_finish() with the events fetched.
@@ -419,8 +429,8 @@ int		 http_channels(struct MHD_Connection *, const char *path,
 
 int		 intake_start(void);
 void		 intake_stop(void);
-/* Hand over events produced in-process (clock_sweep); takes s. */
-void		 intake_inject(char *s);
+/* Ring the doorbell in-process (the clock committed events). */
+void		 intake_ring(void);
 /* Ask the intake to look at pending replays now. */
 void		 intake_poke(void);
 
@@ -448,7 +458,11 @@ void		 metric_inc(enum mcount);
 void		 metric_add(enum mcount, unsigned long long);
 /* Prometheus text. Caller frees. */
 char		*metrics_render(size_t *len);
-/* JSON health body. Caller frees. */
+/* JSON health body; *ok 0 when something cannot run. Caller frees. */
 char		*health_render(size_t *len, int *ok);
+/* What /healthz watches: the outbox reads and the clock's sweeps. */
+enum health_part { HEALTH_OUTBOX, HEALTH_CLOCK, HEALTH__MAX };
+/* The latest attempt of a part succeeded (1) or failed (0). */
+void		 health_note(enum health_part, int ok);
 
 #endif

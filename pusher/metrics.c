@@ -214,10 +214,58 @@ metrics_render(size_t *len)
 	return b.p;
 }
 
+/*
+ * Health: each part records when its latest attempt succeeded or
+ * failed. A part is down when its latest attempt failed, or when it has
+ * not succeeded for HEALTH_STALE seconds (a thread stuck on a dead
+ * database). Before the first outbox read the answer is 503 "starting".
+ */
+#define HEALTH_STALE	10
+
+static long long	 h_ok_at[HEALTH__MAX];	/* s, atomic */
+static int		 h_failing[HEALTH__MAX];	/* atomic */
+
+void
+health_note(enum health_part p, int ok)
+{
+	if (started == 0)
+		started = time(NULL);
+	if (ok)
+		__atomic_store_n(&h_ok_at[p], (long long)time(NULL),
+		    __ATOMIC_RELAXED);
+	__atomic_store_n(&h_failing[p], !ok, __ATOMIC_RELAXED);
+}
+
+static const char *
+health_reason(void)
+{
+	static const char *const name[HEALTH__MAX] = { "outbox", "clock" };
+	long long	 now = (long long)time(NULL), at;
+	size_t		 i;
+
+	if (!hub_ready())
+		return __atomic_load_n(&h_failing[HEALTH_OUTBOX],
+		    __ATOMIC_RELAXED) ? "outbox" : "starting";
+	for (i = 0; i < HEALTH__MAX; i++) {
+		at = __atomic_load_n(&h_ok_at[i], __ATOMIC_RELAXED);
+		if (__atomic_load_n(&h_failing[i], __ATOMIC_RELAXED) ||
+		    (at != 0 && now - at > HEALTH_STALE) ||
+		    (at == 0 && now - (long long)started > HEALTH_STALE))
+			return name[i];
+	}
+	return NULL;
+}
+
+/*
+ * {"status":"ok","outbox":true,"clock":true,"uptime":S}, or 503 with
+ * {"status":"unavailable","reason":"outbox"|"clock"|"starting",...}.
+ * No event id: strangers have no use for it (it is in /metrics).
+ */
 char *
 health_render(size_t *len, int *ok)
 {
 	struct buf	 b;
+	const char	*why;
 
 	if (started == 0)
 		started = time(NULL);
@@ -226,10 +274,19 @@ health_render(size_t *len, int *ok)
 	b.oom = 0;
 	if ((b.p = malloc(b.cap)) == NULL)
 		return NULL;
-	*ok = 1;
-	bprintf(&b, "{\"status\":\"%s\",\"outbox\":%s,\"last_event_id\":%lld,"
-	    "\"uptime\":%lld}\n", "ok", hub_ready() ? "true" : "false",
-	    hub_last_id(), (long long)(time(NULL) - started));
+	why = health_reason();
+	*ok = why == NULL;
+	if (why == NULL)
+		bprintf(&b, "{\"status\":\"ok\",\"outbox\":true,"
+		    "\"clock\":true,\"uptime\":%lld}\n",
+		    (long long)(time(NULL) - started));
+	else
+		bprintf(&b, "{\"status\":\"unavailable\",\"reason\":\"%s\","
+		    "\"outbox\":%s,\"clock\":%s,\"uptime\":%lld}\n", why,
+		    strcmp(why, "outbox") == 0 ||
+		    strcmp(why, "starting") == 0 ? "false" : "true",
+		    strcmp(why, "clock") == 0 ? "false" : "true",
+		    (long long)(time(NULL) - started));
 	if (b.oom) {
 		free(b.p);
 		return NULL;

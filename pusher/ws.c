@@ -140,7 +140,7 @@ ws_queue_close(struct wsconn *c, int code, const char *why)
 	}
 	n = ws_close_frame(fr, (unsigned int)code, why);
 	if ((m = msg_raw((const char *)fr, n, NULL, 0)) != NULL) {
-		sub_push(c->sub, m);
+		sub_push_final(c->sub, m);
 		msg_unref(m);
 	}
 	c->sub->state = SUB_DEAD;

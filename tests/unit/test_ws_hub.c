@@ -159,6 +159,55 @@ teardown(void **state)
 
 static struct sub *A, *B, *C;
 
+/*
+ * Before the outbox's position is known nobody goes live, not even a
+ * subscriber without a resume point: it gets "subscribed" with the head
+ * once known, and none of the events below it. The ring fill replaces
+ * (never appends), and never holds an id twice or out of order.
+ */
+static void
+not_live_before_ready(void **state)
+{
+	struct msg	*evs[3];
+	struct sub	*s, *r;
+	struct hub_counts hc;
+	char		*out;
+	int		 st, p0 = pokes;
+
+	(void)state;
+	s = subscribe("postes", NULL, 1, 0, -1, &st);
+	assert_non_null(s);
+	assert_int_equal(s->state, SUB_REPLAY);
+	assert_true(pokes > p0);
+	out = drain(s);
+	assert_string_equal(out, "");	/* no "subscribed" with last_id 0 */
+	free(out);
+	evs[0] = event(1, "poste_created", 0);
+	evs[1] = event(2, "poste_created", 0);
+	evs[2] = event(2, "poste_created", 0);	/* twice: kept once */
+	hub_ring_fill(evs, 3, 2, 0);
+	hub_ring_fill(evs, 3, 2, 0);		/* a retry: replaces */
+	hub_count(&hc);
+	assert_int_equal(hc.ring, 2);
+	r = hub_replay_next();
+	assert_ptr_equal(r, s);
+	hub_replay_finish(r, NULL, 0, 0, NULL);
+	out = drain(s);
+	assert_int_equal(count(out, "\"subscribed\""), 1);
+	assert_int_equal(count(out, "\"last_id\":2"), 1);
+	assert_int_equal(count(out, "poste_created"), 0);
+	free(out);
+	pthread_mutex_lock(&hub_lock);
+	sub_detach(s);
+	pthread_mutex_unlock(&hub_lock);
+	msg_unref(evs[0]);
+	msg_unref(evs[1]);
+	msg_unref(evs[2]);
+	/* The tests below start from an empty outbox. */
+	hub_rewind(0);
+	hub_ring_fill(NULL, 0, 0, 0);
+}
+
 static void
 routing_and_dedupe(void **state)
 {
@@ -166,7 +215,6 @@ routing_and_dedupe(void **state)
 	int	 st;
 
 	(void)state;
-	hub_set_start(0, 0);
 	A = subscribe("dashboard", "postes", 1, 0, -1, &st);
 	B = subscribe("postes", NULL, 1, 0, -1, &st);
 	C = subscribe("sessions/5", NULL, 0, 5, -1, &st);
@@ -332,14 +380,29 @@ slow_subscriber_dropped(void **state)
 	int		 k0 = kicks;
 
 	(void)state;
-	/* B never reads: past 4096 bytes it is kicked and stops queueing. */
-	for (id = 9; id < 9 + 200 && B->state != SUB_DEAD; id++) {
+	/*
+	 * B reads 3 bytes of one message, then nothing: past 4096 bytes it
+	 * is kicked and stops queueing; the message it is in the middle of
+	 * stays queued (a stream ends on a frame boundary), nothing else.
+	 */
+	publish(9, "poste_created", 0, 1);
+	free(drain(A));
+	pthread_mutex_lock(&hub_lock);
+	sub_consume(B, B->qbytes);
+	pthread_mutex_unlock(&hub_lock);
+	publish(10, "poste_created", 0, 1);
+	free(drain(A));
+	pthread_mutex_lock(&hub_lock);
+	sub_consume(B, 3);
+	pthread_mutex_unlock(&hub_lock);
+	for (id = 11; id < 11 + 200 && B->state != SUB_DEAD; id++) {
 		publish(id, "poste_created", 0, 1);
 		free(drain(A));
 	}
 	assert_int_equal(B->state, SUB_DEAD);
 	assert_int_equal(kicks, k0 + 1);
-	assert_int_equal(B->qlen, 0);
+	assert_int_equal(B->qlen, 1);
+	assert_int_equal(B->qoff, 3);
 	publish(id, "poste_created", 0, 1);
 	assert_int_equal(kicks, k0 + 1);
 	pthread_mutex_lock(&hub_lock);
@@ -353,6 +416,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(not_live_before_ready),
 		cmocka_unit_test(routing_and_dedupe),
 		cmocka_unit_test(who_may_subscribe),
 		cmocka_unit_test(ephemeral),
