@@ -5,14 +5,24 @@
 #   make test       the same set-up on free ports, then every test
 #   make bench      benchmarks (not tests): figures printed, nothing asserted
 #   make SANITIZER=address,undefined   build with ASan/UBSan
-#   make fuzz       build the libFuzzer targets, run each FUZZ_SECONDS
+#   make fuzz       libFuzzer targets (tests/fuzz/fuzz_<name>.c), clang
+#   make fuzz-run   run each for FUZZ_TIME seconds (default 20) over its
+#                   corpus (tests/fuzz/corpus/<name>/); part of make test
 #
 # Objects live beside their sources under build/<variant>/ so that the
 # sanitizer build and the normal build never mix.
 
 CC	?= cc
 SANITIZER ?=
+# FUZZ=1: the objects of build/fuzz/, for the libFuzzer targets (clang).
+FUZZ	?=
+ifneq ($(FUZZ),)
+CC	:= clang
+SANITIZER := fuzzer-no-link,address,undefined
+VARIANT	:= fuzz
+else
 VARIANT	:= $(if $(SANITIZER),san,std)
+endif
 B	:= build/$(VARIANT)
 
 PKGS	:= json-c libmariadb libsodium libzmq
@@ -70,40 +80,33 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB)
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
 
-# Fuzzing (libFuzzer through clang, ASan + UBSan): one program per
-# tests/fuzz/fuzz_<name>.c, objects under build/fuzz/. Corpora live in
-# var/fuzz/<name>/ (not committed); seeds in tests/fuzz/seeds/<name>/.
-# A long run: make fuzz FUZZ_SECONDS=600.
-FUZZ_TARGETS := ticket valid
-FUZZ_SECONDS ?= 20
-FUZZ_CC	 ?= clang
-FB	 := build/fuzz
-FUZZ_CFLAGS := -O1 -g -std=c11 -D_GNU_SOURCE $(CWARN) -Ishared -Ifcgi-api \
-	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
-	   -fsanitize=fuzzer-no-link,address,undefined \
-	   -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_LD	 := -fsanitize=fuzzer,address,undefined
-FUZZ_SHARED := $(addprefix $(FB)/shared/,$(SHARED_OBJS))
-FUZZ_API := $(addprefix $(FB)/fcgi-api/,$(filter-out main.o,$(API_OBJS)))
-
-$(FB)/%.o: %.c $(wildcard shared/*.h) $(wildcard fcgi-api/*.h)
+# Fuzzing: one file per target, tests/fuzz/fuzz_<name>.c, linked with
+# the shared objects, the API's (but main.o) and the pusher's pure parts.
+# Append new targets to FUZZ_TARGETS.
+FUZZ_TARGETS := ws_frames sse_query ticket valid
+FUZZ_TIME    ?= 20
+FUZZ_PUSHER  := $(addprefix $(B)/pusher/,wsproto.o sseproto.o)
+$(B)/tests/fuzz/%.o: CFLAGS += -Ipusher -Ifcgi-api
+$(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(FUZZ_PUSHER) $(SHARED) $(API_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS) -lfcgi
 
-$(FB)/fuzz_ticket: $(FB)/tests/fuzz/fuzz_ticket.o $(FB)/shared/crypto.o
-	$(FUZZ_CC) $(FUZZ_LD) -o $@ $^ $(LDLIBS)
-$(FB)/fuzz_valid: $(FB)/tests/fuzz/fuzz_valid.o $(FUZZ_API) $(FUZZ_SHARED)
-	$(FUZZ_CC) $(FUZZ_LD) -o $@ $^ $(LDLIBS) -lfcgi
+fuzz-build: $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
 
-fuzz-build: $(addprefix $(FB)/fuzz_,$(FUZZ_TARGETS))
+fuzz:
+	$(MAKE) FUZZ=1 fuzz-build
 
-fuzz: fuzz-build
+fuzz-run: fuzz
 	@set -e; for t in $(FUZZ_TARGETS); do \
-	  mkdir -p var/fuzz/$$t; \
-	  echo "== fuzz_$$t ($(FUZZ_SECONDS) s)"; \
-	  $(FB)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
-	    -artifact_prefix=var/fuzz/$$t- var/fuzz/$$t \
-	    $$( [ -d tests/fuzz/seeds/$$t ] && echo tests/fuzz/seeds/$$t ); \
+	  mkdir -p tests/fuzz/corpus/$$t build/fuzz/artifacts/$$t build/fuzz/work/$$t; \
+	  echo "== fuzz_$$t ($(FUZZ_TIME) s)"; \
+	  build/fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/artifacts/$$t/ \
+	    build/fuzz/work/$$t tests/fuzz/corpus/$$t 2>&1 | \
+	    grep -E '^(Done|stat::number_of_executed_units|==[0-9]+==|SUMMARY)' || true; \
+	  if ls build/fuzz/artifacts/$$t/crash-* build/fuzz/artifacts/$$t/leak-* \
+	      build/fuzz/artifacts/$$t/timeout-* >/dev/null 2>&1; then \
+	    echo "fuzz_$$t: crash found, see build/fuzz/artifacts/$$t"; exit 1; fi; \
 	done
 
 deps:
@@ -124,5 +127,5 @@ www:
 clean:
 	rm -rf build
 
-.PHONY: all unit deps run test bench www clean fuzz fuzz-build
+.PHONY: all unit deps run test bench www clean fuzz fuzz-build fuzz-run
 .SECONDARY:

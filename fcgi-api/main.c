@@ -68,7 +68,7 @@ serve(struct db *db, struct ev_pub *pub, const struct config *cfg)
 static int
 sweep(struct db *db, struct ev_pub *pub, const struct config *cfg)
 {
-	struct ev_batch b = { { NULL }, 0 };
+	struct ev_batch b = { { NULL }, 0, 0 };
 	int n, total = 0;
 
 	while ((n = clock_sweep(db, cfg, &b, pub)) > 0) {
@@ -97,7 +97,7 @@ main(int argc, char *argv[])
 	if ((db = db_new(&cfg)) == NULL)
 		return 1;
 	/* Publishing is best effort: without ZeroMQ we still serve. */
-	pub = ev_pub_open(cfg.zmq_endpoint);
+	pub = ev_pub_open(&cfg);
 
 	if (strcmp(cmd, "serve") == 0)
 		rc = serve(db, pub, &cfg);

@@ -66,8 +66,8 @@ static const char *const stmts[STMT__MAX] = {
 	    "  - 1, 0), 24))) SECOND, "
 	    "  IF(failures = 1, NULL, blocked_until))",
 	/* Failures of a key not quiet for that long. */
-	[STMT_FAILURES] = "SELECT failures FROM throttle WHERE k = ? AND "
-	    "last_fail >= UTC_TIMESTAMP(3) - INTERVAL ? SECOND",
+	[STMT_FAILURES] = ("SELECT failures FROM throttle WHERE k = ? AND "
+	    "last_fail >= UTC_TIMESTAMP(3) - INTERVAL ? SECOND"),
 };
 
 long long

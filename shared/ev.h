@@ -5,11 +5,12 @@
  * transaction as the change (ev_record). Ids come from a one-row counter
  * locked FOR UPDATE until commit, so ids become visible in strictly
  * increasing order: a reader that has seen id N never later finds a new
- * id below N. After commit the request publishes the batch over a PUSH
- * socket (ev_pub_send); if that is lost, the pusher refills the gap from
- * the table, which stays the truth.
+ * id below N. After commit the request rings the pusher's doorbell over
+ * a PUSH socket (ev_pub_send): a message that only says "new rows"; the
+ * pusher reads them from the table, which is the only truth, and also
+ * polls it every second in case a ring is lost.
  *
- * The wire form of an event, identical over ZeroMQ, WebSocket, SSE and
+ * The wire form of an event, identical over WebSocket, SSE and
  * GET /api/events, is one JSON object:
  *
  *	{"id":42,"type":"session_started","timestamp":"2026-...Z",
@@ -89,6 +90,7 @@ int		 ev_chan_parse(const char *name, unsigned int *mask,
 struct ev_batch {
 	char	*msg[EV_BATCH_MAX];	/* wire JSON, owned */
 	size_t	 n;
+	long long last;			/* highest id recorded (a hint) */
 };
 
 /*
@@ -137,9 +139,10 @@ struct json_object *ev_wire(long long id, const char *type,
  * blocking (DONTWAIT, small linger): a pusher that is down costs nothing.
  */
 struct ev_pub;
-struct ev_pub	*ev_pub_open(const char *endpoint);
+struct config;
+struct ev_pub	*ev_pub_open(const struct config *);
 void		 ev_pub_close(struct ev_pub *);
-/* Send each message of b (best effort), then clear b. */
+/* Ring the pusher's doorbell for b (best effort), then clear b. */
 void		 ev_pub_send(struct ev_pub *, struct ev_batch *b);
 
 #endif

@@ -48,7 +48,7 @@ static int
 refuse(struct req *r, const char *key, int status, const char *code,
     const char *msg, long long session_id)
 {
-	struct ev_batch b = { { NULL }, 0 };
+	struct ev_batch b = { { NULL }, 0, 0 };
 
 	throttle_fail(r, key, CODE_MAX_FAILS, CODE_WINDOW, CODE_LOCKOUT);
 	if (sess_note_code(r->db, &b, EV_CODE_REFUSED, session_id,

@@ -105,7 +105,7 @@ pub_pusher(const struct config *cfg, int n, int rate)
 
 	memset(&b, 0, sizeof(b));
 	if ((db = db_new(cfg)) == NULL ||
-	    (pub = ev_pub_open(cfg->zmq_endpoint)) == NULL)
+	    (pub = ev_pub_open(cfg)) == NULL)
 		return 1;
 	usleep(300000);		/* let the PUSH socket connect */
 	start = now_us();

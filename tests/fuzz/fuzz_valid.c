@@ -14,7 +14,7 @@
 
 #include <json-c/json.h>
 
-#include "extern.h"
+#include "../../fcgi-api/extern.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -160,6 +160,55 @@ teardown(void **state)
 
 static struct sub *A, *B, *C;
 
+/*
+ * Before the outbox's position is known nobody goes live, not even a
+ * subscriber without a resume point: it gets "subscribed" with the head
+ * once known, and none of the events below it. The ring fill replaces
+ * (never appends), and never holds an id twice or out of order.
+ */
+static void
+not_live_before_ready(void **state)
+{
+	struct msg	*evs[3];
+	struct sub	*s, *r;
+	struct hub_counts hc;
+	char		*out;
+	int		 st, p0 = pokes;
+
+	(void)state;
+	s = subscribe("postes", NULL, 1, 0, -1, &st);
+	assert_non_null(s);
+	assert_int_equal(s->state, SUB_REPLAY);
+	assert_true(pokes > p0);
+	out = drain(s);
+	assert_string_equal(out, "");	/* no "subscribed" with last_id 0 */
+	free(out);
+	evs[0] = event(1, "poste_created", 0);
+	evs[1] = event(2, "poste_created", 0);
+	evs[2] = event(2, "poste_created", 0);	/* twice: kept once */
+	hub_ring_fill(evs, 3, 2, 0);
+	hub_ring_fill(evs, 3, 2, 0);		/* a retry: replaces */
+	hub_count(&hc);
+	assert_int_equal(hc.ring, 2);
+	r = hub_replay_next();
+	assert_ptr_equal(r, s);
+	hub_replay_finish(r, NULL, 0, 0, NULL);
+	out = drain(s);
+	assert_int_equal(count(out, "\"subscribed\""), 1);
+	assert_int_equal(count(out, "\"last_id\":2"), 1);
+	assert_int_equal(count(out, "poste_created"), 0);
+	free(out);
+	pthread_mutex_lock(&hub_lock);
+	sub_detach(s);
+	pthread_mutex_unlock(&hub_lock);
+	msg_unref(evs[0]);
+	msg_unref(evs[1]);
+	msg_unref(evs[2]);
+	/* The tests below start from an empty outbox. */
+	hub_rewind(0);
+	hub_ring_fill(NULL, 0, 0, 0);
+}
+
 static void
 routing_and_dedupe(void **state)
 {
@@ -167,7 +216,6 @@ routing_and_dedupe(void **state)
 	int	 st;
 
 	(void)state;
-	hub_set_start(0, 0);
 	A = subscribe("dashboard", "postes", 1, 0, -1, &st);
 	B = subscribe("postes", NULL, 1, 0, -1, &st);
 	C = subscribe("sessions/5", NULL, 0, 5, -1, &st);
@@ -333,14 +381,29 @@ slow_subscriber_dropped(void **state)
 	int		 k0 = kicks;
 
 	(void)state;
-	/* B never reads: past 4096 bytes it is kicked and stops queueing. */
-	for (id = 9; id < 9 + 200 && B->state != SUB_DEAD; id++) {
+	/*
+	 * B reads 3 bytes of one message, then nothing: past 4096 bytes it
+	 * is kicked and stops queueing; the message it is in the middle of
+	 * stays queued (a stream ends on a frame boundary), nothing else.
+	 */
+	publish(9, "poste_created", 0, 1);
+	free(drain(A));
+	pthread_mutex_lock(&hub_lock);
+	sub_consume(B, B->qbytes);
+	pthread_mutex_unlock(&hub_lock);
+	publish(10, "poste_created", 0, 1);
+	free(drain(A));
+	pthread_mutex_lock(&hub_lock);
+	sub_consume(B, 3);
+	pthread_mutex_unlock(&hub_lock);
+	for (id = 11; id < 11 + 200 && B->state != SUB_DEAD; id++) {
 		publish(id, "poste_created", 0, 1);
 		free(drain(A));
 	}
 	assert_int_equal(B->state, SUB_DEAD);
 	assert_int_equal(kicks, k0 + 1);
-	assert_int_equal(B->qlen, 0);
+	assert_int_equal(B->qlen, 1);
+	assert_int_equal(B->qoff, 3);
 	publish(id, "poste_created", 0, 1);
 	assert_int_equal(kicks, k0 + 1);
 	pthread_mutex_lock(&hub_lock);
@@ -405,7 +468,9 @@ revocation(void **state)
 	k0 = kicks;
 	revoke("staff_session", "staff_session", 100);
 	assert_int_equal(kicks, k0 + 1);
-	assert_true(a1->sealed && !a2->sealed && !b->sealed && !k->sealed);
+	assert_int_equal(a1->state, SUB_DEAD);
+	assert_true(a2->state != SUB_DEAD && b->state != SUB_DEAD &&
+	    k->state != SUB_DEAD);
 	out = drain(a1);
 	assert_int_equal(count(out, "\"type\":\"revoked\""), 1);
 	assert_int_equal(count(out, "auth_revoked"), 0);
@@ -423,23 +488,24 @@ revocation(void **state)
 
 	/* A staff member: every stream of that account; a poste: its kiosk. */
 	revoke("staff", "staff_id", 10);
-	assert_true(a2->sealed && !b->sealed && !k->sealed);
+	assert_int_equal(a2->state, SUB_DEAD);
+	assert_true(b->state != SUB_DEAD && k->state != SUB_DEAD);
 	revoke("poste", "poste_id", 4);
-	assert_false(k->sealed);
+	assert_false(k->state == SUB_DEAD);
 	revoke("poste", "poste_id", 3);
-	assert_true(k->sealed && !b->sealed);
+	assert_true(k->state == SUB_DEAD && b->state != SUB_DEAD);
 
 	/*
 	 * Checked against the database before a revocation was acted on,
 	 * attached after it: closed on attach. Checked after: left alone.
 	 */
 	late = admitted("dashboard", AUTH_STAFF, 12, 103, now - 1000);
-	assert_false(late->sealed);
+	assert_false(late->state == SUB_DEAD);
 	revoke("staff", "staff_id", 13);	/* someone else */
 	fresh = admitted("dashboard", AUTH_STAFF, 13, 104, now - 1000);
-	assert_true(fresh->sealed);
+	assert_true(fresh->state == SUB_DEAD);
 	after = admitted("dashboard", AUTH_STAFF, 13, 105, time_now_ms() + 1);
-	assert_false(after->sealed);
+	assert_false(after->state == SUB_DEAD);
 
 	/* Malformed control events change nothing. */
 	assert_int_equal(revoke_parse("{\"data\":{\"scope\":\"staff\"}}", 30,
@@ -462,6 +528,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(not_live_before_ready),
 		cmocka_unit_test(routing_and_dedupe),
 		cmocka_unit_test(who_may_subscribe),
 		cmocka_unit_test(ephemeral),
