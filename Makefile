@@ -6,13 +6,24 @@
 #   make bench      benchmarks (not tests): figures printed, nothing asserted
 #   make SANITIZER=address,undefined   build with ASan/UBSan
 #   make install    PREFIX=/usr/local DESTDIR= sysconfdir=/etc (docs/deployment.md)
+#   make fuzz       libFuzzer targets (tests/fuzz/fuzz_<name>.c), clang
+#   make fuzz-run   run each for FUZZ_TIME seconds (default 20) over its
+#                   corpus (tests/fuzz/corpus/<name>/); part of make test
 #
 # Objects live beside their sources under build/<variant>/ so that the
 # sanitizer build and the normal build never mix.
 
 CC	?= cc
 SANITIZER ?=
+# FUZZ=1: the objects of build/fuzz/, for the libFuzzer targets (clang).
+FUZZ	?=
+ifneq ($(FUZZ),)
+CC	:= clang
+SANITIZER := fuzzer-no-link,address,undefined
+VARIANT	:= fuzz
+else
 VARIANT	:= $(if $(SANITIZER),san,std)
+endif
 B	:= build/$(VARIANT)
 
 # Nothing here may depend on what deploy/install-deps.sh installs: `make
@@ -57,7 +68,8 @@ API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o \
 	       api/sessions.o api/kiosk.o api/dashboard.o api/events.o \
 	       admin/html_out.o admin/pages.o admin/staff.o admin/postes.o \
 	       admin/utilisateurs.o admin/sessions.o
-PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o
+PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o \
+	       revoke.o
 # agent/: postes-agent, the lock screen of the public PCs (X11, GTK 3,
 # libcurl); it links only the shared objects that need no server library.
 AGENT_OBJS  := main.o config.o api.o stream.o sseparse.o clock.o lock.o bar.o \
@@ -123,6 +135,35 @@ $(B)/tests/test_agent: $(B)/tests/unit/test_agent.o $(B)/agent/sseparse.o \
 
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
+
+# Fuzzing: one file per target, tests/fuzz/fuzz_<name>.c, linked with
+# the shared objects, the API's (but main.o) and the pusher's pure parts.
+# Append new targets to FUZZ_TARGETS.
+FUZZ_TARGETS := ws_frames sse_query ticket valid
+FUZZ_TIME    ?= 20
+FUZZ_PUSHER  := $(addprefix $(B)/pusher/,wsproto.o sseproto.o)
+$(B)/tests/fuzz/%.o: CFLAGS += -Ipusher -Ifcgi-api
+$(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(FUZZ_PUSHER) $(SHARED) $(API_LIB) $(PKGDIR)/libs
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $(filter %.o,$^) $(PKG_LIBS) -lfcgi
+
+fuzz-build: $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
+
+fuzz:
+	$(MAKE) FUZZ=1 fuzz-build
+
+fuzz-run: fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p tests/fuzz/corpus/$$t build/fuzz/artifacts/$$t build/fuzz/work/$$t; \
+	  echo "== fuzz_$$t ($(FUZZ_TIME) s)"; \
+	  build/fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/artifacts/$$t/ \
+	    build/fuzz/work/$$t tests/fuzz/corpus/$$t 2>&1 | \
+	    grep -E '^(Done|stat::number_of_executed_units|==[0-9]+==|SUMMARY)' || true; \
+	  if ls build/fuzz/artifacts/$$t/crash-* build/fuzz/artifacts/$$t/leak-* \
+	      build/fuzz/artifacts/$$t/timeout-* >/dev/null 2>&1; then \
+	    echo "fuzz_$$t: crash found, see build/fuzz/artifacts/$$t"; exit 1; fi; \
+	done
 
 # run, test and bench install what is missing first, then build in a
 # new make that starts after the packages are there.
@@ -237,6 +278,6 @@ install-agent: $(B)/postes-agent
 	  sed -e 's|@LIBEXECDIR@|$(libexecdir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' \
 	    agent/postes-agent.conf.in > $(DESTDIR)$(sysconfdir)/postes-agent.conf
 
-.PHONY: all unit deps run test bench www clean install uninstall check-fresh check-install check-bare install-agent
+.PHONY: all unit deps run test bench www clean install uninstall check-fresh check-install check-bare install-agent fuzz fuzz-build fuzz-run
 .SECONDARY:
 .DELETE_ON_ERROR:

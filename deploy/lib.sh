@@ -139,7 +139,11 @@ config_write() {
     echo "POSTES_DB_NAME=postes"
     echo "POSTES_HTTP_PORT=$POSTES_HTTP_PORT"
     echo "POSTES_PUSHER_PORT=$POSTES_PUSHER_PORT"
-    echo "POSTES_ZMQ_ENDPOINT=tcp://127.0.0.1:$POSTES_ZMQ_PORT"
+    # The intake: ipc://$V/zmq/intake by default (a 0700 directory the
+    # pusher makes). POSTES_ZMQ_ENDPOINT=tcp://... needs CURVE keys
+    # (postes-pusher keygen), e.g. in $V/zmq-keys.env.
+    [ -n "${POSTES_ZMQ_ENDPOINT:-}" ] && echo "POSTES_ZMQ_ENDPOINT=$POSTES_ZMQ_ENDPOINT"
+    [ -s "$V/zmq-keys.env" ] && cat "$V/zmq-keys.env"
     echo "POSTES_ORIGIN=${POSTES_ORIGIN:-http://127.0.0.1:$POSTES_HTTP_PORT}"
     echo "POSTES_VAR_DIR=$V"
     [ -n "${POSTES_WARN_THRESHOLDS:-}" ] && echo "POSTES_WARN_THRESHOLDS=$POSTES_WARN_THRESHOLDS"

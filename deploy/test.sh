@@ -16,6 +16,11 @@ rm -rf "$POSTES_VAR_DIR"
 
 make -s -j2 all unit
 make -s -j2 SANITIZER=address,undefined all unit
+# A short run of every libFuzzer target over its corpus (make fuzz-run):
+# the parsers do not depend on the front, so once per CI run.
+if [ "$FRONT" = lighttpd ]; then
+  make -s fuzz-run FUZZ_TIME=${POSTES_FUZZ_TIME:-20}
+fi
 bash deploy/build-www.sh
 
 export POSTES_HTTP_PORT=$(free_port ${POSTES_TEST_PORT_BASE:-18080})

@@ -49,7 +49,7 @@ demo_load(struct db *db, const struct config *cfg)
 		{ "Robert", "Inès", "ines.robert@example.org" },
 	};
 	struct db_res *res = NULL;
-	struct ev_batch b = { { NULL }, 0 };
+	struct ev_batch b = { { NULL }, 0, 0 };
 	struct actor sys = { 0, "demo" };
 	char pw[17], hash[PWHASH_LEN], tok[TOKEN_LEN + 1], nom[32], path[512];
 	unsigned char h[HASH_LEN];

@@ -93,7 +93,9 @@ struct req {
 	enum role		 role;
 	char			 username[65];
 	unsigned char		 sid_hash[HASH_LEN];
+	long long		 staff_session_id;	/* staff_sessions.id */
 	long long		 poste_id;
+	long long		 poste_bind;	/* ticket_poste_bind(token) */
 	struct actor		 actor;		/* for audit rows */
 
 	/* The answer. */
@@ -129,6 +131,10 @@ int		 http_tx_end(struct req *, enum db_err);
 int		 http_page(struct req *, const char *const *stmts, int count_idx,
 		    int list_idx, const struct db_param *filters, size_t nf);
 const char	*http_query(const struct req *, const char *key);
+/* r->query into qk/qv (decoded, at most REQ_MAX_PARAMS); 0 or -1. */
+int		 http_query_parse(struct req *);
+/* r->body as a JSON object into r->in; 0, or 400 with r->out. */
+int		 http_body_json(struct req *);
 /* Value of a field of an urlencoded body, or NULL. */
 const char	*http_form(const struct req *, const char *key);
 /* Queue one more Set-Cookie (HttpOnly, SameSite=Strict); 0 or -1. */
@@ -243,6 +249,12 @@ long long	 throttle_check(struct req *, const char *key);
 void		 throttle_fail(struct req *, const char *key, unsigned int max,
 		    unsigned int window, unsigned int lockout);
 void		 throttle_clear(struct req *, const char *key);
+/* Exponential back-off (throttle.c); failures after, or -1. */
+long long	 throttle_backoff(struct req *, const char *key,
+		    unsigned int free_fails, unsigned int base, unsigned int cap,
+		    unsigned int quiet);
+long long	 throttle_failures(struct req *, const char *key,
+		    unsigned int quiet);
 
 /* main.c: the CLI's demo data */
 int		 demo_load(struct db *, const struct config *);

@@ -126,8 +126,8 @@ bad:
 	return -1;
 }
 
-static int
-parse_query(struct req *r)
+int
+http_query_parse(struct req *r)
 {
 	return parse_pairs(r->query, r->qk, r->qv, &r->nq);
 }
@@ -207,7 +207,6 @@ http_parse(struct req *r, const struct http_io *io, const struct config *cfg)
 	long long len = 0;
 	size_t n, got;
 	int i;
-	struct json_tokener *tok;
 
 	r->io = io;
 	r->cfg = cfg;
@@ -243,7 +242,7 @@ http_parse(struct req *r, const struct http_io *io, const struct config *cfg)
 	if (url_decode(r->path) == -1 || strstr(r->path, "/..") != NULL)
 		return http_error(r, 400, "bad_request", "URI invalide");
 	r->query = q != NULL ? q + 1 : NULL;
-	if (parse_query(r) == -1)
+	if (http_query_parse(r) == -1)
 		return http_error(r, 400, "bad_query",
 		    "Paramètres de requête invalides");
 
@@ -281,6 +280,19 @@ http_parse(struct req *r, const struct http_io *io, const struct config *cfg)
 	}
 	if (!ctype_is_json(r->content_type))
 		return 0;	/* the router answers 415 where JSON is needed */
+	return http_body_json(r);
+}
+
+/*
+ * r->body (r->bodylen bytes, NUL after them) as one JSON object into
+ * r->in: strict syntax, nesting at most 16 deep, nothing after it but
+ * blanks, no NUL inside. 0, or 400 with r->out set.
+ */
+int
+http_body_json(struct req *r)
+{
+	struct json_tokener *tok;
+
 	if ((tok = json_tokener_new_ex(16)) == NULL)
 		return http_error(r, 503, "unavailable", "Mémoire épuisée");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);

@@ -228,7 +228,7 @@ cgi_unavailable(void)
 static int
 sweep(struct db *db, struct ev_pub *pub, const struct config *cfg)
 {
-	struct ev_batch b = { { NULL }, 0 };
+	struct ev_batch b = { { NULL }, 0, 0 };
 	int n, total = 0;
 
 	while ((n = clock_sweep(db, cfg, &b, pub)) > 0) {
@@ -260,7 +260,7 @@ main(int argc, char *argv[])
 	/* Publishing is best effort: without ZeroMQ we still serve. An empty
 	 * endpoint means that no pusher runs (shared hosting). */
 	if (cfg.zmq_endpoint[0] != '\0')
-		pub = ev_pub_open(cfg.zmq_endpoint);
+		pub = ev_pub_open(&cfg);
 
 	if (cgi)
 		rc = serve_cgi(db, pub, &cfg);

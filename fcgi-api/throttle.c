@@ -7,12 +7,34 @@
  * so that every FastCGI process, on every host, sees the same count.
  * One statement does the counting, so concurrent failures never lose a
  * count.
+ *
+ * Two schedules:
+ *
+ *	throttle_fail		a fixed lock-out: max failures in a window
+ *				block the key for lockout seconds (codes
+ *				typed on a kiosk, password changes)
+ *	throttle_backoff	exponential back-off: after `free` failures,
+ *				each failure blocks the key for base, 2*base,
+ *				4*base ... seconds, at most cap; the count
+ *				and the level start again only after the
+ *				key has been quiet for `quiet` seconds, so a
+ *				steady attacker climbs to the cap and stays
+ *
+ * Staff log-in uses the second with keys that never hold what was typed
+ * (see api/auth.c and docs/api.md, "Log-in throttling").
  */
 #include <string.h>
 
 #include "extern.h"
 
-enum stmt { STMT_CHECK, STMT_FAIL, STMT_CLEAR, STMT__MAX };
+enum stmt {
+	STMT_CHECK,
+	STMT_FAIL,
+	STMT_CLEAR,
+	STMT_BACKOFF,
+	STMT_FAILURES,
+	STMT__MAX
+};
 
 static const char *const stmts[STMT__MAX] = {
 	[STMT_CHECK] = "SELECT CAST(CEIL(TIMESTAMPDIFF(MICROSECOND, "
@@ -27,6 +49,25 @@ static const char *const stmts[STMT__MAX] = {
 	    "blocked_until = IF(failures >= ?, UTC_TIMESTAMP(3) + "
 	    "  INTERVAL ? SECOND, blocked_until)",
 	[STMT_CLEAR] = "DELETE FROM throttle WHERE k = ?",
+	/*
+	 * Assignments run left to right on the updated row: failures and
+	 * level read the old last_fail, blocked_until the new level.
+	 */
+	[STMT_BACKOFF] = "INSERT INTO throttle (k, failures, window_start, "
+	    "level, last_fail) VALUES (?, 1, UTC_TIMESTAMP(3), 0, "
+	    "UTC_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE "
+	    "failures = IF(last_fail IS NULL OR last_fail < UTC_TIMESTAMP(3) - "
+	    "  INTERVAL ? SECOND, 1, failures + 1), "
+	    "window_start = IF(failures = 1, UTC_TIMESTAMP(3), window_start), "
+	    "level = IF(failures = 1, 0, level) + IF(failures > ?, 1, 0), "
+	    "last_fail = UTC_TIMESTAMP(3), "
+	    "blocked_until = IF(level > 0 AND failures > ?, UTC_TIMESTAMP(3) + "
+	    "  INTERVAL LEAST(?, ? * (1 << LEAST(GREATEST(CAST(level AS SIGNED) "
+	    "  - 1, 0), 24))) SECOND, "
+	    "  IF(failures = 1, NULL, blocked_until))",
+	/* Failures of a key not quiet for that long. */
+	[STMT_FAILURES] = ("SELECT failures FROM throttle WHERE k = ? AND "
+	    "last_fail >= UTC_TIMESTAMP(3) - INTERVAL ? SECOND"),
 };
 
 long long
@@ -57,4 +98,38 @@ void
 throttle_clear(struct req *r, const char *key)
 {
 	DB_EXEC(r->db, stmts, STMT_CLEAR, NULL, NULL, NULL, DBS(key));
+}
+
+/*
+ * One more failure on key under the back-off schedule (see the top of
+ * the file); free >= 1. Returns the key's failure count after it, or
+ * -1 when the database failed (the request then fails on its own).
+ */
+long long
+throttle_backoff(struct req *r, const char *key, unsigned int free_fails,
+    unsigned int base, unsigned int cap, unsigned int quiet)
+{
+	if (free_fails < 1)
+		free_fails = 1;
+	if (DB_EXEC(r->db, stmts, STMT_BACKOFF, NULL, NULL, NULL, DBS(key),
+	    DBI(quiet), DBI(free_fails), DBI(free_fails), DBI(cap),
+	    DBI(base)) != DB_OK)
+		return -1;
+	return throttle_failures(r, key, quiet);
+}
+
+/* Failures counted on key, 0 when it has been quiet for quiet s. */
+long long
+throttle_failures(struct req *r, const char *key, unsigned int quiet)
+{
+	struct db_res *res = NULL;
+	long long n = 0;
+
+	if (DB_EXEC(r->db, stmts, STMT_FAILURES, &res, NULL, NULL, DBS(key),
+	    DBI(quiet)) != DB_OK)
+		return -1;
+	if (res != NULL && res->nrows > 0)
+		n = db_int(res, 0, 0);
+	db_res_free(res);
+	return n;
 }

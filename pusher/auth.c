@@ -1,14 +1,21 @@
 /*
  * auth.c - who may subscribe: tickets, the staff cookie, Origin.
  *
- * A ticket (crypto.h: HMAC under the shared secret, short-lived, issued
- * by the API) is checked without the database: kind 's' is staff, kind
- * 'k' a kiosk that may follow one session. Browsers on the API's origin
- * can instead send the staff cookie (postes_sid); its SHA-256 is looked
- * up in staff_sessions joined with staff (actif). That read is one
- * primary-key lookup on the local socket, done in the MHD thread with
- * its own connection, and remembered for a minute (a failure for five
- * seconds), so a reconnecting dashboard costs no query at all.
+ * A ticket (crypto.h: HMAC under the shared secret, issued by the API)
+ * proves where it came from; it is then checked against the database on
+ * every connect, like the cookie: kind 's' names a staff session that
+ * must still exist, be unexpired and belong to an active account; kind
+ * 'k' names a poste whose token must still be the one it was issued
+ * under (ticket_poste_bind) and an access session on that poste that is
+ * not over. So a ticket serves any number of reconnections while what
+ * it came from lives (EventSource reconnects with the same URL), and
+ * none after. Browsers on the API's origin can instead send the staff
+ * cookie (postes_sid); its SHA-256 is looked up in staff_sessions.
+ *
+ * Nothing is cached: a revoked cookie or ticket is refused on its next
+ * connect, and revoke.c closes the streams already open. Each check is
+ * one primary-key read on the local socket, done in the MHD thread with
+ * its own connection; a reconnecting crowd costs one read per stream.
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,27 +30,30 @@
 #include "timefmt.h"
 #include "extern.h"
 
-#define AUTH_CACHE	256
-#define AUTH_TTL_OK	60000	/* ms */
-#define AUTH_TTL_BAD	5000
-
-enum stmt { STMT_STAFF_SESSION, STMT__MAX };
+enum stmt {
+	STMT_STAFF_COOKIE,
+	STMT_STAFF_TICKET,
+	STMT_KIOSK_TICKET,
+	STMT__MAX
+};
 
 static const char *const stmts[STMT__MAX] = {
-	/* STMT_STAFF_SESSION */
-	"SELECT s.staff_id, UNIX_TIMESTAMP(s.expires_at) FROM staff_sessions s"
+	/* STMT_STAFF_COOKIE */
+	"SELECT s.staff_id, s.id FROM staff_sessions s"
 	" JOIN staff st ON st.id = s.staff_id"
 	" WHERE s.token_hash = ? AND s.expires_at > UTC_TIMESTAMP(3)"
 	" AND st.actif = 1",
+	/* STMT_STAFF_TICKET */
+	"SELECT COUNT(*) FROM staff_sessions s"
+	" JOIN staff st ON st.id = s.staff_id"
+	" WHERE s.id = ? AND s.staff_id = ? AND s.expires_at > UTC_TIMESTAMP(3)"
+	" AND st.actif = 1",
+	/* STMT_KIOSK_TICKET: a session not yet started has no poste. */
+	"SELECT p.token_hash FROM postes p JOIN sessions s"
+	" ON s.id = ? AND (s.poste_id = p.id OR s.poste_id IS NULL)"
+	" WHERE p.id = ? AND p.actif = 1 AND s.statut <> 'terminee'",
 };
 
-struct centry {
-	unsigned char	 hash[HASH_LEN];
-	long long	 staff_id;	/* 0: refused */
-	long long	 until_ms;
-};
-
-static struct centry	 cache[AUTH_CACHE];
 static struct db	*adb;
 
 int
@@ -61,80 +71,107 @@ auth_free(void)
 	adb = NULL;
 }
 
-/* Staff id for a cookie token: > 0, 0 refused, -1 database error. */
-static long long
-auth_cookie(const char *token)
+/* Run one check; its result in *res (caller frees). 0, or -1 logged. */
+static int
+auth_query(enum stmt st, struct db_res **res, const struct db_param *p,
+    size_t np)
+{
+	*res = NULL;
+	if (db_exec(adb, stmts, st, p, np, res, NULL, NULL) == DB_OK)
+		return 0;
+	metric_inc(M_DB_ERRORS);
+	log_warn("auth: check failed: %s", db_errstr(adb));
+	return -1;
+}
+
+/* The cookie's staff session: fills ai, or AUTH_BAD / AUTH_ERROR. */
+static void
+auth_cookie(const char *token, struct authinfo *ai)
 {
 	unsigned char	 h[HASH_LEN];
-	struct centry	*e;
-	struct db_res	*res = NULL;
-	long long	 now = time_now_ms(), id = 0, exp;
-	enum db_err	 err;
+	struct db_res	*res;
 
-	if (strlen(token) > 128)
-		return 0;
+	ai->res = AUTH_BAD;
+	if (strlen(token) != TOKEN_LEN)
+		return;
 	token_hash(token, h);
-	e = &cache[((unsigned)h[0] << 8 | h[1]) % AUTH_CACHE];
-	if (e->until_ms > now && memcmp(e->hash, h, HASH_LEN) == 0)
-		return e->staff_id;
-	err = DB_EXEC(adb, stmts, STMT_STAFF_SESSION, &res, NULL, NULL,
-	    DBB(h, HASH_LEN));
-	if (err != DB_OK) {
-		metric_inc(M_DB_ERRORS);
-		log_warn("auth: staff session lookup: %s", db_errstr(adb));
-		return -1;
+	if (auth_query(STMT_STAFF_COOKIE, &res,
+	    (struct db_param[]){ DBB(h, HASH_LEN) }, 1) == -1) {
+		ai->res = AUTH_ERROR;
+		return;
 	}
-	memcpy(e->hash, h, HASH_LEN);
-	e->until_ms = now + AUTH_TTL_BAD;
 	if (res != NULL && res->nrows > 0) {
-		id = db_int(res, 0, 0);
-		exp = db_int(res, 0, 1) * 1000;
-		e->until_ms = now + AUTH_TTL_OK < exp ? now + AUTH_TTL_OK : exp;
+		ai->res = AUTH_STAFF;
+		ai->subject = db_int(res, 0, 0);
+		ai->staff_session = db_int(res, 0, 1);
 	}
-	e->staff_id = id;
 	db_res_free(res);
-	return id;
+}
+
+/* A verified ticket's bound session, checked now. */
+static void
+auth_ticket(const struct ticket *t, struct authinfo *ai)
+{
+	struct db_res	*res;
+	int		 ok = 0;
+
+	ai->res = AUTH_BAD;
+	if (t->kind == 's' && t->bind > 0) {
+		if (auth_query(STMT_STAFF_TICKET, &res, (struct db_param[]){
+		    DBI(t->bind), DBI(t->subject) }, 2) == -1)
+			goto err;
+		ok = res != NULL && res->nrows > 0 && db_int(res, 0, 0) > 0;
+		if (ok) {
+			ai->res = AUTH_STAFF;
+			ai->subject = t->subject;
+			ai->staff_session = t->bind;
+		}
+	} else if (t->kind == 'k' && t->session_id > 0) {
+		if (auth_query(STMT_KIOSK_TICKET, &res, (struct db_param[]){
+		    DBI(t->session_id), DBI(t->subject) }, 2) == -1)
+			goto err;
+		ok = res != NULL && res->nrows > 0 && !res->cells[0].null &&
+		    res->cells[0].len == HASH_LEN && ticket_poste_bind(
+		    (const unsigned char *)res->cells[0].s) == t->bind;
+		if (ok) {
+			ai->res = AUTH_KIOSK;
+			ai->subject = t->subject;
+			ai->session_id = t->session_id;
+		}
+	} else
+		return;
+	db_res_free(res);
+	return;
+err:
+	ai->res = AUTH_ERROR;
 }
 
 void
 auth_request(struct MHD_Connection *conn, struct authinfo *ai)
 {
+	struct ticket	 tk;
 	const char	*t;
-	char		 kind;
-	long long	 subject, sid, id;
 
 	memset(ai, 0, sizeof(*ai));
 	ai->res = AUTH_ANON;
+	/* Before the read: a revocation acted on after this may have
+	 * committed after the read too (revoke.c). */
+	ai->at_ms = time_now_ms();
 	t = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "ticket");
 	if (t != NULL && *t != '\0') {
 		if (strlen(t) >= TICKET_MAX ||
-		    ticket_check(pcfg->secret, t, (long long)time(NULL), &kind,
-		    &subject, &sid) == -1) {
+		    ticket_check(pcfg->secret, t, (long long)time(NULL),
+		    &tk) == -1) {
 			ai->res = AUTH_BAD;
 			return;
 		}
-		if (kind == 's') {
-			ai->res = AUTH_STAFF;
-			ai->subject = subject;
-		} else if (kind == 'k' && sid > 0) {
-			ai->res = AUTH_KIOSK;
-			ai->subject = subject;
-			ai->session_id = sid;
-		} else
-			ai->res = AUTH_BAD;
+		auth_ticket(&tk, ai);
 		return;
 	}
 	t = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "postes_sid");
 	if (t == NULL || *t == '\0')
 		return;
-	if ((id = auth_cookie(t)) < 0)
-		ai->res = AUTH_ERROR;
-	else if (id == 0)
-		ai->res = AUTH_BAD;
-	else {
-		ai->res = AUTH_STAFF;
-		ai->subject = id;
-	}
+	auth_cookie(t, ai);
 }
 
 /*

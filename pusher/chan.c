@@ -10,8 +10,14 @@
  * Ordering and exactly-once: events carry the outbox id and are
  * published by the intake thread alone, in increasing id order. The hub
  * keeps the watermark (highest id delivered); anything at or below it is
- * a duplicate. Each subscriber keeps the highest id queued to it, so an
- * event on several channels of one multiplexed stream is queued once.
+ * a duplicate. Each subscriber keeps the highest id queued to it and is
+ * never queued an event at or below it (sub_push_event), so an event on
+ * several channels of one multiplexed stream is queued once and no path
+ * (ring, outbox replay, live) can send one twice or out of order.
+ *
+ * Start: until the intake has read the outbox's position (hub.ready),
+ * nobody goes live, not even a subscriber without a resume point: it
+ * waits in the replay queue and starts at the outbox head once known.
  *
  * Resume: the last popts.ring events stay in memory. A subscriber whose
  * resume point is inside the ring is replayed at once, under the lock,
@@ -19,6 +25,10 @@
  * between replay and live. Older resume points wait in SUB_REPLAY until
  * the intake thread has read the outbox (hub_replay_finish). A resume
  * point that cannot be honoured gets an explicit "reset" message.
+ *
+ * Revocation (revoke.c): an auth_revoked control event is acted on in
+ * hub_publish, under the same lock and in the same id order as every
+ * event, so no event published after it reaches a revoked subscriber.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -316,30 +326,39 @@ sub_queue_drop(struct sub *s)
 	s->qbytes = 0;
 }
 
-void
-sub_push(struct sub *s, struct msg *m)
+/*
+ * Drop what is queued but the message being written, if any: a stream
+ * that must end still ends on a frame or record boundary. Locked.
+ */
+static void
+sub_queue_trim(struct sub *s)
+{
+	size_t	 keep = s->qoff > 0 ? 1 : 0, i, len;
+
+	while (s->qlen > keep) {
+		i = (s->qhead + s->qlen - 1) % s->qcap;
+		if (s->tp->encode(s->q[i], &len) != NULL)
+			s->qbytes -= len;
+		msg_unref(s->q[i]);
+		s->qlen--;
+	}
+	if (s->qlen == 0) {
+		s->qoff = 0;
+		s->qbytes = 0;
+	}
+}
+
+/* Append m (already encoded as len bytes) to the queue. 0 or -1. */
+static int
+sub_enqueue(struct sub *s, struct msg *m, size_t len)
 {
 	struct msg	**nq;
-	const char	*b;
-	size_t		 len, i, ncap;
+	size_t		 i, ncap;
 
-	if (s->state == SUB_DEAD)
-		return;
-	if ((b = s->tp->encode(m, &len)) == NULL) {
-		if (m->json == NULL)
-			return;		/* raw message for another transport */
-		goto kick;
-	}
-	if (s->qbytes + len > popts.sub_max_bytes) {
-		metric_inc(M_DROPS_SLOW);
-		log_info("subscriber dropped: output over %zu bytes",
-		    popts.sub_max_bytes);
-		goto kick;
-	}
 	if (s->qlen == s->qcap) {
 		ncap = s->qcap == 0 ? 4 : s->qcap * 2;
 		if ((nq = malloc(ncap * sizeof(*nq))) == NULL)
-			goto kick;
+			return -1;
 		for (i = 0; i < s->qlen; i++)
 			nq[i] = s->q[(s->qhead + i) % s->qcap];
 		free(s->q);
@@ -350,14 +369,52 @@ sub_push(struct sub *s, struct msg *m)
 	s->q[(s->qhead + s->qlen) % s->qcap] = msg_ref(m);
 	s->qlen++;
 	s->qbytes += len;
-	metric_inc(s->tp->index == XPORT_WS ? M_MSGS_WS : M_MSGS_SSE);
 	if (s->qlen == 1)
 		s->tp->wake(s);
+	return 0;
+}
+
+void
+sub_push(struct sub *s, struct msg *m)
+{
+	const char	*b;
+	size_t		 len;
+
+	if (s->state == SUB_DEAD)
+		return;
+	if ((b = s->tp->encode(m, &len)) == NULL) {
+		if (m->json == NULL)
+			return;		/* raw message for another transport */
+		goto kick;
+	}
+	if (s->qbytes + len > popts.sub_max_bytes) {
+		metric_inc(s->tp->index == XPORT_WS ? M_DROPS_SLOW :
+		    M_DROPS_SLOW_SSE);
+		log_info("%s subscriber dropped: output over %zu bytes",
+		    s->tp->name, popts.sub_max_bytes);
+		goto kick;
+	}
+	if (sub_enqueue(s, m, len) == -1)
+		goto kick;
+	metric_inc(s->tp->index == XPORT_WS ? M_MSGS_WS : M_MSGS_SSE);
 	return;
 kick:
-	s->state = SUB_DEAD;
-	sub_queue_drop(s);
+	/*
+	 * The transport queues its last words (a 1008 close frame, a final
+	 * SSE comment) after what is being written, then the stream ends.
+	 */
+	sub_queue_trim(s);
 	s->tp->kick(s, WS_CLOSE_POLICY, "slow consumer");
+	s->state = SUB_DEAD;
+}
+
+void
+sub_push_final(struct sub *s, struct msg *m)
+{
+	size_t	 len;
+
+	if (s->tp->encode(m, &len) != NULL)
+		(void)sub_enqueue(s, m, len);
 }
 
 const char *
@@ -410,6 +467,20 @@ sub_read(struct sub *s, char *buf, size_t max)
 		o += len;
 	}
 	return o;
+}
+
+/*
+ * Queue an outbox event unless s already has it or a later one.
+ * 1 when queued. Locked.
+ */
+static int
+sub_push_event(struct sub *s, struct msg *m)
+{
+	if (m->id <= s->last_id)
+		return 0;
+	s->last_id = m->id;
+	sub_push(s, m);
+	return 1;
 }
 
 /* Queue a small JSON object built here (ephemeral). Locked. */
@@ -488,9 +559,7 @@ ring_replay(struct sub *s, long long after)
 		m = hub.ring[(hub.rhead + i) % hub.rcap];
 		if (m->id <= after || !sub_wants(s, m))
 			continue;
-		sub_push(s, m);
-		s->last_id = m->id;
-		n++;
+		n += (size_t)sub_push_event(s, m);
 	}
 	metric_add(M_REPLAYED_EVENTS, n);
 	return n;
@@ -503,6 +572,11 @@ sub_attach(struct sub *s)
 	size_t		 i;
 
 	pthread_mutex_lock(&hub_lock);
+	revoke_check_new(s);
+	if (s->state == SUB_DEAD) {
+		pthread_mutex_unlock(&hub_lock);
+		return;
+	}
 	for (i = 0; i < s->nmem; i++) {
 		c = s->mem[i].mask == EV_CH_SESSION ?
 		    chan_session(s->mem[i].session_id, 1) :
@@ -523,7 +597,7 @@ sub_attach(struct sub *s)
 		hub.all->aprev = s;
 	hub.all = s;
 
-	if (s->since < 0 || (hub.ready && s->since == hub.last)) {
+	if (hub.ready && (s->since < 0 || s->since == hub.last)) {
 		sub_go_live(s, 0);
 	} else if (hub.ready && s->since >= hub.rfloor &&
 	    s->since <= hub.last) {
@@ -580,6 +654,9 @@ sub_detach(struct sub *s)
 static void
 ring_push(struct msg *m)
 {
+	if (hub.rlen > 0 &&
+	    hub.ring[(hub.rhead + hub.rlen - 1) % hub.rcap]->id >= m->id)
+		return;		/* never twice, never out of order */
 	if (hub.rlen == hub.rcap) {
 		hub.rfloor = hub.ring[hub.rhead]->id;
 		msg_unref(hub.ring[hub.rhead]);
@@ -590,21 +667,30 @@ ring_push(struct msg *m)
 	hub.rlen++;
 }
 
-void
-hub_ring_add(struct msg *m)
+/* Forget the ring. Locked. */
+static void
+ring_clear(void)
 {
-	pthread_mutex_lock(&hub_lock);
-	ring_push(m);
-	pthread_mutex_unlock(&hub_lock);
+	while (hub.rlen > 0) {
+		msg_unref(hub.ring[hub.rhead]);
+		hub.rhead = (hub.rhead + 1) % hub.rcap;
+		hub.rlen--;
+	}
+	hub.rhead = 0;
 }
 
 void
-hub_set_start(long long last, long long floor)
+hub_ring_fill(struct msg **evs, size_t n, long long last, long long floor)
 {
+	size_t	 i;
+
 	pthread_mutex_lock(&hub_lock);
+	ring_clear();
+	hub.rfloor = floor;
+	for (i = 0; i < n; i++)
+		if (evs[i]->id > floor && evs[i]->id <= last)
+			ring_push(evs[i]);
 	__atomic_store_n(&hub.last, last, __ATOMIC_RELEASE);
-	if (hub.rlen == 0 || floor < hub.rfloor)
-		hub.rfloor = floor;
 	__atomic_store_n(&hub.ready, 1, __ATOMIC_RELEASE);
 	hub.stats_dirty = 1;
 	pthread_mutex_unlock(&hub_lock);
@@ -616,11 +702,7 @@ hub_rewind(long long last)
 	struct sub	*s, *n;
 
 	pthread_mutex_lock(&hub_lock);
-	while (hub.rlen > 0) {
-		msg_unref(hub.ring[hub.rhead]);
-		hub.rhead = (hub.rhead + 1) % hub.rcap;
-		hub.rlen--;
-	}
+	ring_clear();
 	hub.rfloor = last;
 	__atomic_store_n(&hub.last, last, __ATOMIC_RELEASE);
 	for (s = hub.all; s != NULL; s = n) {
@@ -642,12 +724,10 @@ chan_deliver(struct chan *c, struct msg *m)
 		s = mb->sub;
 		if (s->state != SUB_LIVE)
 			continue;
-		if (m->id > 0) {
-			if (s->last_id >= m->id)
-				continue;
-			s->last_id = m->id;
-		}
-		sub_push(s, m);
+		if (m->id > 0)
+			sub_push_event(s, m);
+		else
+			sub_push(s, m);
 	}
 }
 
@@ -670,6 +750,8 @@ hub_publish(struct msg *m)
 		ring_push(m);
 		__atomic_store_n(&hub.stats_dirty, 1, __ATOMIC_RELEASE);
 	}
+	if (m->mask & EV_CH_CONTROL)
+		revoke_event(m);
 	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if (m->mask & bits[i])
 			chan_deliver(chan_fixed(bits[i]), m);
@@ -709,16 +791,19 @@ hub_replay_finish(struct sub *s, struct msg **evs, size_t n, int reset,
 	if (s->state == SUB_REPLAY) {
 		if (reset) {
 			sub_push_reset(s, why);
+		} else if (s->since < 0) {
+			/* No resume point: live from the head, now known. */
 		} else {
-			metric_inc(M_REPLAY_DB);
+			if (n > 0)
+				metric_inc(M_REPLAY_DB);
+			if (s->last_id < s->since)
+				s->last_id = s->since;
 			for (i = 0; i < n; i++) {
 				if (evs[i]->id <= s->since ||
 				    evs[i]->id > hub.rfloor ||
 				    !sub_wants(s, evs[i]))
 					continue;
-				sub_push(s, evs[i]);
-				s->last_id = evs[i]->id;
-				k++;
+				k += (size_t)sub_push_event(s, evs[i]);
 			}
 			metric_add(M_REPLAYED_EVENTS, k);
 			k += ring_replay(s, s->since > hub.rfloor ?
@@ -867,4 +952,49 @@ hub_count(struct hub_counts *hc)
 	hc->ring = hub.rlen;
 	hc->session_chans = hub.nsess;
 	pthread_mutex_unlock(&hub_lock);
+}
+
+void
+sub_set_auth(struct sub *s, const struct authinfo *ai)
+{
+	s->auth = *ai;
+}
+
+void
+sub_revoke(struct sub *s, const char *reason)
+{
+	struct json_object	*o, *d;
+
+	if (s->state == SUB_DEAD)
+		return;
+	sub_queue_trim(s);
+	o = json_object_new_object();
+	d = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("revoked"));
+	json_object_object_add(d, "reason",
+	    json_object_new_string(reason != NULL ? reason : ""));
+	json_object_object_add(o, "data", d);
+	sub_push_obj(s, o);
+	metric_inc(M_REVOKED);
+	/* The transport's last words follow (close 1008, a final
+	 * comment); from here on nothing more is queued. */
+	s->tp->kick(s, WS_CLOSE_POLICY, "revoked");
+	s->state = SUB_DEAD;
+}
+
+void
+hub_revoke(const struct revocation *rv)
+{
+	struct sub	*s, *n;
+	size_t		 k = 0;
+
+	for (s = hub.all; s != NULL; s = n) {
+		n = s->anext;
+		if (s->state != SUB_DEAD && revoke_matches(rv, s)) {
+			sub_revoke(s, rv->reason);
+			k++;
+		}
+	}
+	log_info("auth revoked (%s %lld, %s): %zu stream(s) closed",
+	    ev_revoke_name(rv->scope), rv->id, rv->reason, k);
 }

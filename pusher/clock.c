@@ -7,8 +7,8 @@
  *  - clock_sweep (shared/sess.c, the same code as `postes-api sweep`)
  *    ends sessions at their end time, sends warnings, expires codes and
  *    puts silent postes hors_ligne. Its events are committed to the
- *    outbox and handed to the intake (intake_inject), which delivers
- *    them in id order like any other event: no double delivery.
+ *    outbox and the intake's doorbell is rung (intake_ring): it reads
+ *    them from the outbox in id order like any other event.
  *    The thread sleeps until clock_next_deadline_ms says, capped at one
  *    second, and is woken early when an event may move a deadline.
  *  - time_update, each whole second, for every active session that
@@ -62,22 +62,20 @@ clock_wake(void)
 	pthread_mutex_unlock(&ck_lock);
 }
 
-/* Run the sweep; hand its events to the intake. Next deadline, ms. */
+/* Run the sweep; ring the intake for its events. Next deadline, ms. */
 static long long
 clock_run_sweep(void)
 {
 	struct ev_batch	 b;
 	long long	 d;
-	size_t		 i;
 	int		 n;
 
 	memset(&b, 0, sizeof(b));
 	n = clock_sweep(cdb, pcfg, &b, NULL);
-	for (i = 0; i < b.n; i++) {
-		intake_inject(b.msg[i]);
-		b.msg[i] = NULL;
-	}
-	b.n = 0;
+	if (b.n > 0)
+		intake_ring();
+	ev_batch_clear(&b);
+	health_note(HEALTH_CLOCK, n >= 0);
 	if (n < 0) {
 		metric_inc(M_DB_ERRORS);
 		log_warn("clock: sweep failed: %s", db_errstr(cdb));

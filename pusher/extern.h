@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ev.h"
+
 struct config;
 struct json_object;
 struct MHD_Connection;
@@ -147,6 +149,37 @@ int	 ws_close_code_valid(unsigned int code);
 size_t	 ws_close_frame(unsigned char *out, unsigned int code,
 	    const char *reason);
 
+/*
+ * Receiving side of a connection (wsproto.c, no I/O, fuzzed): feed it
+ * bytes; it calls ops for every frame and every complete message.
+ */
+struct ws_rx {
+	unsigned char	*in;		/* incomplete frame bytes */
+	size_t		 inlen, incap;
+	unsigned char	*frag;		/* fragmented message so far */
+	size_t		 fraglen;
+	int		 fragop;
+	int		 in_frag;
+	int		 done;		/* failed, closed or refused */
+	size_t		 max;		/* largest frame / message */
+};
+
+struct ws_rx_ops {
+	/* Every complete frame before it is acted on; nonzero: stop. */
+	int	 (*on_frame)(void *arg, const struct ws_frame *f);
+	/* A complete text message, valid UTF-8, p[len] == '\0'. */
+	void	 (*on_message)(void *arg, const unsigned char *p, size_t len);
+	void	 (*on_ping)(void *arg, const unsigned char *p, size_t len);
+	/* The peer's close frame, code already checked. */
+	void	 (*on_close)(void *arg, unsigned int code);
+	/* The peer broke a rule: close with code. */
+	void	 (*on_fail)(void *arg, int code, const char *why);
+};
+
+void	 ws_rx_feed(struct ws_rx *, const void *p, size_t n,
+	    const struct ws_rx_ops *, void *arg);
+void	 ws_rx_free(struct ws_rx *);
+
 /* sseproto.c: text/event-stream framing, no I/O (unit tested) */
 
 /*
@@ -160,6 +193,27 @@ char	*sse_record(long long id, const char *type, const char *data,
  * Parse a Last-Event-ID value: decimal, 0..2^53. 0 with *id set, or -1.
  */
 int	 sse_parse_id(const char *s, long long *id);
+/*
+ * Split the channel part of a URL ("dashboard", "sessions/12/", or
+ * "multi" with multi = the ?channels= value "a,b") into names, which
+ * point into buf. Every name is checked (ev_chan_parse). Returns the
+ * count (1..max), or -1 when malformed.
+ */
+int	 chan_split(const char *path, const char *multi, char *buf,
+	    size_t bufsz, char **names, size_t max);
+/* Whether a comma-separated header value holds token (any case). */
+int	 http_has_token(const char *v, const char *token);
+
+/* Who admitted a subscriber (auth.c fills it, revoke.c reads it). */
+enum auth_res { AUTH_ANON, AUTH_STAFF, AUTH_KIOSK, AUTH_BAD, AUTH_ERROR };
+
+struct authinfo {
+	enum auth_res	 res;
+	long long	 subject;	/* staff id or poste id */
+	long long	 session_id;	/* kiosk: the session it may follow */
+	long long	 staff_session;	/* staff: staff_sessions.id */
+	long long	 at_ms;		/* when the database check began */
+};
 
 /* chan.c: channels, subscribers, fan-out, the resume ring */
 
@@ -199,6 +253,7 @@ struct sub {
 	enum sub_state	 state;
 	int		 refs;		/* hub_lock */
 	int		 staff;		/* 1: staff (stats, get_stats) */
+	struct authinfo	 auth;		/* what admitted it (revoke.c) */
 	long long	 since;		/* resume point, -1 when none */
 	long long	 last_id;	/* highest event id queued */
 	size_t		 nmem;
@@ -232,13 +287,28 @@ struct sub	*sub_bare(const struct transport *tp, void *conn);
 struct sub	*sub_new(const struct transport *tp, void *conn,
 		    char *const *names, size_t nnames, int staff,
 		    long long kiosk_session, long long since, int *status);
+/* Remember what admitted s, before sub_attach (revoke.c). */
+void		 sub_set_auth(struct sub *s, const struct authinfo *ai);
+/*
+ * s's authorisation was revoked: drop what is queued (never a frame
+ * half written), queue a final "revoked" message, then close (WS 1008,
+ * end of the SSE body). hub_lock held.
+ */
+void		 sub_revoke(struct sub *s, const char *reason);
 /* Link s into its channels and start its replay or go live. Locked. */
 void		 sub_attach(struct sub *s);
 /* Unlink s, drop its queue, and release the transport's reference. */
 void		 sub_detach(struct sub *s);
 void		 sub_unref(struct sub *s);	/* hub_lock held */
-/* Queue m on s (takes a reference); kicks s past the cap. Locked. */
+/*
+ * Queue m on s (takes a reference). Past the cap, s is "slow": what is
+ * queued but the message being written is dropped and the transport's
+ * kick queues its last words (sub_push_final), so the stream ends on a
+ * frame / record boundary. Locked.
+ */
 void		 sub_push(struct sub *s, struct msg *m);
+/* Queue m whatever the cap or state: a stream's last message. Locked. */
+void		 sub_push_final(struct sub *s, struct msg *m);
 /* First queued bytes of s, or NULL when empty. Locked. */
 const char	*sub_peek(struct sub *s, size_t *len);
 /* n bytes of the head were written. Locked. */
@@ -253,16 +323,19 @@ size_t		 sub_read(struct sub *s, char *buf, size_t max);
  * lock. Returns 1 when delivered, 0 when a duplicate.
  */
 int		 hub_publish(struct msg *m);
-/* Set the watermark at start (no delivery). */
-void		 hub_set_start(long long last, long long ring_floor);
 /*
  * The outbox went back below the watermark (database restored): forget
  * the ring, take last as the watermark, and close every subscriber so
  * that each reconnects and gets a reset.
  */
 void		 hub_rewind(long long last);
-/* Ring fill at start: append an event already delivered earlier. */
-void		 hub_ring_add(struct msg *m);
+/*
+ * Once the outbox's position is known: replace the resume ring with evs
+ * (n events, ascending, ids in (floor, last]), set the watermark to last
+ * and mark the hub ready. No delivery.
+ */
+void		 hub_ring_fill(struct msg **evs, size_t n, long long last,
+		    long long floor);
 /*
  * Replays needing the database: pop one pending subscriber (with a
  * reference) or NULL. Then hub_replay_finish() with the events fetched.
@@ -289,6 +362,30 @@ int		 hub_session_watched(long long session_id);
 /* Keep-alive every live subscriber of a transport (XPORT_*) with
  * nothing queued. */
 void		 hub_keepalive(int index, struct msg *m);
+/* revoke.c */
+
+/* One auth_revoked event, as the pusher acts on it. */
+struct revocation {
+	enum ev_revoke	 scope;
+	long long	 id;		/* staff id, staff session or poste */
+	long long	 at_ms;		/* when the hub acted on it */
+	char		 reason[24];
+};
+
+/* Read an auth_revoked wire event. 0, or -1 when malformed. */
+int		 revoke_parse(const char *json, size_t len,
+		    struct revocation *rv);
+/* 1 when rv names what admitted s. */
+int		 revoke_matches(const struct revocation *rv,
+		    const struct sub *s);
+/* Act on an auth_revoked event (hub_publish, hub_lock held). */
+void		 revoke_event(const struct msg *m);
+/* A subscriber being attached: close it if a revocation acted on
+ * since its check names it (hub_lock held). */
+void		 revoke_check_new(struct sub *s);
+/* Close every subscriber rv names (hub_lock held; chan.c). */
+void		 hub_revoke(const struct revocation *rv);
+
 /* Kick every subscriber (shutdown). */
 void		 hub_kick_all(int code, const char *why);
 /* Counters for /metrics, under the lock. */
@@ -331,22 +428,15 @@ extern struct msg *sse_keepalive_msg;
 
 /* auth.c */
 
-enum auth_res { AUTH_ANON, AUTH_STAFF, AUTH_KIOSK, AUTH_BAD, AUTH_ERROR };
-
-struct authinfo {
-	enum auth_res	 res;
-	long long	 subject;	/* staff id or poste id */
-	long long	 session_id;	/* kiosk: the session it may follow */
-};
-
 /* Open the MHD thread's database handle. 0 or -1. */
 int		 auth_init(void);
 void		 auth_free(void);
 /*
  * Who is asking (MHD thread only): a valid ?ticket= wins, else the
- * postes_sid cookie, checked against staff_sessions (cached for a
- * minute; one primary-key read on a miss). Never fails open: a
- * database error gives AUTH_ERROR.
+ * postes_sid cookie. Either is checked against the database on every
+ * connect (the ticket's staff session, or its poste token and access
+ * session; the cookie's staff session), so a revoked one is refused at
+ * once. Never fails open: a database error gives AUTH_ERROR.
  */
 void		 auth_request(struct MHD_Connection *, struct authinfo *ai);
 /* 1 when the request carries no Origin or an allowed one. */
@@ -378,8 +468,8 @@ int		 http_channels(struct MHD_Connection *, const char *path,
 
 int		 intake_start(void);
 void		 intake_stop(void);
-/* Hand over events produced in-process (clock_sweep); takes s. */
-void		 intake_inject(char *s);
+/* Ring the doorbell in-process (the clock committed events). */
+void		 intake_ring(void);
 /* Ask the intake to look at pending replays now. */
 void		 intake_poke(void);
 
@@ -398,6 +488,8 @@ enum mcount {
 	M_REPLAY_RING, M_REPLAY_DB, M_REPLAY_RESET, M_REPLAYED_EVENTS,
 	M_AUTH_FAIL, M_STATS_SENT, M_TIME_SENT, M_CLOCK_CHANGES,
 	M_CONN_WS_TOTAL, M_CONN_SSE_TOTAL, M_DB_ERRORS,
+	M_WS_FLOOD_CLOSE, M_DROPS_SLOW_SSE, M_INTAKE_RINGS, M_INTAKE_POLLS,
+	M_INTAKE_REFUSED, M_HEALTH_REFUSED, M_REVOKED,
 	M__MAX
 };
 
@@ -405,7 +497,11 @@ void		 metric_inc(enum mcount);
 void		 metric_add(enum mcount, unsigned long long);
 /* Prometheus text. Caller frees. */
 char		*metrics_render(size_t *len);
-/* JSON health body. Caller frees. */
+/* JSON health body; *ok 0 when something cannot run. Caller frees. */
 char		*health_render(size_t *len, int *ok);
+/* What /healthz watches: the outbox reads and the clock's sweeps. */
+enum health_part { HEALTH_OUTBOX, HEALTH_CLOCK, HEALTH__MAX };
+/* The latest attempt of a part succeeded (1) or failed (0). */
+void		 health_note(enum health_part, int ok);
 
 #endif

@@ -27,6 +27,7 @@
 
 #include <json-c/json.h>
 #include <microhttpd.h>
+#include <zmq.h>
 
 #include "config.h"
 #include "crypto.h"
@@ -110,32 +111,62 @@ int
 http_channels(struct MHD_Connection *conn, const char *path, char *buf,
     size_t bufsz, char **names, size_t max)
 {
-	const char	*src;
-	char		*p, *tok, *save;
-	size_t		 len, n = 0;
-	unsigned int	 mask;
-	long long	 sid;
+	return chan_split(path, MHD_lookup_connection_value(conn,
+	    MHD_GET_ARGUMENT_KIND, "channels"), buf, bufsz, names, max);
+}
 
-	len = strlen(path);
-	if (len > 0 && path[len - 1] == '/')
-		len--;
-	if (len == 5 && strncmp(path, "multi", 5) == 0) {
-		src = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-		    "channels");
-		if (src == NULL || (len = strlen(src)) == 0)
-			return -1;
-	} else
-		src = path;
-	if (len == 0 || len >= bufsz)
-		return -1;
-	memcpy(buf, src, len);
-	buf[len] = '\0';
-	for (p = buf; (tok = strtok_r(p, ",", &save)) != NULL; p = NULL) {
-		if (n == max || ev_chan_parse(tok, &mask, &sid) == -1)
-			return -1;
-		names[n++] = tok;
+/* 1 when the peer is this host and no proxy speaks for someone else. */
+static int
+peer_loopback(struct MHD_Connection *conn)
+{
+	static const char *const fwd[] = { "X-Forwarded-For", "Forwarded",
+	    "X-Real-IP" };
+	const union MHD_ConnectionInfo	*ci;
+	const struct sockaddr_in6	*s6;
+	const struct sockaddr_in	*s4;
+	size_t				 i;
+
+	for (i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
+		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    fwd[i]) != NULL)
+			return 0;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return 0;
+	if (ci->client_addr->sa_family == AF_INET) {
+		s4 = (const struct sockaddr_in *)(const void *)ci->client_addr;
+		return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
 	}
-	return n == 0 ? -1 : (int)n;
+	if (ci->client_addr->sa_family == AF_INET6) {
+		s6 = (const struct sockaddr_in6 *)(const void *)ci->client_addr;
+		return IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
+		    s6->sin6_addr.s6_addr[12] == 127);
+	}
+	return 0;
+}
+
+/*
+ * Who may read /healthz and /metrics (POSTES_PUSHER_HEALTH, a comma
+ * list of "loopback", "staff", "any"; default "loopback,staff").
+ * Refused: 403, counted.
+ */
+static int
+health_allowed(struct MHD_Connection *conn)
+{
+	struct authinfo	 ai;
+	const char	*who = cfg.pusher_health;
+
+	if (http_has_token(who, "any") ||
+	    (http_has_token(who, "loopback") && peer_loopback(conn)))
+		return 1;
+	if (http_has_token(who, "staff")) {
+		auth_request(conn, &ai);
+		if (ai.res == AUTH_STAFF)
+			return 1;
+	}
+	metric_inc(M_HEALTH_REFUSED);
+	return 0;
 }
 
 static int
@@ -147,6 +178,9 @@ route_health(struct MHD_Connection *conn, struct req *r, const char *rest)
 
 	(void)r;
 	(void)rest;
+	if (!health_allowed(conn))
+		return http_error(conn, 403, "forbidden",
+		    "loopback or staff only");
 	if ((b = health_render(&len, &ok)) == NULL)
 		return MHD_NO;
 	return http_body(conn, ok ? 200 : 503, "application/json", b, len);
@@ -160,6 +194,9 @@ route_metrics(struct MHD_Connection *conn, struct req *r, const char *rest)
 
 	(void)r;
 	(void)rest;
+	if (!health_allowed(conn))
+		return http_error(conn, 403, "forbidden",
+		    "loopback or staff only");
 	if ((b = metrics_render(&len)) == NULL)
 		return MHD_NO;
 	return http_body(conn, 200, "text/plain; version=0.0.4", b, len);
@@ -265,6 +302,32 @@ raise_nofile(void)
 	}
 }
 
+/*
+ * postes-pusher keygen: two CURVE key pairs for a TCP intake, as
+ * configuration lines. The pusher keeps its secret key and the client's
+ * public key; the API keeps the pusher's public key and its own pair.
+ */
+static int
+keygen(void)
+{
+	char	 spub[41], ssec[41], cpub[41], csec[41];
+
+	if (zmq_curve_keypair(spub, ssec) != 0 ||
+	    zmq_curve_keypair(cpub, csec) != 0) {
+		log_err("keygen: %s (libzmq without CURVE?)",
+		    zmq_strerror(zmq_errno()));
+		return 1;
+	}
+	printf("# pusher (keep secret)\nPOSTES_ZMQ_SERVER_SECRET=%s\n"
+	    "POSTES_ZMQ_CLIENTS=%s\n"
+	    "# API (keep secret)\nPOSTES_ZMQ_SERVER_PUBLIC=%s\n"
+	    "POSTES_ZMQ_CLIENT_PUBLIC=%s\nPOSTES_ZMQ_CLIENT_SECRET=%s\n",
+	    ssec, cpub, spub, cpub, csec);
+	explicit_bzero(ssec, sizeof(ssec));
+	explicit_bzero(csec, sizeof(csec));
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -275,11 +338,12 @@ main(int argc, char *argv[])
 	int			 sig, i;
 	MHD_socket		 lfd;
 
-	(void)argv;
 	log_init("postes-pusher");
+	if (argc == 2 && strcmp(argv[1], "keygen") == 0)
+		return keygen();
 	if (argc > 1) {
-		fprintf(stderr, "usage: postes-pusher (configuration from "
-		    "POSTES_CONFIG and POSTES_* variables)\n");
+		fprintf(stderr, "usage: postes-pusher [keygen] (configuration "
+		    "from POSTES_CONFIG and POSTES_* variables)\n");
 		return 2;
 	}
 	if (config_load(&cfg) == -1)

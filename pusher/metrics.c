@@ -24,22 +24,34 @@ struct mdesc {
 };
 
 static const struct mdesc mdescs[M__MAX] = {
-	[M_EVENTS_ZMQ] = { "postes_pusher_events_in_total",
-	    "source=\"zmq\"", "Events published, by how they arrived" },
-	[M_EVENTS_CLOCK] = { "postes_pusher_events_in_total",
-	    "source=\"clock\"", NULL },
 	[M_EVENTS_OUTBOX] = { "postes_pusher_events_in_total",
-	    "source=\"outbox\"", NULL },
+	    "source=\"outbox\"", "Events published (always read from the "
+	    "outbox)" },
+	[M_EVENTS_ZMQ] = { "postes_pusher_doorbell_total", "source=\"zmq\"",
+	    "Doorbells: reasons to read the outbox" },
+	[M_EVENTS_CLOCK] = { "postes_pusher_doorbell_total",
+	    "source=\"clock\"", NULL },
+	[M_INTAKE_RINGS] = { "postes_pusher_doorbell_total",
+	    "source=\"other\"", NULL },
+	[M_INTAKE_POLLS] = { "postes_pusher_outbox_polls_total", NULL,
+	    "Outbox reads (doorbell or timer)" },
 	[M_EVENTS_DUP] = { "postes_pusher_events_duplicate_total", NULL,
 	    "Events seen again and dropped (already delivered)" },
-	[M_EVENTS_BAD] = { "postes_pusher_events_malformed_total", NULL,
-	    "ZeroMQ messages that were not events" },
+	[M_EVENTS_BAD] = { "postes_pusher_intake_malformed_total", NULL,
+	    "ZeroMQ messages that were not a doorbell (dropped)" },
+	[M_INTAKE_REFUSED] = { "postes_pusher_intake_refused_total", NULL,
+	    "ZeroMQ peers refused by the ZAP handler" },
 	[M_MSGS_WS] = { "postes_pusher_messages_out_total",
 	    "transport=\"ws\"", "Messages queued to subscribers" },
 	[M_MSGS_SSE] = { "postes_pusher_messages_out_total",
 	    "transport=\"sse\"", NULL },
-	[M_DROPS_SLOW] = { "postes_pusher_drops_total", "reason=\"slow\"",
-	    "Subscribers dropped" },
+	[M_DROPS_SLOW] = { "postes_pusher_drops_total",
+	    "transport=\"ws\",reason=\"slow\"", "Subscribers dropped, by "
+	    "transport and reason" },
+	[M_DROPS_SLOW_SSE] = { "postes_pusher_drops_total",
+	    "transport=\"sse\",reason=\"slow\"", NULL },
+	[M_WS_FLOOD_CLOSE] = { "postes_pusher_drops_total",
+	    "transport=\"ws\",reason=\"flood\"", NULL },
 	[M_WS_PROTOCOL_CLOSE] = { "postes_pusher_ws_closes_total",
 	    "code=\"protocol\"", "WebSocket connections closed by us" },
 	[M_WS_TOO_BIG_CLOSE] = { "postes_pusher_ws_closes_total",
@@ -68,6 +80,10 @@ static const struct mdesc mdescs[M__MAX] = {
 	    "transport=\"sse\"", NULL },
 	[M_DB_ERRORS] = { "postes_pusher_db_errors_total", NULL,
 	    "Database calls that failed" },
+	[M_HEALTH_REFUSED] = { "postes_pusher_health_refused_total", NULL,
+	    "/healthz and /metrics requests refused (not loopback, not staff)" },
+	[M_REVOKED] = { "postes_pusher_revoked_total", NULL,
+	    "Subscribers closed because their authorisation was revoked" },
 };
 
 void
@@ -164,17 +180,33 @@ metrics_render(size_t *len)
 	bprintf(&b, "# HELP postes_pusher_last_event_id Highest event id "
 	    "delivered\n# TYPE postes_pusher_last_event_id gauge\n"
 	    "postes_pusher_last_event_id %lld\n", hub_last_id());
+	/* One family at a time, whatever the enum's order. */
 	for (i = 0; i < M__MAX; i++) {
-		if (mdescs[i].help != NULL)
-			bprintf(&b, "# HELP %s %s\n# TYPE %s counter\n",
-			    mdescs[i].name, mdescs[i].help, mdescs[i].name);
-		if (mdescs[i].labels != NULL)
-			bprintf(&b, "%s{%s} %llu\n", mdescs[i].name,
-			    mdescs[i].labels, __atomic_load_n(&counters[i],
-			    __ATOMIC_RELAXED));
-		else
-			bprintf(&b, "%s %llu\n", mdescs[i].name,
-			    __atomic_load_n(&counters[i], __ATOMIC_RELAXED));
+		for (t = 0; t < i; t++)
+			if (strcmp(mdescs[t].name, mdescs[i].name) == 0)
+				break;
+		if (t < i)
+			continue;	/* family already written */
+		for (t = i; t < M__MAX; t++)
+			if (strcmp(mdescs[t].name, mdescs[i].name) == 0 &&
+			    mdescs[t].help != NULL) {
+				bprintf(&b, "# HELP %s %s\n# TYPE %s counter\n",
+				    mdescs[t].name, mdescs[t].help,
+				    mdescs[t].name);
+				break;
+			}
+		for (t = i; t < M__MAX; t++) {
+			if (strcmp(mdescs[t].name, mdescs[i].name) != 0)
+				continue;
+			if (mdescs[t].labels != NULL)
+				bprintf(&b, "%s{%s} %llu\n", mdescs[t].name,
+				    mdescs[t].labels, __atomic_load_n(
+				    &counters[t], __ATOMIC_RELAXED));
+			else
+				bprintf(&b, "%s %llu\n", mdescs[t].name,
+				    __atomic_load_n(&counters[t],
+				    __ATOMIC_RELAXED));
+		}
 	}
 	if (b.oom) {
 		free(b.p);
@@ -184,10 +216,58 @@ metrics_render(size_t *len)
 	return b.p;
 }
 
+/*
+ * Health: each part records when its latest attempt succeeded or
+ * failed. A part is down when its latest attempt failed, or when it has
+ * not succeeded for HEALTH_STALE seconds (a thread stuck on a dead
+ * database). Before the first outbox read the answer is 503 "starting".
+ */
+#define HEALTH_STALE	10
+
+static long long	 h_ok_at[HEALTH__MAX];	/* s, atomic */
+static int		 h_failing[HEALTH__MAX];	/* atomic */
+
+void
+health_note(enum health_part p, int ok)
+{
+	if (started == 0)
+		started = time(NULL);
+	if (ok)
+		__atomic_store_n(&h_ok_at[p], (long long)time(NULL),
+		    __ATOMIC_RELAXED);
+	__atomic_store_n(&h_failing[p], !ok, __ATOMIC_RELAXED);
+}
+
+static const char *
+health_reason(void)
+{
+	static const char *const name[HEALTH__MAX] = { "outbox", "clock" };
+	long long	 now = (long long)time(NULL), at;
+	size_t		 i;
+
+	if (!hub_ready())
+		return __atomic_load_n(&h_failing[HEALTH_OUTBOX],
+		    __ATOMIC_RELAXED) ? "outbox" : "starting";
+	for (i = 0; i < HEALTH__MAX; i++) {
+		at = __atomic_load_n(&h_ok_at[i], __ATOMIC_RELAXED);
+		if (__atomic_load_n(&h_failing[i], __ATOMIC_RELAXED) ||
+		    (at != 0 && now - at > HEALTH_STALE) ||
+		    (at == 0 && now - (long long)started > HEALTH_STALE))
+			return name[i];
+	}
+	return NULL;
+}
+
+/*
+ * {"status":"ok","outbox":true,"clock":true,"uptime":S}, or 503 with
+ * {"status":"unavailable","reason":"outbox"|"clock"|"starting",...}.
+ * No event id: strangers have no use for it (it is in /metrics).
+ */
 char *
 health_render(size_t *len, int *ok)
 {
 	struct buf	 b;
+	const char	*why;
 
 	if (started == 0)
 		started = time(NULL);
@@ -196,10 +276,19 @@ health_render(size_t *len, int *ok)
 	b.oom = 0;
 	if ((b.p = malloc(b.cap)) == NULL)
 		return NULL;
-	*ok = 1;
-	bprintf(&b, "{\"status\":\"%s\",\"outbox\":%s,\"last_event_id\":%lld,"
-	    "\"uptime\":%lld}\n", "ok", hub_ready() ? "true" : "false",
-	    hub_last_id(), (long long)(time(NULL) - started));
+	why = health_reason();
+	*ok = why == NULL;
+	if (why == NULL)
+		bprintf(&b, "{\"status\":\"ok\",\"outbox\":true,"
+		    "\"clock\":true,\"uptime\":%lld}\n",
+		    (long long)(time(NULL) - started));
+	else
+		bprintf(&b, "{\"status\":\"unavailable\",\"reason\":\"%s\","
+		    "\"outbox\":%s,\"clock\":%s,\"uptime\":%lld}\n", why,
+		    strcmp(why, "outbox") == 0 ||
+		    strcmp(why, "starting") == 0 ? "false" : "true",
+		    strcmp(why, "clock") == 0 ? "false" : "true",
+		    (long long)(time(NULL) - started));
 	if (b.oom) {
 		free(b.p);
 		return NULL;

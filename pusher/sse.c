@@ -116,15 +116,31 @@ sse_wake(struct sub *s)
 	}
 }
 
+/*
+ * End the stream (slow consumer, shutdown, ids gone back): a final
+ * comment after the record being written, then the end of the body.
+ * EventSource reconnects with Last-Event-ID.
+ */
 static void
 sse_kick(struct sub *s, int code, const char *why)
 {
 	struct sseconn	*c = s->conn;
+	struct msg	*m;
+	char		 line[96];
+	int		 n;
 
 	(void)code;
-	(void)why;
 	if (c == NULL)
 		return;
+	if (s->state != SUB_DEAD && !c->ending) {
+		n = snprintf(line, sizeof(line), ": end: %s\n\n", why);
+		if (n > 0 && (size_t)n < sizeof(line) &&
+		    (m = msg_raw(NULL, 0, line, (size_t)n)) != NULL) {
+			sub_push_final(s, m);
+			msg_unref(m);
+		}
+		s->state = SUB_DEAD;
+	}
 	c->ending = 1;
 	s->tp->wake(s);
 }
@@ -205,8 +221,9 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	pthread_mutex_lock(&hub_lock);
-	n = c->ending && (c->sub->state == SUB_DEAD || c->fd != -1) ? 0 :
-	    sub_read(c->sub, buf, max);
+	/* Ending: what is queued still goes (the stream ends on a record
+	 * boundary), then the body ends. */
+	n = c->ending && c->fd != -1 ? 0 : sub_read(c->sub, buf, max);
 	if (n == 0) {
 		if (c->ending) {
 			pthread_mutex_unlock(&hub_lock);
@@ -291,7 +308,7 @@ sse_flush(struct sseconn *c)
 		pthread_mutex_unlock(&hub_lock);
 		return;
 	}
-	while (c->sub->state != SUB_DEAD && (b = sub_peek(c->sub, &len)) != NULL) {
+	while ((b = sub_peek(c->sub, &len)) != NULL) {
 		n = send(c->fd, b, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -308,8 +325,7 @@ sse_flush(struct sseconn *c)
 			break;
 		}
 	}
-	end = err || (c->ending && (c->sub->qlen == 0 ||
-	    c->sub->state == SUB_DEAD || sse_stopping > 1));
+	end = err || (c->ending && (c->sub->qlen == 0 || sse_stopping > 1));
 	pthread_mutex_unlock(&hub_lock);
 	if (end) {
 		sse_finish(c);
@@ -483,6 +499,8 @@ sse_request(struct MHD_Connection *conn, struct req *r, const char *chanpath)
 	c->sub = sub_new(&sse_transport, c, names, (size_t)n,
 	    ai.res == AUTH_STAFF, ai.res == AUTH_KIOSK ? ai.session_id : 0,
 	    since, &status);
+	if (c->sub != NULL)
+		sub_set_auth(c->sub, &ai);
 	if (c->sub == NULL) {
 		free(c);
 		if (status == 403)

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "ev.h"
 #include "extern.h"
 
 #define SSE_ID_MAX	9007199254740992LL	/* 2^53: JSON-safe */
@@ -77,5 +79,53 @@ sse_parse_id(const char *s, long long *id)
 	if (errno != 0 || *end != '\0' || v < 0 || v > SSE_ID_MAX)
 		return -1;
 	*id = v;
+	return 0;
+}
+
+int
+chan_split(const char *path, const char *multi, char *buf, size_t bufsz,
+    char **names, size_t max)
+{
+	const char	*src;
+	char		*p, *tok, *save;
+	size_t		 len, n = 0;
+	unsigned int	 mask;
+	long long	 sid;
+
+	if (path == NULL)
+		return -1;
+	len = strlen(path);
+	if (len > 0 && path[len - 1] == '/')
+		len--;
+	if (len == 5 && strncmp(path, "multi", 5) == 0) {
+		src = multi;
+		if (src == NULL || (len = strlen(src)) == 0)
+			return -1;
+	} else
+		src = path;
+	if (len == 0 || len >= bufsz)
+		return -1;
+	memcpy(buf, src, len);
+	buf[len] = '\0';
+	for (p = buf; (tok = strtok_r(p, ",", &save)) != NULL; p = NULL) {
+		if (n == max || ev_chan_parse(tok, &mask, &sid) == -1)
+			return -1;
+		names[n++] = tok;
+	}
+	return n == 0 ? -1 : (int)n;
+}
+
+int
+http_has_token(const char *v, const char *token)
+{
+	size_t	 tl = strlen(token), n;
+
+	while (v != NULL && *v != '\0') {
+		v += strspn(v, " \t,");
+		n = strcspn(v, " \t,");
+		if (n == tl && strncasecmp(v, token, tl) == 0)
+			return 1;
+		v += n;
+	}
 	return 0;
 }

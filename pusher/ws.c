@@ -40,25 +40,23 @@
 #include "timefmt.h"
 #include "extern.h"
 
-#define WS_RATE_MAX	30	/* client messages per second */
+#define WS_RATE_MAX	30	/* client frames per second, of any kind */
 #define WS_CLOSE_WAIT	2	/* s to wait for the peer after our close */
+#define WS_DRAIN_MAX	65536	/* bytes read after our close, then mute */
 
 struct wsconn {
 	int		 fd;
 	struct MHD_UpgradeResponseHandle *urh;
 	struct sub	*sub;
-	unsigned char	*in;		/* incomplete frame bytes */
-	size_t		 inlen, incap;
-	unsigned char	*frag;		/* fragmented message so far */
-	size_t		 fraglen;
-	int		 fragop;
-	int		 in_frag;
+	struct ws_rx	 rx;		/* frames in (wsproto.c) */
+	size_t		 drained;	/* bytes read and dropped after close */
 	int		 closing;	/* close frame queued: read no more */
 	int		 shut;		/* close frame written, SHUT_WR done */
 	int		 hard;		/* close the socket now */
 	int		 live;		/* set up by the MHD thread (hub_lock) */
 	int		 dirty;		/* on the dirty list (hub_lock) */
 	int		 want_out;	/* EPOLLOUT registered */
+	int		 mute;		/* flooding after our close: not read */
 	time_t		 last_rx;
 	time_t		 close_at;
 	time_t		 rate_win;
@@ -142,7 +140,7 @@ ws_queue_close(struct wsconn *c, int code, const char *why)
 	}
 	n = ws_close_frame(fr, (unsigned int)code, why);
 	if ((m = msg_raw((const char *)fr, n, NULL, 0)) != NULL) {
-		sub_push(c->sub, m);
+		sub_push_final(c->sub, m);
 		msg_unref(m);
 	}
 	c->sub->state = SUB_DEAD;
@@ -182,11 +180,12 @@ ws_epoll_mod(struct wsconn *c, int out)
 {
 	struct epoll_event	 ev;
 
-	if (c->want_out == out)
+	if (c->want_out == out + 2 * c->mute)
 		return;
-	c->want_out = out;
+	c->want_out = out + 2 * c->mute;
 	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLRDHUP | (out ? EPOLLOUT : 0);
+	ev.events = (c->mute ? 0 : EPOLLIN | EPOLLRDHUP) |
+	    (out ? EPOLLOUT : 0);
 	ev.data.ptr = c;
 	epoll_ctl(ws_ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
@@ -221,8 +220,7 @@ ws_close(struct wsconn *c)
 	sub_detach(c->sub);
 	pthread_mutex_unlock(&hub_lock);
 	MHD_upgrade_action(c->urh, MHD_UPGRADE_ACTION_CLOSE);
-	free(c->in);
-	free(c->frag);
+	ws_rx_free(&c->rx);
 	free(c);
 }
 
@@ -309,22 +307,15 @@ ws_error_obj(const char *code)
 
 /* A complete text message from the client: get_stats, get_time, heartbeat. */
 static void
-ws_client_msg(struct wsconn *c, const unsigned char *p, size_t len)
+ws_on_message(void *arg, const unsigned char *p, size_t len)
 {
+	struct wsconn		*c = arg;
 	struct json_object	*obj, *t, *o, *d;
 	const char		*type = NULL;
 	char			 ts[TIME_ISO_LEN];
 	time_t			 now = time(NULL);
 
 	(void)len;
-	if (now != c->rate_win) {
-		c->rate_win = now;
-		c->rate_n = 0;
-	}
-	if (++c->rate_n > WS_RATE_MAX) {
-		ws_fail(c, WS_CLOSE_POLICY, "too many messages");
-		return;
-	}
 	obj = json_tokener_parse((const char *)p);
 	if (obj != NULL && json_object_object_get_ex(obj, "type", &t) &&
 	    json_object_is_type(t, json_type_string))
@@ -354,182 +345,68 @@ ws_client_msg(struct wsconn *c, const unsigned char *p, size_t len)
 	json_object_put(obj);
 }
 
-static void
-ws_message(struct wsconn *c, int op, unsigned char *p, size_t len)
+/*
+ * Every frame counts toward the rate, whatever its kind: data,
+ * continuation, ping, pong or close. A peer over WS_RATE_MAX frames in
+ * a second is closed with 1008 before the frame is acted on.
+ */
+static int
+ws_on_frame(void *arg, const struct ws_frame *f)
 {
-	char	*z;
+	struct wsconn	*c = arg;
+	time_t		 now = time(NULL);
 
-	if (op == WS_OP_BINARY) {
-		ws_fail(c, WS_CLOSE_UNSUPPORTED, "binary messages unsupported");
-		return;
+	(void)f;
+	if (now != c->rate_win) {
+		c->rate_win = now;
+		c->rate_n = 0;
 	}
-	if (!ws_utf8_valid(p, len)) {
-		ws_fail(c, WS_CLOSE_BAD_DATA, "invalid UTF-8");
-		return;
+	if (++c->rate_n > WS_RATE_MAX) {
+		metric_inc(M_WS_FLOOD_CLOSE);
+		ws_fail(c, WS_CLOSE_POLICY, "too many frames");
+		return 1;
 	}
-	if ((z = malloc(len + 1)) == NULL)
-		return;
-	memcpy(z, p, len);
-	z[len] = '\0';
-	ws_client_msg(c, (unsigned char *)z, len);
-	free(z);
+	return 0;
 }
 
 static void
-ws_control(struct wsconn *c, const struct ws_frame *f, unsigned char *p)
+ws_on_ping(void *arg, const unsigned char *p, size_t len)
 {
+	struct wsconn	*c = arg;
 	unsigned char	 hdr[WS_HDR_MAX + 125];
-	unsigned int	 code;
 	struct msg	*m;
 	size_t		 hl;
 
-	switch (f->op) {
-	case WS_OP_PING:
-		hl = ws_frame_header(hdr, WS_OP_PONG, f->len);
-		memcpy(hdr + hl, p, (size_t)f->len);
-		pthread_mutex_lock(&hub_lock);
-		if ((m = msg_raw((const char *)hdr, hl + (size_t)f->len,
-		    NULL, 0)) != NULL) {
-			sub_push(c->sub, m);
-			msg_unref(m);
-		}
-		pthread_mutex_unlock(&hub_lock);
-		return;
-	case WS_OP_PONG:
-		return;
-	default:
-		break;
+	hl = ws_frame_header(hdr, WS_OP_PONG, len);
+	memcpy(hdr + hl, p, len);
+	pthread_mutex_lock(&hub_lock);
+	if ((m = msg_raw((const char *)hdr, hl + len, NULL, 0)) != NULL) {
+		sub_push(c->sub, m);
+		msg_unref(m);
 	}
-	/* Close: answer with the peer's code, then shut down. */
-	if (f->len == 1) {
-		ws_fail(c, WS_CLOSE_PROTOCOL, "bad close frame");
-		return;
-	}
-	code = WS_CLOSE_NORMAL;
-	if (f->len >= 2) {
-		code = (unsigned int)p[0] << 8 | p[1];
-		if (!ws_close_code_valid(code)) {
-			ws_fail(c, WS_CLOSE_PROTOCOL, "bad close code");
-			return;
-		}
-		if (!ws_utf8_valid(p + 2, (size_t)f->len - 2)) {
-			ws_fail(c, WS_CLOSE_BAD_DATA, "bad close reason");
-			return;
-		}
-	}
+	pthread_mutex_unlock(&hub_lock);
+}
+
+/* The peer's close: answer with its code, then shut down. */
+static void
+ws_on_close(void *arg, unsigned int code)
+{
+	struct wsconn	*c = arg;
+
 	pthread_mutex_lock(&hub_lock);
 	ws_queue_close(c, (int)code, "");
 	pthread_mutex_unlock(&hub_lock);
 }
 
 static void
-ws_frame(struct wsconn *c, const struct ws_frame *f, unsigned char *p)
+ws_on_fail(void *arg, int code, const char *why)
 {
-	unsigned char	*nf;
-
-	if (f->op & 0x8) {
-		ws_control(c, f, p);
-		return;
-	}
-	if (f->op == WS_OP_CONT) {
-		if (!c->in_frag) {
-			ws_fail(c, WS_CLOSE_PROTOCOL, "unexpected continuation");
-			return;
-		}
-		if (c->fraglen + f->len > popts.frame_max) {
-			ws_fail(c, WS_CLOSE_TOO_BIG, "message too big");
-			return;
-		}
-		if ((nf = realloc(c->frag, c->fraglen + (size_t)f->len + 1))
-		    == NULL) {
-			ws_fail(c, WS_CLOSE_INTERNAL, "out of memory");
-			return;
-		}
-		c->frag = nf;
-		memcpy(c->frag + c->fraglen, p, (size_t)f->len);
-		c->fraglen += (size_t)f->len;
-		if (f->fin) {
-			c->in_frag = 0;
-			ws_message(c, c->fragop, c->frag, c->fraglen);
-			free(c->frag);
-			c->frag = NULL;
-			c->fraglen = 0;
-		}
-		return;
-	}
-	if (c->in_frag) {
-		ws_fail(c, WS_CLOSE_PROTOCOL, "new message inside a fragmented one");
-		return;
-	}
-	if (f->fin) {
-		ws_message(c, f->op, p, (size_t)f->len);
-		return;
-	}
-	if ((c->frag = malloc((size_t)f->len + 1)) == NULL) {
-		ws_fail(c, WS_CLOSE_INTERNAL, "out of memory");
-		return;
-	}
-	memcpy(c->frag, p, (size_t)f->len);
-	c->fraglen = (size_t)f->len;
-	c->fragop = f->op;
-	c->in_frag = 1;
+	ws_fail(arg, code, why);
 }
 
-/* Parse every complete frame in c->in. ws thread. */
-static void
-ws_parse(struct wsconn *c)
-{
-	struct ws_frame	 f;
-	size_t		 off = 0;
-	int		 r;
-
-	while (!c->closing) {
-		r = ws_parse_header(c->in + off, c->inlen - off,
-		    popts.frame_max, &f);
-		if (r == 0)
-			break;
-		if (r < 0) {
-			ws_fail(c, -r, r == -WS_CLOSE_TOO_BIG ?
-			    "frame too big" : "protocol error");
-			break;
-		}
-		if (c->inlen - off < f.hlen + f.len)
-			break;
-		ws_unmask(c->in + off + f.hlen, (size_t)f.len, f.key, 0);
-		ws_frame(c, &f, c->in + off + f.hlen);
-		off += f.hlen + (size_t)f.len;
-	}
-	if (c->closing)
-		off = c->inlen;
-	memmove(c->in, c->in + off, c->inlen - off);
-	c->inlen -= off;
-	if (c->inlen == 0) {
-		free(c->in);
-		c->in = NULL;
-		c->incap = 0;
-	}
-}
-
-/* Append bytes read from the peer. 0, or -1 when out of memory. */
-static int
-ws_append(struct wsconn *c, const void *p, size_t n)
-{
-	unsigned char	*nb;
-	size_t		 cap;
-
-	if (c->inlen + n > c->incap) {
-		cap = c->incap == 0 ? 512 : c->incap;
-		while (cap < c->inlen + n)
-			cap *= 2;
-		if ((nb = realloc(c->in, cap)) == NULL)
-			return -1;
-		c->in = nb;
-		c->incap = cap;
-	}
-	memcpy(c->in + c->inlen, p, n);
-	c->inlen += n;
-	return 0;
-}
+static const struct ws_rx_ops ws_rx_ops = {
+	ws_on_frame, ws_on_message, ws_on_ping, ws_on_close, ws_on_fail,
+};
 
 static void
 ws_read(struct wsconn *c)
@@ -538,6 +415,10 @@ ws_read(struct wsconn *c)
 	ssize_t			 n;
 	int			 rounds;
 
+	if (c->mute) {
+		ws_close(c);	/* muted: only a hang-up or error wakes it */
+		return;
+	}
 	for (rounds = 0; rounds < 4; rounds++) {
 		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n == 0) {
@@ -553,13 +434,21 @@ ws_read(struct wsconn *c)
 			return;
 		}
 		c->last_rx = time(NULL);
-		if (c->closing)
-			continue;	/* draining after our close */
-		if (ws_append(c, buf, (size_t)n) == -1) {
-			ws_fail(c, WS_CLOSE_INTERNAL, "out of memory");
+		if (c->closing) {
+			/*
+			 * Draining after our close, for the peer's close.
+			 * A peer that keeps flooding is no longer read:
+			 * its bytes stay in the kernel until the close
+			 * wait ends, and the thread serves the others.
+			 */
+			c->drained += (size_t)n;
+			if (c->drained > WS_DRAIN_MAX) {
+				c->mute = 1;
+				break;
+			}
 			continue;
 		}
-		ws_parse(c);
+		ws_rx_feed(&c->rx, buf, (size_t)n, &ws_rx_ops, c);
 	}
 	ws_flush(c);
 }
@@ -595,8 +484,7 @@ ws_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 	} else if ((c->sub = sub_bare(&ws_transport, NULL)) == NULL)
 		goto fail;
 	c->sub->conn = c;
-	if (extra_len > 0 && !r->refuse && ws_append(c, extra, extra_len) == -1)
-		goto fail;
+	c->rx.max = popts.frame_max;
 
 	/*
 	 * The ws thread may see c from here on, but does not close it
@@ -625,6 +513,8 @@ ws_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 	}
 	if (!r->refuse)
 		sub_attach(c->sub);
+	if (extra_len > 0 && !r->refuse)
+		ws_rx_feed(&c->rx, extra, extra_len, &ws_rx_ops, c);
 	pthread_mutex_lock(&hub_lock);
 	c->live = 1;
 	ws_mark(c);
@@ -638,26 +528,9 @@ fail:
 			sub_unref(c->sub);
 			pthread_mutex_unlock(&hub_lock);
 		}
-		free(c->in);
 		free(c);
 	}
 	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
-}
-
-/* Whether a comma-separated header value holds token (any case). */
-static int
-has_token(const char *v, const char *token)
-{
-	size_t	 tl = strlen(token), n;
-
-	while (v != NULL && *v != '\0') {
-		v += strspn(v, " \t,");
-		n = strcspn(v, " \t,");
-		if (n == tl && strncasecmp(v, token, tl) == 0)
-			return 1;
-		v += n;
-	}
-	return 0;
 }
 
 int
@@ -673,7 +546,7 @@ ws_handshake(struct MHD_Connection *conn, struct req *r,
 	long long		 since = -1;
 
 	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Upgrade");
-	if (!has_token(v, "websocket") || !has_token(
+	if (!http_has_token(v, "websocket") || !http_has_token(
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Connection"),
 	    "upgrade"))
 		return http_error(conn, 400, "not_websocket",
@@ -716,6 +589,8 @@ ws_handshake(struct MHD_Connection *conn, struct req *r,
 		r->sub = sub_new(&ws_transport, NULL, names, (size_t)n,
 		    ai.res == AUTH_STAFF,
 		    ai.res == AUTH_KIOSK ? ai.session_id : 0, since, &status);
+		if (r->sub != NULL)
+			sub_set_auth(r->sub, &ai);
 		if (r->sub == NULL && status == 403) {
 			metric_inc(M_AUTH_FAIL);
 			r->refuse = WS_CLOSE_POLICY;

@@ -9,6 +9,7 @@
  */
 #include <assert.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -254,4 +255,213 @@ ws_close_frame(unsigned char *out, unsigned int code, const char *reason)
 	if (rlen > 0)
 		memcpy(out + 4, reason, rlen);
 	return 4 + rlen;
+}
+
+/*
+ * The receiving side of one connection: bytes in, frames and complete
+ * messages out through ops. Incomplete frames are buffered (only
+ * those: an idle peer holds no buffer); fragmented messages are
+ * reassembled up to rx->max. Every frame, data, continuation or
+ * control, goes through ops->on_frame first, so the caller can count and
+ * refuse any of them. After a failure or the peer's close nothing more
+ * is parsed.
+ */
+static void
+rx_fail(struct ws_rx *rx, const struct ws_rx_ops *ops, void *arg, int code,
+    const char *why)
+{
+	rx->done = 1;
+	ops->on_fail(arg, code, why);
+}
+
+static void
+rx_message(struct ws_rx *rx, const struct ws_rx_ops *ops, void *arg, int op,
+    unsigned char *p, size_t len)
+{
+	if (op == WS_OP_BINARY) {
+		rx_fail(rx, ops, arg, WS_CLOSE_UNSUPPORTED,
+		    "binary messages unsupported");
+		return;
+	}
+	if (!ws_utf8_valid(p, len)) {
+		rx_fail(rx, ops, arg, WS_CLOSE_BAD_DATA, "invalid UTF-8");
+		return;
+	}
+	ops->on_message(arg, p, len);
+}
+
+static void
+rx_control(struct ws_rx *rx, const struct ws_rx_ops *ops, void *arg,
+    const struct ws_frame *f, unsigned char *p)
+{
+	unsigned int	 code = WS_CLOSE_NORMAL;
+
+	if (f->op == WS_OP_PING) {
+		ops->on_ping(arg, p, (size_t)f->len);
+		return;
+	}
+	if (f->op == WS_OP_PONG)
+		return;
+	if (f->len == 1) {
+		rx_fail(rx, ops, arg, WS_CLOSE_PROTOCOL, "bad close frame");
+		return;
+	}
+	if (f->len >= 2) {
+		code = (unsigned int)p[0] << 8 | p[1];
+		if (!ws_close_code_valid(code)) {
+			rx_fail(rx, ops, arg, WS_CLOSE_PROTOCOL,
+			    "bad close code");
+			return;
+		}
+		if (!ws_utf8_valid(p + 2, (size_t)f->len - 2)) {
+			rx_fail(rx, ops, arg, WS_CLOSE_BAD_DATA,
+			    "bad close reason");
+			return;
+		}
+	}
+	rx->done = 1;
+	ops->on_close(arg, code);
+}
+
+/* One complete frame, payload unmasked at p (p[len] is writable). */
+static void
+rx_frame(struct ws_rx *rx, const struct ws_rx_ops *ops, void *arg,
+    const struct ws_frame *f, unsigned char *p)
+{
+	unsigned char	*nf;
+
+	if (f->op & 0x8) {
+		rx_control(rx, ops, arg, f, p);
+		return;
+	}
+	if (f->op == WS_OP_CONT) {
+		if (!rx->in_frag) {
+			rx_fail(rx, ops, arg, WS_CLOSE_PROTOCOL,
+			    "unexpected continuation");
+			return;
+		}
+		if (rx->fraglen + f->len > rx->max) {
+			rx_fail(rx, ops, arg, WS_CLOSE_TOO_BIG,
+			    "message too big");
+			return;
+		}
+		if ((nf = realloc(rx->frag, rx->fraglen + (size_t)f->len + 1))
+		    == NULL) {
+			rx_fail(rx, ops, arg, WS_CLOSE_INTERNAL,
+			    "out of memory");
+			return;
+		}
+		rx->frag = nf;
+		if (f->len > 0)
+			memcpy(rx->frag + rx->fraglen, p, (size_t)f->len);
+		rx->fraglen += (size_t)f->len;
+		if (f->fin) {
+			rx->in_frag = 0;
+			rx->frag[rx->fraglen] = '\0';
+			rx_message(rx, ops, arg, rx->fragop, rx->frag,
+			    rx->fraglen);
+			free(rx->frag);
+			rx->frag = NULL;
+			rx->fraglen = 0;
+		}
+		return;
+	}
+	if (rx->in_frag) {
+		rx_fail(rx, ops, arg, WS_CLOSE_PROTOCOL,
+		    "new message inside a fragmented one");
+		return;
+	}
+	if (f->fin) {
+		rx_message(rx, ops, arg, f->op, p, (size_t)f->len);
+		return;
+	}
+	if ((rx->frag = malloc((size_t)f->len + 1)) == NULL) {
+		rx_fail(rx, ops, arg, WS_CLOSE_INTERNAL, "out of memory");
+		return;
+	}
+	if (f->len > 0)
+		memcpy(rx->frag, p, (size_t)f->len);
+	rx->fraglen = (size_t)f->len;
+	rx->fragop = f->op;
+	rx->in_frag = 1;
+}
+
+/* Append to the incomplete-frame buffer, one byte spare. 0 or -1. */
+static int
+rx_append(struct ws_rx *rx, const unsigned char *p, size_t n)
+{
+	unsigned char	*nb;
+	size_t		 cap;
+
+	if (rx->inlen + n + 1 > rx->incap) {
+		cap = rx->incap == 0 ? 512 : rx->incap;
+		while (cap < rx->inlen + n + 1)
+			cap *= 2;
+		if ((nb = realloc(rx->in, cap)) == NULL)
+			return -1;
+		rx->in = nb;
+		rx->incap = cap;
+	}
+	memcpy(rx->in + rx->inlen, p, n);
+	rx->inlen += n;
+	return 0;
+}
+
+void
+ws_rx_feed(struct ws_rx *rx, const void *data, size_t n,
+    const struct ws_rx_ops *ops, void *arg)
+{
+	struct ws_frame	 f;
+	unsigned char	*p, save;
+	size_t		 off = 0;
+	int		 r;
+
+	if (rx->done || n == 0)
+		return;
+	if (rx_append(rx, data, n) == -1) {
+		rx_fail(rx, ops, arg, WS_CLOSE_INTERNAL, "out of memory");
+		return;
+	}
+	while (!rx->done) {
+		r = ws_parse_header(rx->in + off, rx->inlen - off, rx->max, &f);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			rx_fail(rx, ops, arg, -r, r == -WS_CLOSE_TOO_BIG ?
+			    "frame too big" : "protocol error");
+			break;
+		}
+		if (rx->inlen - off < f.hlen + f.len)
+			break;
+		if (ops->on_frame(arg, &f) != 0) {
+			rx->done = 1;
+			break;
+		}
+		p = rx->in + off + f.hlen;
+		ws_unmask(p, (size_t)f.len, f.key, 0);
+		/* NUL after the payload for text handlers; restored after. */
+		save = p[f.len];
+		p[f.len] = '\0';
+		rx_frame(rx, ops, arg, &f, p);
+		p[f.len] = save;
+		off += f.hlen + (size_t)f.len;
+	}
+	if (rx->done)
+		off = rx->inlen;
+	memmove(rx->in, rx->in + off, rx->inlen - off);
+	rx->inlen -= off;
+	if (rx->inlen == 0) {
+		free(rx->in);
+		rx->in = NULL;
+		rx->incap = 0;
+	}
+}
+
+void
+ws_rx_free(struct ws_rx *rx)
+{
+	free(rx->in);
+	free(rx->frag);
+	rx->in = rx->frag = NULL;
+	rx->inlen = rx->incap = rx->fraglen = 0;
 }

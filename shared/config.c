@@ -46,10 +46,16 @@ static const struct ckey ckeys[] = {
 	STR("DB_PASSWORD", db_password),
 	STR("DB_NAME", db_name),
 	STR("ZMQ_ENDPOINT", zmq_endpoint),
+	STR("ZMQ_SERVER_SECRET", zmq_server_secret),
+	STR("ZMQ_SERVER_PUBLIC", zmq_server_public),
+	STR("ZMQ_CLIENT_SECRET", zmq_client_secret),
+	STR("ZMQ_CLIENT_PUBLIC", zmq_client_public),
+	STR("ZMQ_CLIENTS", zmq_clients),
 	UINT("HTTP_PORT", http_port, 1, 65535),
 	UINT("PUSHER_PORT", pusher_port, 1, 65535),
 	UINT("PUSHER_MAX_CONN", pusher_max_conn, 1, 1000000),
 	STR("PUSHER_BIND", pusher_bind),
+	STR("PUSHER_HEALTH", pusher_health),
 	UINT("PUSHER_CONN_MEMORY", pusher_conn_memory, 2048, 1048576),
 	UINT("PUSHER_SUB_MAX_BYTES", pusher_sub_max_bytes, 4096, 67108864),
 	UINT("PUSHER_FRAME_MAX", pusher_frame_max, 125, 1048576),
@@ -61,6 +67,7 @@ static const struct ckey ckeys[] = {
 	{ "WARN_THRESHOLDS", C_WARN, 0, 0, 0, 0 },
 	UINT("HEARTBEAT_INTERVAL", heartbeat_interval, 1, 3600),
 	UINT("STAFF_SESSION_TTL", staff_session_ttl, 60, 31536000),
+	UINT("TICKET_TTL", ticket_ttl, 10, 31536000),
 	UINT("MAX_BODY", max_body, 1024, 64 * 1024 * 1024),
 	INT("COOKIE_SECURE", cookie_secure, 0, 1),
 	STR("VAR_DIR", var_dir),
@@ -211,12 +218,12 @@ config_defaults(struct config *cfg)
 	cfg->db_port = 3306;
 	snprintf(cfg->db_user, sizeof(cfg->db_user), "postes");
 	snprintf(cfg->db_name, sizeof(cfg->db_name), "postes");
-	snprintf(cfg->zmq_endpoint, sizeof(cfg->zmq_endpoint),
-	    "tcp://127.0.0.1:5590");
 	cfg->http_port = DEFAULT_HTTP;
 	cfg->pusher_port = 8081;
 	cfg->pusher_max_conn = 16000;
 	snprintf(cfg->pusher_bind, sizeof(cfg->pusher_bind), "127.0.0.1");
+	snprintf(cfg->pusher_health, sizeof(cfg->pusher_health),
+	    "loopback,staff");
 	cfg->pusher_conn_memory = 4096;
 	cfg->pusher_sub_max_bytes = 262144;
 	cfg->pusher_frame_max = 16384;
@@ -229,6 +236,7 @@ config_defaults(struct config *cfg)
 	cfg->nwarn = 2;
 	cfg->heartbeat_interval = 30;
 	cfg->staff_session_ttl = 43200;
+	cfg->ticket_ttl = 43200;
 	cfg->max_body = 65536;
 	cfg->cookie_secure = 0;
 	snprintf(cfg->var_dir, sizeof(cfg->var_dir), "var");
@@ -339,5 +347,16 @@ config_load(struct config *cfg)
 	    cfg->http_port != DEFAULT_HTTP)
 		snprintf(cfg->origin, sizeof(cfg->origin),
 		    "http://127.0.0.1:%u", cfg->http_port);
+	/*
+	 * The intake: by default a Unix socket in a 0700 directory of the
+	 * state directory (the pusher makes it), reachable by this user
+	 * alone. TCP is for an API on another host, with CURVE keys.
+	 */
+	if (cfg->zmq_endpoint[0] == '\0' &&
+	    (size_t)snprintf(cfg->zmq_endpoint, sizeof(cfg->zmq_endpoint),
+	    "ipc://%s/zmq/intake", cfg->var_dir) >= sizeof(cfg->zmq_endpoint)) {
+		log_err("POSTES_VAR_DIR too long for the intake's path");
+		return -1;
+	}
 	return 0;
 }

@@ -22,11 +22,21 @@ struct config {
 	char		 db_user[64];		/* POSTES_DB_USER */
 	char		 db_password[128];	/* POSTES_DB_PASSWORD */
 	char		 db_name[64];		/* POSTES_DB_NAME */
-	char		 zmq_endpoint[256];	/* POSTES_ZMQ_ENDPOINT */
+	char		 zmq_endpoint[256];	/* POSTES_ZMQ_ENDPOINT; default
+						   ipc://VAR_DIR/zmq/intake */
+	char		 zmq_server_secret[48];	/* POSTES_ZMQ_SERVER_SECRET (pusher,
+						   CURVE, Z85) */
+	char		 zmq_server_public[48];	/* POSTES_ZMQ_SERVER_PUBLIC (API) */
+	char		 zmq_client_secret[48];	/* POSTES_ZMQ_CLIENT_SECRET (API) */
+	char		 zmq_client_public[48];	/* POSTES_ZMQ_CLIENT_PUBLIC (API) */
+	char		 zmq_clients[1024];	/* POSTES_ZMQ_CLIENTS: client public
+						   keys the pusher accepts */
 	unsigned int	 http_port;		/* POSTES_HTTP_PORT */
 	unsigned int	 pusher_port;		/* POSTES_PUSHER_PORT */
 	unsigned int	 pusher_max_conn;	/* POSTES_PUSHER_MAX_CONN */
 	char		 pusher_bind[64];	/* POSTES_PUSHER_BIND, IPv4 */
+	char		 pusher_health[64];	/* POSTES_PUSHER_HEALTH: who may
+						   read /healthz, /metrics */
 	unsigned int	 pusher_conn_memory;	/* POSTES_PUSHER_CONN_MEMORY, B */
 	unsigned int	 pusher_sub_max_bytes;	/* POSTES_PUSHER_SUB_MAX_BYTES */
 	unsigned int	 pusher_frame_max;	/* POSTES_PUSHER_FRAME_MAX, B */
@@ -39,6 +49,7 @@ struct config {
 	size_t		 nwarn;
 	unsigned int	 heartbeat_interval;	/* POSTES_HEARTBEAT_INTERVAL, s */
 	unsigned int	 staff_session_ttl;	/* POSTES_STAFF_SESSION_TTL, s */
+	unsigned int	 ticket_ttl;		/* POSTES_TICKET_TTL, s: cap */
 	unsigned int	 max_body;		/* POSTES_MAX_BODY, bytes */
 	int		 cookie_secure;		/* POSTES_COOKIE_SECURE=1 */
 	char		 var_dir[256];		/* POSTES_VAR_DIR */

@@ -166,26 +166,26 @@ mac_b64(const char *secret, const void *msg, size_t len,
 }
 
 /*
- * Write a ticket into out. The secret must be non-empty (an empty key
+ * Write ticket t into out. The secret must be non-empty (an empty key
  * would let anyone forge tickets), kind 's' or 'k', numbers in
  * 0..TICKET_NUM_MAX.
  * 0, or -1.
  */
 int
-ticket_make(const char *secret, char kind, long long subject,
-    long long session_id, long long expires, char out[TICKET_MAX])
+ticket_make(const char *secret, const struct ticket *t, char out[TICKET_MAX])
 {
 	char	 mac[MAC_B64_LEN + 1];
 	int	 n;
 
-	if (secret == NULL || *secret == '\0' ||
-	    (kind != 's' && kind != 'k') ||
-	    subject < 0 || subject > TICKET_NUM_MAX ||
-	    session_id < 0 || session_id > TICKET_NUM_MAX ||
-	    expires < 0 || expires > TICKET_NUM_MAX)
+	if (secret == NULL || *secret == '\0' || t == NULL ||
+	    (t->kind != 's' && t->kind != 'k') ||
+	    t->subject < 0 || t->subject > TICKET_NUM_MAX ||
+	    t->session_id < 0 || t->session_id > TICKET_NUM_MAX ||
+	    t->bind < 0 || t->bind > TICKET_NUM_MAX ||
+	    t->expires < 0 || t->expires > TICKET_NUM_MAX)
 		return -1;
-	n = snprintf(out, TICKET_MAX, "%c.%lld.%lld.%lld",
-	    kind, subject, session_id, expires);
+	n = snprintf(out, TICKET_MAX, "%c.%lld.%lld.%lld.%lld", t->kind,
+	    t->subject, t->session_id, t->bind, t->expires);
 	if (n < 0 || (size_t)n + 1 + MAC_B64_LEN >= TICKET_MAX)
 		return -1;
 	mac_b64(secret, out, (size_t)n, mac);
@@ -196,7 +196,8 @@ ticket_make(const char *secret, char kind, long long subject,
 
 /*
  * Read a non-negative decimal field ending at '.', advancing *p past
- * the dot. No sign, no spaces, at most 18 digits so it cannot overflow.
+ * the dot. No sign, no spaces, no leading zero (one spelling per
+ * number), at most 18 digits so it cannot overflow.
  */
 static int
 ticket_num(const char **p, long long *out)
@@ -210,7 +211,7 @@ ticket_num(const char **p, long long *out)
 			return -1;
 		v = v * 10 + (s[n] - '0');
 	}
-	if (n == 0 || s[n] != '.')
+	if (n == 0 || s[n] != '.' || (n > 1 && s[0] == '0'))
 		return -1;
 	*p = s + n + 1;
 	*out = v;
@@ -218,31 +219,32 @@ ticket_num(const char **p, long long *out)
 }
 
 /*
- * Verify ticket under secret at time now. On success fill kind,
- * subject and session_id (each may be NULL) and return 0; a malformed,
- * forged or expired ticket gives -1 and leaves them untouched.
+ * Verify ticket under secret at time now. The MAC is checked before any
+ * field is believed; a malformed, forged or expired ticket gives -1.
  */
 int
 ticket_check(const char *secret, const char *ticket, long long now,
-    char *kind, long long *subject, long long *session_id)
+    struct ticket *t)
 {
 	char		 mac[MAC_B64_LEN + 1];
 	const char	*p;
-	long long	 sub, sid, exp;
+	struct ticket	 v;
 	size_t		 len, body;
-	char		 k;
 
+	memset(t, 0, sizeof(*t));
 	if (secret == NULL || *secret == '\0' || ticket == NULL)
 		return -1;
 	len = strnlen(ticket, TICKET_MAX);
 	if (len >= TICKET_MAX)
 		return -1;
-	k = ticket[0];
-	if ((k != 's' && k != 'k') || ticket[1] != '.')
+	v.kind = ticket[0];
+	if ((v.kind != 's' && v.kind != 'k') || ticket[1] != '.')
 		return -1;
 	p = ticket + 2;
-	if (ticket_num(&p, &sub) == -1 || ticket_num(&p, &sid) == -1 ||
-	    ticket_num(&p, &exp) == -1)
+	if (ticket_num(&p, &v.subject) == -1 ||
+	    ticket_num(&p, &v.session_id) == -1 ||
+	    ticket_num(&p, &v.bind) == -1 ||
+	    ticket_num(&p, &v.expires) == -1)
 		return -1;
 	body = (size_t)(p - ticket) - 1;
 	if (len - (size_t)(p - ticket) != MAC_B64_LEN)
@@ -250,15 +252,21 @@ ticket_check(const char *secret, const char *ticket, long long now,
 	mac_b64(secret, ticket, body, mac);
 	if (sodium_memcmp(mac, p, MAC_B64_LEN) != 0)
 		return -1;
-	if (exp <= now)
+	if (v.expires <= now)
 		return -1;
-	if (kind != NULL)
-		*kind = k;
-	if (subject != NULL)
-		*subject = sub;
-	if (session_id != NULL)
-		*session_id = sid;
+	*t = v;
 	return 0;
+}
+
+long long
+ticket_poste_bind(const unsigned char h[HASH_LEN])
+{
+	long long	 v = 0;
+	int		 i;
+
+	for (i = 0; i < 6; i++)
+		v = v << 8 | h[i];
+	return v;
 }
 
 void
@@ -267,6 +275,19 @@ csrf_token(const char *secret, const unsigned char sid_hash[HASH_LEN],
 {
 	assert(secret != NULL);
 	mac_b64(secret, sid_hash, HASH_LEN, out);
+}
+
+void
+secret_tag(const char *secret, const char *s, char out[2 * TAG_BYTES + 1])
+{
+	unsigned char	 key[crypto_auth_hmacsha256_KEYBYTES];
+	unsigned char	 mac[crypto_auth_hmacsha256_BYTES];
+
+	assert(secret != NULL && s != NULL);
+	hmac_key(secret, key);
+	crypto_auth_hmacsha256(mac, (const unsigned char *)s, strlen(s), key);
+	sodium_bin2hex(out, 2 * TAG_BYTES + 1, mac, TAG_BYTES);
+	sodium_memzero(key, sizeof(key));
 }
 
 /*

@@ -40,20 +40,54 @@ void	code_new(char out[CODE_LEN + 1]);
 int	code_normalize(const char *in, char out[CODE_LEN + 1]);
 
 /*
- * Tickets: "<kind>.<subject>.<session>.<expires>.<mac>" signed with
- * HMAC-SHA256 under the shared secret. kind is 's' (staff) or 'k'
- * (kiosk). Used by the pusher to admit a subscriber without a cookie.
+ * Tickets: "<kind>.<subject>.<session>.<bind>.<expires>.<mac>", signed
+ * with HMAC-SHA256 under the shared secret, admitting a subscriber to
+ * the pusher without a cookie.
+ *
+ *	kind 's'  subject: staff id, session: 0,
+ *		  bind: staff_sessions.id of the session that asked for it
+ *	kind 'k'  subject: poste id, session: the access session it may
+ *		  follow, bind: ticket_poste_bind() of the poste's token hash
+ *
+ * The signature proves where a ticket came from; the pusher then checks
+ * on every (re)connect that the bound session (or poste token) still
+ * lives, so a ticket is reusable for reconnecting exactly as long as
+ * what it came from, and dies with it. expires is an upper bound only.
  */
 #define TICKET_MAX 160
-int	ticket_make(const char *secret, char kind, long long subject,
-	    long long session_id, long long expires, char out[TICKET_MAX]);
-/* 0 when valid and not expired at now, filling the fields; else -1. */
+struct ticket {
+	char		 kind;		/* 's' or 'k' */
+	long long	 subject;
+	long long	 session_id;
+	long long	 bind;
+	long long	 expires;	/* Unix seconds */
+};
+/* Write t signed under secret into out. 0, or -1 on a bad field. */
+int	ticket_make(const char *secret, const struct ticket *t,
+	    char out[TICKET_MAX]);
+/*
+ * 0 when ticket is well-formed, signed under secret and not expired at
+ * now, filling *t; else -1 with *t zeroed.
+ */
 int	ticket_check(const char *secret, const char *ticket, long long now,
-	    char *kind, long long *subject, long long *session_id);
+	    struct ticket *t);
+/* The bind number of a kiosk ticket: 48 bits of the poste's token hash. */
+long long ticket_poste_bind(const unsigned char token_hash[HASH_LEN]);
 
 /* CSRF token bound to a staff session: HMAC(secret, session hash). */
 void	csrf_token(const char *secret, const unsigned char sid_hash[HASH_LEN],
 	    char out[TOKEN_LEN + 1]);
+
+/*
+ * A keyed tag of s: the first 2*TAG_BYTES hex chars of HMAC-SHA256
+ * under the secret. Names what the user typed (a login name that may
+ * be a password typed in the wrong field) in throttle keys and the
+ * audit log without storing it, and without letting whoever reads the
+ * table test guesses offline.
+ */
+#define TAG_BYTES	12
+void	secret_tag(const char *secret, const char *s,
+	    char out[2 * TAG_BYTES + 1]);
 
 /* Constant-time string comparison: 1 when equal. */
 int	str_equal_ct(const char *a, const char *b);

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "timefmt.h"
+#include "config.h"
 #include "ev.h"
 
 static const struct {
@@ -40,6 +41,13 @@ static const struct {
 	[EV_UTILISATEUR_CREATED] = { "utilisateur_created", EV_CH_DASHBOARD },
 	[EV_UTILISATEUR_UPDATED] = { "utilisateur_updated", EV_CH_DASHBOARD },
 	[EV_UTILISATEUR_DELETED] = { "utilisateur_deleted", EV_CH_DASHBOARD },
+	[EV_AUTH_REVOKED]	= { "auth_revoked", EV_CH_CONTROL },
+};
+
+static const char *const revoke_names[EV_REVOKE__MAX] = {
+	[EV_REVOKE_STAFF] = "staff",
+	[EV_REVOKE_STAFF_SESSION] = "staff_session",
+	[EV_REVOKE_POSTE] = "poste",
 };
 
 enum stmt {
@@ -119,6 +127,60 @@ ev_chan_parse(const char *name, unsigned int *mask, long long *session_id)
 	return 0;
 }
 
+const char *
+ev_revoke_name(enum ev_revoke r)
+{
+	return (unsigned int)r < EV_REVOKE__MAX ? revoke_names[r] : NULL;
+}
+
+int
+ev_revoke_lookup(const char *name)
+{
+	int	 i;
+
+	for (i = 0; name != NULL && i < EV_REVOKE__MAX; i++)
+		if (strcmp(revoke_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * The data carries numbers only (no token, no hash): the row stays in
+ * the outbox, which staff can read through nothing but the pusher.
+ */
+enum db_err
+ev_revoke(struct db *db, struct ev_batch *b, enum ev_revoke scope,
+    long long id, long long staff_id, const char *reason)
+{
+	struct json_object	*d;
+	enum db_err		 e;
+
+	assert((unsigned int)scope < EV_REVOKE__MAX && id > 0);
+	d = json_object_new_object();
+	json_object_object_add(d, "scope",
+	    json_object_new_string(revoke_names[scope]));
+	switch (scope) {
+	case EV_REVOKE_STAFF:
+		json_object_object_add(d, "staff_id", json_object_new_int64(id));
+		break;
+	case EV_REVOKE_STAFF_SESSION:
+		json_object_object_add(d, "staff_session",
+		    json_object_new_int64(id));
+		json_object_object_add(d, "staff_id",
+		    json_object_new_int64(staff_id));
+		break;
+	default:
+		json_object_object_add(d, "poste_id", json_object_new_int64(id));
+		break;
+	}
+	json_object_object_add(d, "reason",
+	    json_object_new_string(reason != NULL ? reason : ""));
+	e = ev_record(db, b, EV_AUTH_REVOKED, 0,
+	    scope == EV_REVOKE_POSTE ? id : 0, d);
+	json_object_put(d);
+	return e;
+}
+
 struct json_object *
 ev_wire(long long id, const char *type, const char *timestamp,
     long long session_id, long long poste_id, struct json_object *data)
@@ -184,6 +246,7 @@ ev_record(struct db *db, struct ev_batch *b, enum ev_type t,
 	if (msg == NULL)
 		return DB_ERR_OTHER;
 	b->msg[b->n++] = msg;
+	b->last = (long long)id;
 	return DB_OK;
 }
 
@@ -269,12 +332,28 @@ struct ev_pub {
 	void	*sock;
 };
 
+/*
+ * The API's end of the doorbell. ipc:// (the default) relies on the
+ * 0700 directory the pusher makes; tcp:// is refused without the CURVE
+ * keys (the pusher's public key, this client's key pair), since the
+ * pusher accepts nothing else there.
+ */
 struct ev_pub *
-ev_pub_open(const char *endpoint)
+ev_pub_open(const struct config *cfg)
 {
 	struct ev_pub *p;
-	int linger = 200, hwm = 10000, tmo = 0;
+	int linger = 200, hwm = 1000, tmo = 0;
+	const char *endpoint = cfg->zmq_endpoint;
 
+	if (strncmp(endpoint, "tcp://", 6) == 0 &&
+	    (strlen(cfg->zmq_server_public) != 40 ||
+	    strlen(cfg->zmq_client_secret) != 40 ||
+	    strlen(cfg->zmq_client_public) != 40)) {
+		log_err("%s: a TCP intake needs POSTES_ZMQ_SERVER_PUBLIC, "
+		    "POSTES_ZMQ_CLIENT_PUBLIC and POSTES_ZMQ_CLIENT_SECRET "
+		    "(postes-pusher keygen); not ringing", endpoint);
+		return NULL;
+	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	if ((p->ctx = zmq_ctx_new()) == NULL)
@@ -288,6 +367,16 @@ ev_pub_open(const char *endpoint)
 	zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof(linger));
 	zmq_setsockopt(p->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
 	zmq_setsockopt(p->sock, ZMQ_SNDTIMEO, &tmo, sizeof(tmo));
+	if (strncmp(endpoint, "tcp://", 6) == 0 &&
+	    (zmq_setsockopt(p->sock, ZMQ_CURVE_SERVERKEY,
+	    cfg->zmq_server_public, 40) == -1 ||
+	    zmq_setsockopt(p->sock, ZMQ_CURVE_PUBLICKEY,
+	    cfg->zmq_client_public, 40) == -1 ||
+	    zmq_setsockopt(p->sock, ZMQ_CURVE_SECRETKEY,
+	    cfg->zmq_client_secret, 40) == -1)) {
+		log_err("zmq CURVE keys: %s", zmq_strerror(zmq_errno()));
+		goto fail;
+	}
 	if (zmq_connect(p->sock, endpoint) == -1) {
 		log_err("zmq_connect %s: %s", endpoint, zmq_strerror(zmq_errno()));
 		goto fail;
@@ -310,15 +399,22 @@ ev_pub_close(struct ev_pub *p)
 	free(p);
 }
 
+/*
+ * Ring the doorbell: one message, the batch's highest id in decimal. The
+ * pusher treats it as "the outbox has new rows" and reads them from the
+ * outbox; the id is only a hint and is never trusted.
+ */
 void
 ev_pub_send(struct ev_pub *p, struct ev_batch *b)
 {
-	size_t i;
+	char buf[24];
+	int n;
 
-	for (i = 0; p != NULL && i < b->n; i++)
-		if (zmq_send(p->sock, b->msg[i], strlen(b->msg[i]),
-		    ZMQ_DONTWAIT) == -1)
-			log_debug("event not queued (%s); the outbox keeps it",
+	if (p != NULL && b->n > 0) {
+		n = snprintf(buf, sizeof(buf), "%lld", b->last > 0 ? b->last : 0);
+		if (zmq_send(p->sock, buf, (size_t)n, ZMQ_DONTWAIT) == -1)
+			log_debug("doorbell not queued (%s); the pusher polls",
 			    zmq_strerror(zmq_errno()));
+	}
 	ev_batch_clear(b);
 }

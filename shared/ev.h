@@ -5,11 +5,12 @@
  * transaction as the change (ev_record). Ids come from a one-row counter
  * locked FOR UPDATE until commit, so ids become visible in strictly
  * increasing order: a reader that has seen id N never later finds a new
- * id below N. After commit the request publishes the batch over a PUSH
- * socket (ev_pub_send); if that is lost, the pusher refills the gap from
- * the table, which stays the truth.
+ * id below N. After commit the request rings the pusher's doorbell over
+ * a PUSH socket (ev_pub_send): a message that only says "new rows"; the
+ * pusher reads them from the table, which is the only truth, and also
+ * polls it every second in case a ring is lost.
  *
- * The wire form of an event, identical over ZeroMQ, WebSocket, SSE and
+ * The wire form of an event, identical over WebSocket, SSE and
  * GET /api/events, is one JSON object:
  *
  *	{"id":42,"type":"session_started","timestamp":"2026-...Z",
@@ -40,6 +41,7 @@ enum ev_type {
 	EV_UTILISATEUR_CREATED,
 	EV_UTILISATEUR_UPDATED,
 	EV_UTILISATEUR_DELETED,
+	EV_AUTH_REVOKED,	/* internal: EV_CH_CONTROL only */
 	EV__MAX
 };
 
@@ -49,6 +51,23 @@ enum ev_chan {
 	EV_CH_SESSIONS	= 1 << 1,
 	EV_CH_POSTES	= 1 << 2,
 	EV_CH_SESSION	= 1 << 3,	/* sessions/<session_id> */
+	/*
+	 * Internal control events for the pusher itself. No channel name
+	 * parses to it, GET /api/events never asks for it, and the pusher
+	 * acts on it instead of delivering it: nobody outside sees it.
+	 */
+	EV_CH_CONTROL	= 1 << 4,
+};
+
+/*
+ * What an auth_revoked event names (its data.scope): every stream that
+ * one staff member, one staff session or one poste opened must close.
+ */
+enum ev_revoke {
+	EV_REVOKE_STAFF,		/* data.staff_id */
+	EV_REVOKE_STAFF_SESSION,	/* data.staff_session (and staff_id) */
+	EV_REVOKE_POSTE,		/* data.poste_id */
+	EV_REVOKE__MAX
 };
 
 /* Wire name of a type ("session_started"), or NULL if out of range. */
@@ -71,6 +90,7 @@ int		 ev_chan_parse(const char *name, unsigned int *mask,
 struct ev_batch {
 	char	*msg[EV_BATCH_MAX];	/* wire JSON, owned */
 	size_t	 n;
+	long long last;			/* highest id recorded (a hint) */
 };
 
 /*
@@ -82,6 +102,19 @@ enum db_err	 ev_record(struct db *, struct ev_batch *b, enum ev_type,
 		    long long session_id, long long poste_id,
 		    struct json_object *data);
 void		 ev_batch_clear(struct ev_batch *);
+
+/*
+ * Inside the transaction of the change that revokes (logout, password,
+ * role, deactivation, token rotation): record an auth_revoked event so
+ * that the pusher closes the streams it names. id is the staff id, the
+ * staff_sessions.id or the poste id according to scope; staff_id goes
+ * with EV_REVOKE_STAFF_SESSION. reason is a short word ("logout").
+ */
+enum db_err	 ev_revoke(struct db *, struct ev_batch *b, enum ev_revoke,
+		    long long id, long long staff_id, const char *reason);
+/* Scope name ("staff", "staff_session", "poste") and back (-1). */
+const char	*ev_revoke_name(enum ev_revoke);
+int		 ev_revoke_lookup(const char *name);
 
 /*
  * Events with id > since visible on a channel (mask, and session_id for
@@ -106,9 +139,10 @@ struct json_object *ev_wire(long long id, const char *type,
  * blocking (DONTWAIT, small linger): a pusher that is down costs nothing.
  */
 struct ev_pub;
-struct ev_pub	*ev_pub_open(const char *endpoint);
+struct config;
+struct ev_pub	*ev_pub_open(const struct config *);
 void		 ev_pub_close(struct ev_pub *);
-/* Send each message of b (best effort), then clear b. */
+/* Ring the pusher's doorbell for b (best effort), then clear b. */
 void		 ev_pub_send(struct ev_pub *, struct ev_batch *b);
 
 #endif

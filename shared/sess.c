@@ -145,7 +145,9 @@ static const char *const stmts[STMT__MAX] = {
 	/* Housekeeping: what no reader needs any more, in small bites. */
 	[STMT_PURGE_EVENTS] = "DELETE FROM events WHERE created_at < "
 	    "UTC_TIMESTAMP(3) - INTERVAL 7 DAY ORDER BY id LIMIT 5000",
-	[STMT_PURGE_THROTTLE] = "DELETE FROM throttle WHERE window_start < "
+	/* A back-off key lives while its failures go on (throttle.c). */
+	[STMT_PURGE_THROTTLE] = "DELETE FROM throttle WHERE "
+	    "COALESCE(last_fail, window_start) < "
 	    "UTC_TIMESTAMP(3) - INTERVAL 1 DAY AND (blocked_until IS NULL OR "
 	    "blocked_until < UTC_TIMESTAMP(3)) LIMIT 5000",
 	[STMT_PURGE_STAFF_SESSIONS] = "DELETE FROM staff_sessions WHERE "

@@ -5,10 +5,20 @@
  * the database keeps only its SHA-256 with an expiry, so a stolen table
  * opens nothing and logging out (or deactivating an account) takes effect
  * on the next request everywhere. A kiosk sends its workstation's own
- * token as "Authorization: Bearer"; it is checked the same way. Log-in is
- * throttled per account and per address; a wrong name and a wrong
- * password cost the same Argon2id time, so names cannot be probed.
+ * token as "Authorization: Bearer"; it is checked the same way. A wrong
+ * name and a wrong password cost the same Argon2id time, so names cannot
+ * be probed.
+ *
+ * Log-in throttling (docs/api.md, "Log-in throttling"): exponential
+ * back-off per (address, account) and per address, so failures from one
+ * address never block the account from another. Many addresses failing
+ * on one account mark it "under attack" for a while: each address then
+ * gets one free failure on it before its back-off, steeper. The right
+ * password from an address that is not itself backing off is never
+ * refused. Keys and audit rows hold keyed tags (secret_tag) of what was
+ * typed, never the text of a name that matches no account.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +32,20 @@
 #include "extern.h"
 
 #define COOKIE_NAME "postes_sid"
+
+/* Log-in throttling (see the top of the file). */
+#define LOGIN_QUIET		900	/* s quiet before a key starts over */
+#define LOGIN_UA_FREE		4	/* (address, account) */
+#define LOGIN_UA_BASE		5
+#define LOGIN_UA_CAP		900
+#define LOGIN_IP_FREE		20	/* address, any account */
+#define LOGIN_IP_BASE		2
+#define LOGIN_IP_CAP		300
+#define LOGIN_ACCT_PER_IP	3	/* failures of one address that count */
+#define LOGIN_ACCT_ATTACK	10	/* counted failures: under attack */
+#define LOGIN_ATTACK_FREE	1
+#define LOGIN_ATTACK_BASE	30
+#define LOGIN_ATTACK_CAP	3600
 
 enum stmt {
 	STMT_KIOSK,
@@ -38,7 +62,7 @@ enum stmt {
 
 static const char *const stmts[STMT__MAX] = {
 	[STMT_KIOSK] = "SELECT id FROM postes WHERE token_hash = ? AND actif = 1",
-	[STMT_STAFF] = "SELECT st.id, st.username, st.role FROM staff_sessions ss "
+	[STMT_STAFF] = "SELECT st.id, st.username, st.role, ss.id FROM staff_sessions ss "
 	    "JOIN staff st ON st.id = ss.staff_id WHERE ss.token_hash = ? AND "
 	    "ss.expires_at > UTC_TIMESTAMP(3) AND st.actif = 1",
 	[STMT_LOGIN] = "SELECT id, password_hash, actif FROM staff "
@@ -110,6 +134,7 @@ auth_identify(struct req *r)
 		}
 		r->who = WHO_KIOSK;
 		r->poste_id = db_int(res, 0, 0);
+		r->poste_bind = ticket_poste_bind(h);
 		db_res_free(res);
 		return 0;
 	}
@@ -129,6 +154,7 @@ auth_identify(struct req *r)
 		r->role = strcmp(db_str(res, 0, 2), "admin") == 0 ?
 		    ROLE_ADMIN : ROLE_AGENT;
 		memcpy(r->sid_hash, h, HASH_LEN);
+		r->staff_session_id = db_int(res, 0, 3);
 		r->actor.staff_id = r->staff_id;
 	}
 	db_res_free(res);
@@ -174,6 +200,60 @@ dummy_hash(void)
 	return h;
 }
 
+/* Throttle keys for a log-in: tags, never the typed name. */
+struct login_keys {
+	char	 ua[96];	/* (address, account) */
+	char	 ip[80];	/* address */
+	char	 acct[64];	/* account, any address */
+};
+
+static void
+login_keys(struct req *r, const char *user, struct login_keys *k)
+{
+	char tag[2 * TAG_BYTES + 1], *both;
+
+	secret_tag(r->cfg->secret, user, tag);
+	snprintf(k->acct, sizeof(k->acct), "login-acct:%s", tag);
+	if (asprintf(&both, "%s\n%s", r->remote_addr, user) != -1) {
+		secret_tag(r->cfg->secret, both, tag);
+		free(both);
+	}
+	snprintf(k->ua, sizeof(k->ua), "login-ua:%s", tag);
+	snprintf(k->ip, sizeof(k->ip), "login-ip:%s", r->remote_addr);
+}
+
+/* A failed log-in: count it where it belongs, audit it. */
+static void
+login_failed(struct req *r, const struct login_keys *k, const char *user,
+    long long id, int attacked)
+{
+	char detail[64], tag[2 * TAG_BYTES + 1];
+	struct actor anon = { 0, r->remote_addr };
+	long long n;
+
+	n = attacked ?
+	    throttle_backoff(r, k->ua, LOGIN_ATTACK_FREE, LOGIN_ATTACK_BASE,
+	    LOGIN_ATTACK_CAP, LOGIN_QUIET) :
+	    throttle_backoff(r, k->ua, LOGIN_UA_FREE, LOGIN_UA_BASE,
+	    LOGIN_UA_CAP, LOGIN_QUIET);
+	throttle_backoff(r, k->ip, LOGIN_IP_FREE, LOGIN_IP_BASE, LOGIN_IP_CAP,
+	    LOGIN_QUIET);
+	/* One address counts for little towards "under attack". */
+	if (n >= 1 && n <= LOGIN_ACCT_PER_IP &&
+	    throttle_backoff(r, k->acct, UINT32_MAX >> 1, 1, 1,
+	    LOGIN_QUIET) == LOGIN_ACCT_ATTACK)
+		audit_write(r->db, &anon, "auth.login_attack", "staff", id,
+		    "many addresses failing on one account");
+	/* A name that is no account may be a password typed there. */
+	if (id > 0)
+		snprintf(detail, sizeof(detail), "%s", user);
+	else {
+		secret_tag(r->cfg->secret, user, tag);
+		snprintf(detail, sizeof(detail), "inconnu #%s", tag);
+	}
+	audit_write(r->db, &anon, "auth.login_failed", "staff", id, detail);
+}
+
 int
 auth_login(struct req *r)
 {
@@ -183,23 +263,23 @@ auth_login(struct req *r)
 	};
 	struct vval v[2];
 	struct db_res *res = NULL;
-	char kuser[128], kip[80], tok[TOKEN_LEN + 1];
+	struct login_keys k;
+	char tok[TOKEN_LEN + 1];
 	unsigned char h[HASH_LEN];
 	const char *hash;
-	long long id = 0, w1, w2;
+	long long id = 0, w1, w2, nacct;
 	int st, ok;
 	enum db_err e;
-	struct actor anon = { 0, r->remote_addr };
 
 	if ((st = valid_json(r, fs, 2, v)) != 0)
 		return st;
-	snprintf(kuser, sizeof(kuser), "login:%s", v[0].s);
-	snprintf(kip, sizeof(kip), "login-ip:%s", r->remote_addr);
-	w1 = throttle_check(r, kuser);
-	w2 = throttle_check(r, kip);
+	login_keys(r, v[0].s, &k);
+	w1 = throttle_check(r, k.ua);
+	w2 = throttle_check(r, k.ip);
 	if (w1 > 0 || w2 > 0)
 		return http_error(r, 429, "too_many_attempts",
 		    "Trop de tentatives : réessayez plus tard");
+	nacct = throttle_failures(r, k.acct, LOGIN_QUIET);
 
 	if ((e = DB_EXEC(r->db, stmts, STMT_LOGIN, &res, NULL, NULL,
 	    DBS(v[0].s))) != DB_OK)
@@ -212,13 +292,11 @@ auth_login(struct req *r)
 	ok = hash != NULL && password_verify(hash, v[1].s) && id > 0;
 	db_res_free(res);
 	if (!ok) {
-		throttle_fail(r, kuser, 5, 900, 60);
-		throttle_fail(r, kip, 50, 900, 300);
-		audit_write(r->db, &anon, "auth.login_failed", "staff", id, v[0].s);
+		login_failed(r, &k, v[0].s, id, nacct >= LOGIN_ACCT_ATTACK);
 		return http_error(r, 401, "invalid_credentials",
 		    "Identifiant ou mot de passe incorrect");
 	}
-	throttle_clear(r, kuser);
+	throttle_clear(r, k.ua);
 
 	token_new(tok);
 	token_hash(tok, h);
@@ -235,15 +313,27 @@ auth_login(struct req *r)
 	return me_json(r, id, 200);
 }
 
+/*
+ * The session row goes, and with it, in the same transaction, an
+ * auth_revoked event makes the pusher close the streams this session
+ * opened (its cookie's and its tickets'); other sessions of the same
+ * account (another browser) stay.
+ */
 int
 auth_logout(struct req *r)
 {
 	enum db_err e;
+	int st;
 
-	if ((e = DB_EXEC(r->db, stmts, STMT_SESSION_DEL, NULL, NULL, NULL,
-	    DBB(r->sid_hash, HASH_LEN))) != DB_OK)
-		return http_db_error(r, e);
-	audit_write(r->db, &r->actor, "auth.logout", "staff", r->staff_id, NULL);
+	if ((e = db_begin(r->db)) == DB_OK &&
+	    (e = DB_EXEC(r->db, stmts, STMT_SESSION_DEL, NULL, NULL, NULL,
+	    DBB(r->sid_hash, HASH_LEN))) == DB_OK &&
+	    (e = ev_revoke(r->db, &r->evs, EV_REVOKE_STAFF_SESSION,
+	    r->staff_session_id, r->staff_id, "logout")) == DB_OK)
+		e = audit_write(r->db, &r->actor, "auth.logout", "staff",
+		    r->staff_id, NULL);
+	if ((st = http_tx_end(r, e)) != 0)
+		return st;
 	set_cookie(r, "", 0);
 	return 204;
 }
@@ -255,21 +345,27 @@ auth_me(struct req *r)
 }
 
 /*
- * A short-lived signed ticket for the pusher, for clients that cannot
- * send the cookie there (another port, EventSource polyfills).
+ * A signed ticket for the pusher, for clients that cannot send the
+ * cookie there (another port, EventSource). It names this staff
+ * session: the pusher admits it on every (re)connect while the session
+ * lives, and never after (logout, expiry, deactivation, password).
+ * expires_in is only the POSTES_TICKET_TTL cap.
  */
 int
 auth_ticket(struct req *r)
 {
 	char t[TICKET_MAX];
 	struct json_object *o;
-	long long exp = (long long)time(NULL) + 60;
+	struct ticket tk = { 's', r->staff_id, 0, r->staff_session_id,
+	    (long long)time(NULL) + r->cfg->ticket_ttl };
 
-	if (ticket_make(r->cfg->secret, 's', r->staff_id, 0, exp, t) == -1)
+	if (r->staff_session_id <= 0 ||
+	    ticket_make(r->cfg->secret, &tk, t) == -1)
 		return http_error(r, 500, "internal", "Erreur interne");
 	o = json_object_new_object();
 	json_object_object_add(o, "ticket", json_object_new_string(t));
-	json_object_object_add(o, "expires_in", json_object_new_int(60));
+	json_object_object_add(o, "expires_in",
+	    json_object_new_int64(r->cfg->ticket_ttl));
 	return http_json(r, 200, o);
 }
 
@@ -288,7 +384,7 @@ auth_password(struct req *r)
 
 	if ((st = valid_json(r, fs, 2, v)) != 0)
 		return st;
-	snprintf(key, sizeof(key), "login:%s", r->username);
+	snprintf(key, sizeof(key), "password:%lld", r->staff_id);
 	if (throttle_check(r, key) > 0)
 		return http_error(r, 429, "too_many_attempts",
 		    "Trop de tentatives : réessayez plus tard");
@@ -311,10 +407,15 @@ auth_password(struct req *r)
 	    /* Every other session of this account ends. */
 	    (e = DB_EXEC(r->db, stmts, STMT_SESSION_PURGE, NULL, NULL, NULL,
 	    DBI(r->staff_id), DBB(r->sid_hash, HASH_LEN))) != DB_OK ||
+	    /* ... and every stream of the account closes (this session's
+	     * reconnect at once with the cookie or their ticket). */
+	    (e = ev_revoke(r->db, &r->evs, EV_REVOKE_STAFF, r->staff_id, 0,
+	    "password")) != DB_OK ||
 	    (e = audit_write(r->db, &r->actor, "auth.password", "staff",
 	    r->staff_id, NULL)) != DB_OK ||
 	    (e = db_commit(r->db)) != DB_OK) {
 		db_rollback(r->db);
+		ev_batch_clear(&r->evs);
 		return http_db_error(r, e);
 	}
 	return 204;

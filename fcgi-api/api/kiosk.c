@@ -48,7 +48,7 @@ static int
 refuse(struct req *r, const char *key, int status, const char *code,
     const char *msg, long long session_id)
 {
-	struct ev_batch b = { { NULL }, 0 };
+	struct ev_batch b = { { NULL }, 0, 0 };
 
 	throttle_fail(r, key, CODE_MAX_FAILS, CODE_WINDOW, CODE_LOCKOUT);
 	if (sess_note_code(r->db, &b, EV_CODE_REFUSED, session_id,
@@ -127,12 +127,14 @@ answer(struct req *r, int status, const char *type, struct json_object *o)
 	char t[TICKET_MAX];
 	long long sid = o != NULL ?
 	    json_object_get_int64(json_object_object_get(o, "id")) : 0;
+	/* Bound to this poste's token and this session (crypto.h). */
+	struct ticket tk = { 'k', r->poste_id, sid, r->poste_bind,
+	    (long long)time(NULL) + r->cfg->ticket_ttl };
 
 	json_object_object_add(a, "type", json_object_new_string(type));
 	json_object_object_add(a, "session", o);
 	/* A ticket lets the kiosk follow its session on the pusher. */
-	if (sid > 0 && ticket_make(r->cfg->secret, 'k', r->poste_id, sid,
-	    (long long)time(NULL) + 60, t) == 0)
+	if (sid > 0 && ticket_make(r->cfg->secret, &tk, t) == 0)
 		json_object_object_add(a, "ticket", json_object_new_string(t));
 	return http_json(r, status, a);
 }

@@ -190,6 +190,10 @@ postes_update(struct req *r)
 		db_rollback(r->db);
 		return http_error(r, 409, "nom_taken", "Un poste porte déjà ce nom");
 	}
+	/* A deactivated poste's kiosk streams close (auth_revoked). */
+	if (e == DB_OK && v[2].present && v[2].i == 0)
+		e = ev_revoke(r->db, &r->evs, EV_REVOKE_POSTE, r->id, 0,
+		    "deactivated");
 	if (e != DB_OK)
 		return http_tx_end(r, e);
 	return finish_change(r, EV_POSTE_UPDATED, "poste.update", NULL, 200);
@@ -214,7 +218,9 @@ postes_delete(struct req *r)
 	e = DB_EXEC(r->db, stmts, STMT_DELETE, NULL, NULL, NULL, DBI(r->id));
 	if (e == DB_ERR_FK) {
 		if ((e = DB_EXEC(r->db, stmts, STMT_DEACTIVATE, NULL, NULL, NULL,
-		    DBI(r->id))) != DB_OK)
+		    DBI(r->id))) != DB_OK ||
+		    (e = ev_revoke(r->db, &r->evs, EV_REVOKE_POSTE, r->id, 0,
+		    "deactivated")) != DB_OK)
 			return http_tx_end(r, e);
 		return finish_change(r, EV_POSTE_UPDATED, "poste.deactivate",
 		    NULL, 200);
@@ -222,6 +228,8 @@ postes_delete(struct req *r)
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(r->id));
 	if (e == DB_OK &&
+	    (e = ev_revoke(r->db, &r->evs, EV_REVOKE_POSTE, r->id, 0,
+	    "deleted")) == DB_OK &&
 	    (e = audit_write(r->db, &r->actor, "poste.delete", "poste", r->id,
 	    NULL)) == DB_OK)
 		e = ev_record(r->db, &r->evs, EV_POSTE_DELETED, 0, r->id, o);
@@ -242,7 +250,10 @@ postes_rotate_token(struct req *r)
 	token_new(tok);
 	token_hash(tok, h);
 	if ((e = DB_EXEC(r->db, stmts, STMT_TOKEN, NULL, NULL, NULL,
-	    DBB(h, HASH_LEN), DBI(r->id))) != DB_OK)
+	    DBB(h, HASH_LEN), DBI(r->id))) != DB_OK ||
+	    /* The old token's streams close; its tickets die with it. */
+	    (e = ev_revoke(r->db, &r->evs, EV_REVOKE_POSTE, r->id, 0,
+	    "token_rotated")) != DB_OK)
 		return http_tx_end(r, e);
 	return finish_change(r, EV_POSTE_UPDATED, "poste.rotate_token", tok, 200);
 }

@@ -32,6 +32,7 @@ enum stmt {
 	STMT_KILL_SESSIONS,
 	STMT_HAS_ADMIN,
 	STMT_LOCK,
+	STMT_ROLE_CHANGES,
 	STMT__MAX
 };
 
@@ -52,6 +53,8 @@ static const char *const stmts[STMT__MAX] = {
 	[STMT_KILL_SESSIONS] = "DELETE FROM staff_sessions WHERE staff_id = ?",
 	[STMT_HAS_ADMIN] = "SELECT COUNT(*) FROM staff WHERE role = 'admin'",
 	[STMT_LOCK] = "SELECT COUNT(*) FROM staff WHERE id = ? FOR UPDATE",
+	[STMT_ROLE_CHANGES] = "SELECT COUNT(*) FROM staff WHERE id = ? "
+	    "AND role <> ?",
 };
 
 static const char *const roles[] = { "agent", "admin", NULL };
@@ -129,7 +132,7 @@ staff_update(struct req *r)
 	char hash[PWHASH_LEN];
 	long long others;
 	enum db_err e;
-	int st, demote;
+	int st, demote, revoke;
 
 	if ((st = valid_json(r, fs, 4, v)) != 0)
 		return st;
@@ -159,6 +162,17 @@ staff_update(struct req *r)
 			    "Il doit rester au moins un administrateur actif");
 		}
 	}
+	/* Deactivation, a new password or another role close the
+	 * account's streams (auth_revoked, in this transaction). */
+	revoke = (v[2].present && v[2].i == 0) || v[3].present;
+	if (!revoke && v[1].present) {
+		if ((others = http_count(r, stmts, STMT_ROLE_CHANGES,
+		    (struct db_param[]){ DBI(r->id), DBS(v[1].s) }, 2)) < 0) {
+			db_rollback(r->db);
+			return (int)-others;
+		}
+		revoke = others > 0;
+	}
 	e = DB_EXEC(r->db, stmts, STMT_UPDATE, NULL, NULL, NULL,
 	    DBS(v[0].present ? v[0].s : NULL), DBS(v[1].present ? v[1].s : NULL),
 	    v[2].present ? DBI(v[2].i) : DBNULL, DBI(r->id));
@@ -169,6 +183,10 @@ staff_update(struct req *r)
 	if (e == DB_OK && ((v[2].present && v[2].i == 0) || v[3].present))
 		e = DB_EXEC(r->db, stmts, STMT_KILL_SESSIONS, NULL, NULL, NULL,
 		    DBI(r->id));
+	if (e == DB_OK && revoke)
+		e = ev_revoke(r->db, &r->evs, EV_REVOKE_STAFF, r->id, 0,
+		    v[2].present && v[2].i == 0 ? "deactivated" :
+		    v[3].present ? "password" : "role");
 	if (e == DB_OK)
 		e = audit_write(r->db, &r->actor, "staff.update", "staff", r->id,
 		    v[3].present ? "password" : NULL);

@@ -1,7 +1,10 @@
 /*
  * publish.c - the benchmark's publisher.
  *
- *	publish ticket			print a staff ticket for the pusher
+ *	publish ticket			print a staff ticket for the pusher,
+ *					bound to a staff session opened
+ *					here for an hour (the pusher checks
+ *					it on every connect)
  *	publish pusher N RATE		N events at RATE per second, the way
  *					the API does it: outbox row committed
  *					(ev_record), then ZeroMQ (ev_pub_send)
@@ -30,6 +33,47 @@
 #include "db.h"
 #include "ev.h"
 #include "log.h"
+
+enum stmt { STMT_SESSION, STMT_STAFF, STMT__MAX };
+
+static const char *const stmts[STMT__MAX] = {
+	[STMT_SESSION] = "INSERT INTO staff_sessions (token_hash, staff_id, "
+	    "expires_at) SELECT ?, MIN(id), UTC_TIMESTAMP(3) + INTERVAL 1 HOUR "
+	    "FROM staff WHERE actif = 1",
+	[STMT_STAFF] = "SELECT staff_id FROM staff_sessions WHERE id = ?",
+};
+
+/* A staff session of the first active account, and its ticket. 0/-1. */
+static int
+bench_ticket(const struct config *cfg, char out[TICKET_MAX])
+{
+	struct db		*db;
+	struct db_res		*res = NULL;
+	char			 tok[TOKEN_LEN + 1];
+	unsigned char		 h[HASH_LEN];
+	unsigned long long	 sid = 0;
+	struct ticket		 t = { 's', 0, 0, 0, 0 };
+	int			 rc = -1;
+
+	if ((db = db_new(cfg)) == NULL)
+		return -1;
+	token_new(tok);
+	token_hash(tok, h);
+	if (DB_EXEC(db, stmts, STMT_SESSION, NULL, NULL, &sid,
+	    DBB(h, HASH_LEN)) != DB_OK || sid == 0)
+		goto out;
+	if (DB_EXEC(db, stmts, STMT_STAFF, &res, NULL, NULL, DBI(sid)) !=
+	    DB_OK || res == NULL || res->nrows == 0)
+		goto out;
+	t.subject = db_int(res, 0, 0);
+	t.bind = (long long)sid;
+	t.expires = (long long)time(NULL) + 3600;
+	rc = ticket_make(cfg->secret, &t, out);
+out:
+	db_res_free(res);
+	db_free(db);
+	return rc;
+}
 
 static long long
 now_us(void)
@@ -61,7 +105,7 @@ pub_pusher(const struct config *cfg, int n, int rate)
 
 	memset(&b, 0, sizeof(b));
 	if ((db = db_new(cfg)) == NULL ||
-	    (pub = ev_pub_open(cfg->zmq_endpoint)) == NULL)
+	    (pub = ev_pub_open(cfg)) == NULL)
 		return 1;
 	usleep(300000);		/* let the PUSH socket connect */
 	start = now_us();
@@ -143,8 +187,7 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	if (strcmp(argv[1], "ticket") == 0) {
-		if (ticket_make(cfg.secret, 's', 1, 0, (long long)time(NULL) +
-		    3600, t) == -1)
+		if (bench_ticket(&cfg, t) == -1)
 			return 1;
 		puts(t);
 		return 0;

@@ -157,126 +157,173 @@ test_code_normalize(void **state)
 	assert_int_equal(code_normalize("ABC_234", out), -1);
 }
 
+/* A ticket from its fields. */
+static struct ticket
+tk(char kind, long long sub, long long sid, long long bind, long long exp)
+{
+	struct ticket	 t = { kind, sub, sid, bind, exp };
+
+	return t;
+}
+
+/* Check with throw-away output. */
+static int
+chk(const char *secret, const char *t, long long now)
+{
+	struct ticket	 out;
+
+	return ticket_check(secret, t, now, &out);
+}
+
 static void
 test_ticket_ok(void **state)
 {
-	char		 t[TICKET_MAX], kind = 0;
-	long long	 sub = 0, sid = 0;
+	char		 t[TICKET_MAX];
+	struct ticket	 in, out;
 
 	(void)state;
-	assert_int_equal(ticket_make(SECRET, 's', 7, 0, NOW + 60, t), 0);
-	assert_true(strncmp(t, "s.7.0.1795597260.", 17) == 0);
-	assert_int_equal(ticket_check(SECRET, t, NOW, &kind, &sub, &sid), 0);
-	assert_int_equal(kind, 's');
-	assert_int_equal(sub, 7);
-	assert_int_equal(sid, 0);
+	in = tk('s', 7, 0, 42, NOW + 60);
+	assert_int_equal(ticket_make(SECRET, &in, t), 0);
+	assert_true(strncmp(t, "s.7.0.42.1795597260.", 20) == 0);
+	assert_int_equal(ticket_check(SECRET, t, NOW, &out), 0);
+	assert_int_equal(out.kind, 's');
+	assert_int_equal(out.subject, 7);
+	assert_int_equal(out.session_id, 0);
+	assert_int_equal(out.bind, 42);
+	assert_int_equal(out.expires, NOW + 60);
 
-	assert_int_equal(ticket_make(SECRET, 'k', 3, 12345, NOW + 1, t), 0);
-	assert_int_equal(ticket_check(SECRET, t, NOW, &kind, &sub, &sid), 0);
-	assert_int_equal(kind, 'k');
-	assert_int_equal(sub, 3);
-	assert_int_equal(sid, 12345);
-	assert_int_equal(ticket_check(SECRET, t, NOW, NULL, NULL, NULL), 0);
+	in = tk('k', 3, 12345, 281474976710655LL, NOW + 1);
+	assert_int_equal(ticket_make(SECRET, &in, t), 0);
+	assert_int_equal(ticket_check(SECRET, t, NOW, &out), 0);
+	assert_int_equal(out.kind, 'k');
+	assert_int_equal(out.subject, 3);
+	assert_int_equal(out.session_id, 12345);
+	assert_int_equal(out.bind, 281474976710655LL);
+}
+
+static void
+test_ticket_poste_bind(void **state)
+{
+	unsigned char	 h[HASH_LEN];
+
+	(void)state;
+	memset(h, 0xff, sizeof(h));
+	assert_int_equal(ticket_poste_bind(h), 281474976710655LL);
+	memset(h, 0, sizeof(h));
+	h[5] = 1;
+	assert_int_equal(ticket_poste_bind(h), 1);
+	token_hash("a", h);
+	assert_true(ticket_poste_bind(h) > 0);
 }
 
 static void
 test_ticket_expired(void **state)
 {
-	char	 t[TICKET_MAX];
+	char		 t[TICKET_MAX];
+	struct ticket	 in = tk('s', 7, 0, 1, NOW);
 
 	(void)state;
-	assert_int_equal(ticket_make(SECRET, 's', 7, 0, NOW, t), 0);
-	assert_int_equal(ticket_check(SECRET, t, NOW, NULL, NULL, NULL), -1);
-	assert_int_equal(ticket_check(SECRET, t, NOW - 1, NULL, NULL, NULL),
-	    0);
-	assert_int_equal(ticket_check(SECRET, t, NOW + 3600, NULL, NULL,
-	    NULL), -1);
+	assert_int_equal(ticket_make(SECRET, &in, t), 0);
+	assert_int_equal(chk(SECRET, t, NOW), -1);
+	assert_int_equal(chk(SECRET, t, NOW - 1), 0);
+	assert_int_equal(chk(SECRET, t, NOW + 3600), -1);
 }
 
 static void
 test_ticket_tampered(void **state)
 {
 	char		 t[TICKET_MAX], u[TICKET_MAX + 8], *mac;
-	char		 kind = 'x';
-	long long	 sub = -1;
+	struct ticket	 in = tk('k', 3, 9, 5, NOW + 60), out;
 
 	(void)state;
-	assert_int_equal(ticket_make(SECRET, 'k', 3, 9, NOW + 60, t), 0);
+	assert_int_equal(ticket_make(SECRET, &in, t), 0);
 
-	/* Another secret. */
-	assert_int_equal(ticket_check("other", t, NOW, &kind, &sub, NULL),
-	    -1);
-	assert_int_equal(kind, 'x');
-	assert_int_equal(sub, -1);
+	/* Another secret: refused, and nothing is filled in. */
+	out.kind = 'x';
+	assert_int_equal(ticket_check("other", t, NOW, &out), -1);
+	assert_int_equal(out.kind, 0);
+	assert_int_equal(out.subject, 0);
 
 	/* Each field changed. */
 	snprintf(u, sizeof(u), "s%s", t + 1);
-	assert_int_equal(ticket_check(SECRET, u, NOW, NULL, NULL, NULL), -1);
+	assert_int_equal(chk(SECRET, u, NOW), -1);
 	snprintf(u, sizeof(u), "k.4%s", t + 3);
-	assert_int_equal(ticket_check(SECRET, u, NOW, NULL, NULL, NULL), -1);
+	assert_int_equal(chk(SECRET, u, NOW), -1);
 	snprintf(u, sizeof(u), "k.3.8%s", t + 5);
-	assert_int_equal(ticket_check(SECRET, u, NOW, NULL, NULL, NULL), -1);
-	snprintf(u, sizeof(u), "k.3.9.1795597261%s", t + 16);
-	assert_int_equal(ticket_check(SECRET, u, NOW, NULL, NULL, NULL), -1);
+	assert_int_equal(chk(SECRET, u, NOW), -1);
+	snprintf(u, sizeof(u), "k.3.9.6%s", t + 7);
+	assert_int_equal(chk(SECRET, u, NOW), -1);
+	snprintf(u, sizeof(u), "k.3.9.5.1795597261%s", t + 18);
+	assert_int_equal(chk(SECRET, u, NOW), -1);
+	/* The same number spelt with a leading zero. */
+	snprintf(u, sizeof(u), "k.03%s", t + 3);
+	assert_int_equal(chk(SECRET, u, NOW), -1);
 
 	/* The MAC changed, cut, extended. */
 	snprintf(u, sizeof(u), "%s", t);
 	mac = strrchr(u, '.') + 1;
 	mac[0] = mac[0] == 'A' ? 'B' : 'A';
-	assert_int_equal(ticket_check(SECRET, u, NOW, NULL, NULL, NULL), -1);
+	assert_int_equal(chk(SECRET, u, NOW), -1);
 	snprintf(u, sizeof(u), "%s", t);
 	u[strlen(u) - 1] = '\0';
-	assert_int_equal(ticket_check(SECRET, u, NOW, NULL, NULL, NULL), -1);
+	assert_int_equal(chk(SECRET, u, NOW), -1);
 	snprintf(u, sizeof(u), "%sA", t);
-	assert_int_equal(ticket_check(SECRET, u, NOW, NULL, NULL, NULL), -1);
+	assert_int_equal(chk(SECRET, u, NOW), -1);
 }
 
 static void
 test_ticket_garbage(void **state)
 {
 	static const char *const bad[] = {
-		"", ".", "s", "s.", "s.1.2.3", "s.1.2.3.", "s..2.3.abc",
-		"s.1..3.abc", "s.-1.2.3.abc", "s.+1.2.3.abc", "s. 1.2.3.abc",
-		"s.1.2.99999999999999999999.abc", "x.1.2.3.abc",
-		"ss.1.2.3.abc", "s.1.2.3.4.abc",
+		"", ".", "s", "s.", "s.1.2.3.4", "s.1.2.3.4.", "s..2.3.4.abc",
+		"s.1..3.4.abc", "s.-1.2.3.4.abc", "s.+1.2.3.4.abc",
+		"s. 1.2.3.4.abc", "s.1.2.3.99999999999999999999.abc",
+		"x.1.2.3.4.abc", "ss.1.2.3.4.abc", "s.1.2.3.4.5.abc",
+		"s.1.2.3.abc",
 	};
-	char	 t[TICKET_MAX], big[1024];
-	size_t	 i;
+	char		 t[TICKET_MAX], big[1024];
+	struct ticket	 in;
+	size_t		 i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (ticket_check(SECRET, bad[i], NOW, NULL, NULL, NULL) != -1)
+		if (chk(SECRET, bad[i], NOW) != -1)
 			fail_msg("accepted \"%s\"", bad[i]);
-	assert_int_equal(ticket_check(SECRET, NULL, NOW, NULL, NULL, NULL),
-	    -1);
+	assert_int_equal(chk(SECRET, NULL, NOW), -1);
 	memset(big, '1', sizeof(big) - 1);
 	big[0] = 's';
 	big[1] = '.';
 	big[sizeof(big) - 1] = '\0';
-	assert_int_equal(ticket_check(SECRET, big, NOW, NULL, NULL, NULL),
-	    -1);
+	assert_int_equal(chk(SECRET, big, NOW), -1);
 
 	/* Refused at creation. */
-	assert_int_equal(ticket_make(SECRET, 'x', 1, 2, NOW, t), -1);
-	assert_int_equal(ticket_make(SECRET, 's', -1, 2, NOW, t), -1);
-	assert_int_equal(ticket_make("", 's', 1, 2, NOW, t), -1);
-	assert_int_equal(ticket_check("", "s.1.2.3.abc", NOW, NULL, NULL,
-	    NULL), -1);
+	in = tk('x', 1, 2, 0, NOW);
+	assert_int_equal(ticket_make(SECRET, &in, t), -1);
+	in = tk('s', -1, 2, 0, NOW);
+	assert_int_equal(ticket_make(SECRET, &in, t), -1);
+	in = tk('s', 1, 2, -1, NOW);
+	assert_int_equal(ticket_make(SECRET, &in, t), -1);
+	in = tk('s', 1, 2, 0, NOW);
+	assert_int_equal(ticket_make("", &in, t), -1);
+	assert_int_equal(chk("", "s.1.2.3.4.abc", NOW), -1);
 }
 
 static void
 test_ticket_wrong_kind(void **state)
 {
-	char	 t[TICKET_MAX];
+	char		 t[TICKET_MAX];
+	struct ticket	 in = tk('a', 1, 2, 3, NOW + 60);
 
 	(void)state;
-	assert_int_equal(ticket_make(SECRET, 'a', 1, 2, NOW + 60, t), -1);
-	assert_int_equal(ticket_make(SECRET, 'S', 1, 2, NOW + 60, t), -1);
-	assert_int_equal(ticket_make(SECRET, 's', 1, 2, NOW + 60, t), 0);
+	assert_int_equal(ticket_make(SECRET, &in, t), -1);
+	in.kind = 'S';
+	assert_int_equal(ticket_make(SECRET, &in, t), -1);
+	in.kind = 's';
+	assert_int_equal(ticket_make(SECRET, &in, t), 0);
 	t[0] = 'a';
-	assert_int_equal(ticket_check(SECRET, t, NOW, NULL, NULL, NULL), -1);
+	assert_int_equal(chk(SECRET, t, NOW), -1);
 	t[0] = 'k';
-	assert_int_equal(ticket_check(SECRET, t, NOW, NULL, NULL, NULL), -1);
+	assert_int_equal(chk(SECRET, t, NOW), -1);
 }
 
 static void
@@ -324,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_code_new),
 		cmocka_unit_test(test_code_normalize),
 		cmocka_unit_test(test_ticket_ok),
+		cmocka_unit_test(test_ticket_poste_bind),
 		cmocka_unit_test(test_ticket_expired),
 		cmocka_unit_test(test_ticket_tampered),
 		cmocka_unit_test(test_ticket_garbage),

@@ -17,6 +17,7 @@
 
 #include "../../pusher/msg.c"
 #include "../../pusher/chan.c"
+#include "../../pusher/revoke.c"
 
 struct popts		 popts;
 static int		 pokes, kicks, wakes;
@@ -159,6 +160,55 @@ teardown(void **state)
 
 static struct sub *A, *B, *C;
 
+/*
+ * Before the outbox's position is known nobody goes live, not even a
+ * subscriber without a resume point: it gets "subscribed" with the head
+ * once known, and none of the events below it. The ring fill replaces
+ * (never appends), and never holds an id twice or out of order.
+ */
+static void
+not_live_before_ready(void **state)
+{
+	struct msg	*evs[3];
+	struct sub	*s, *r;
+	struct hub_counts hc;
+	char		*out;
+	int		 st, p0 = pokes;
+
+	(void)state;
+	s = subscribe("postes", NULL, 1, 0, -1, &st);
+	assert_non_null(s);
+	assert_int_equal(s->state, SUB_REPLAY);
+	assert_true(pokes > p0);
+	out = drain(s);
+	assert_string_equal(out, "");	/* no "subscribed" with last_id 0 */
+	free(out);
+	evs[0] = event(1, "poste_created", 0);
+	evs[1] = event(2, "poste_created", 0);
+	evs[2] = event(2, "poste_created", 0);	/* twice: kept once */
+	hub_ring_fill(evs, 3, 2, 0);
+	hub_ring_fill(evs, 3, 2, 0);		/* a retry: replaces */
+	hub_count(&hc);
+	assert_int_equal(hc.ring, 2);
+	r = hub_replay_next();
+	assert_ptr_equal(r, s);
+	hub_replay_finish(r, NULL, 0, 0, NULL);
+	out = drain(s);
+	assert_int_equal(count(out, "\"subscribed\""), 1);
+	assert_int_equal(count(out, "\"last_id\":2"), 1);
+	assert_int_equal(count(out, "poste_created"), 0);
+	free(out);
+	pthread_mutex_lock(&hub_lock);
+	sub_detach(s);
+	pthread_mutex_unlock(&hub_lock);
+	msg_unref(evs[0]);
+	msg_unref(evs[1]);
+	msg_unref(evs[2]);
+	/* The tests below start from an empty outbox. */
+	hub_rewind(0);
+	hub_ring_fill(NULL, 0, 0, 0);
+}
+
 static void
 routing_and_dedupe(void **state)
 {
@@ -166,7 +216,6 @@ routing_and_dedupe(void **state)
 	int	 st;
 
 	(void)state;
-	hub_set_start(0, 0);
 	A = subscribe("dashboard", "postes", 1, 0, -1, &st);
 	B = subscribe("postes", NULL, 1, 0, -1, &st);
 	C = subscribe("sessions/5", NULL, 0, 5, -1, &st);
@@ -332,14 +381,29 @@ slow_subscriber_dropped(void **state)
 	int		 k0 = kicks;
 
 	(void)state;
-	/* B never reads: past 4096 bytes it is kicked and stops queueing. */
-	for (id = 9; id < 9 + 200 && B->state != SUB_DEAD; id++) {
+	/*
+	 * B reads 3 bytes of one message, then nothing: past 4096 bytes it
+	 * is kicked and stops queueing; the message it is in the middle of
+	 * stays queued (a stream ends on a frame boundary), nothing else.
+	 */
+	publish(9, "poste_created", 0, 1);
+	free(drain(A));
+	pthread_mutex_lock(&hub_lock);
+	sub_consume(B, B->qbytes);
+	pthread_mutex_unlock(&hub_lock);
+	publish(10, "poste_created", 0, 1);
+	free(drain(A));
+	pthread_mutex_lock(&hub_lock);
+	sub_consume(B, 3);
+	pthread_mutex_unlock(&hub_lock);
+	for (id = 11; id < 11 + 200 && B->state != SUB_DEAD; id++) {
 		publish(id, "poste_created", 0, 1);
 		free(drain(A));
 	}
 	assert_int_equal(B->state, SUB_DEAD);
 	assert_int_equal(kicks, k0 + 1);
-	assert_int_equal(B->qlen, 0);
+	assert_int_equal(B->qlen, 1);
+	assert_int_equal(B->qoff, 3);
 	publish(id, "poste_created", 0, 1);
 	assert_int_equal(kicks, k0 + 1);
 	pthread_mutex_lock(&hub_lock);
@@ -349,16 +413,129 @@ slow_subscriber_dropped(void **state)
 	pthread_mutex_unlock(&hub_lock);
 }
 
+/* Publish an auth_revoked event naming scope/id. */
+static void
+revoke(const char *scope, const char *field, long long id)
+{
+	char		 buf[256];
+	struct msg	*m;
+	int		 n;
+
+	n = snprintf(buf, sizeof(buf), "{\"id\":%lld,\"type\":\"auth_revoked\","
+	    "\"session_id\":null,\"data\":{\"scope\":\"%s\",\"%s\":%lld,"
+	    "\"reason\":\"test\"}}", hub_last_id() + 1, scope, field, id);
+	assert_non_null(m = msg_parse_event(buf, (size_t)n));
+	assert_int_equal(m->mask, EV_CH_CONTROL);
+	assert_int_equal(hub_publish(m), 1);
+	msg_unref(m);
+}
+
+/* A live subscriber admitted as ai says. */
+static struct sub *
+admitted(const char *chan, enum auth_res res, long long subject,
+    long long staff_session, long long at_ms)
+{
+	struct authinfo	 ai = { res, subject, res == AUTH_KIOSK ? 7 : 0,
+	    staff_session, at_ms };
+	char		*names[1] = { (char *)(uintptr_t)chan };
+	int		 st;
+	struct sub	*s;
+
+	s = sub_new(&fake, NULL, names, 1, res == AUTH_STAFF,
+	    res == AUTH_KIOSK ? 7 : 0, -1, &st);
+	assert_non_null(s);
+	sub_set_auth(s, &ai);
+	sub_attach(s);
+	free(drain(s));
+	return s;
+}
+
+static void
+revocation(void **state)
+{
+	long long	 now = time_now_ms();
+	struct sub	*a1, *a2, *b, *k, *late, *fresh, *after;
+	char		*out;
+	int		 k0;
+
+	(void)state;
+	a1 = admitted("dashboard", AUTH_STAFF, 10, 100, now);
+	a2 = admitted("postes", AUTH_STAFF, 10, 101, now);
+	b = admitted("dashboard", AUTH_STAFF, 11, 102, now);
+	k = admitted("sessions/7", AUTH_KIOSK, 3, 0, now);
+
+	/* One staff session: only its stream, with a last "revoked". */
+	k0 = kicks;
+	revoke("staff_session", "staff_session", 100);
+	assert_int_equal(kicks, k0 + 1);
+	assert_int_equal(a1->state, SUB_DEAD);
+	assert_true(a2->state != SUB_DEAD && b->state != SUB_DEAD &&
+	    k->state != SUB_DEAD);
+	out = drain(a1);
+	assert_int_equal(count(out, "\"type\":\"revoked\""), 1);
+	assert_int_equal(count(out, "auth_revoked"), 0);
+	free(out);
+	/* Nobody else heard a thing, and a1 gets nothing more. */
+	out = drain(b);
+	assert_string_equal(out, "");
+	free(out);
+	publish(hub_last_id() + 1, "poste_created", 0, 1);
+	out = drain(a1);
+	assert_string_equal(out, "");
+	free(out);
+	free(drain(a2));
+	free(drain(b));
+
+	/* A staff member: every stream of that account; a poste: its kiosk. */
+	revoke("staff", "staff_id", 10);
+	assert_int_equal(a2->state, SUB_DEAD);
+	assert_true(b->state != SUB_DEAD && k->state != SUB_DEAD);
+	revoke("poste", "poste_id", 4);
+	assert_false(k->state == SUB_DEAD);
+	revoke("poste", "poste_id", 3);
+	assert_true(k->state == SUB_DEAD && b->state != SUB_DEAD);
+
+	/*
+	 * Checked against the database before a revocation was acted on,
+	 * attached after it: closed on attach. Checked after: left alone.
+	 */
+	late = admitted("dashboard", AUTH_STAFF, 12, 103, now - 1000);
+	assert_false(late->state == SUB_DEAD);
+	revoke("staff", "staff_id", 13);	/* someone else */
+	fresh = admitted("dashboard", AUTH_STAFF, 13, 104, now - 1000);
+	assert_true(fresh->state == SUB_DEAD);
+	after = admitted("dashboard", AUTH_STAFF, 13, 105, time_now_ms() + 1);
+	assert_false(after->state == SUB_DEAD);
+
+	/* Malformed control events change nothing. */
+	assert_int_equal(revoke_parse("{\"data\":{\"scope\":\"staff\"}}", 30,
+	    &(struct revocation){ 0 }), -1);
+	assert_int_equal(revoke_parse("{\"data\":{\"scope\":\"x\",\"staff_id\":1}}",
+	    41, &(struct revocation){ 0 }), -1);
+
+	pthread_mutex_lock(&hub_lock);
+	sub_detach(a1);
+	sub_detach(a2);
+	sub_detach(b);
+	sub_detach(k);
+	sub_detach(late);
+	sub_detach(fresh);
+	sub_detach(after);
+	pthread_mutex_unlock(&hub_lock);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(not_live_before_ready),
 		cmocka_unit_test(routing_and_dedupe),
 		cmocka_unit_test(who_may_subscribe),
 		cmocka_unit_test(ephemeral),
 		cmocka_unit_test(resume_from_ring),
 		cmocka_unit_test(resume_from_outbox_and_reset),
 		cmocka_unit_test(slow_subscriber_dropped),
+		cmocka_unit_test(revocation),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -26,8 +26,12 @@
 
 import { Backoff } from './backoff.js';
 
-// Messages that are not outbox events: no id to resume from.
-export const EPHEMERAL = new Set(['subscribed', 'stats_update', 'time_update', 'reset', 'heartbeat', 'error']);
+// Messages that are not outbox events: no id to resume from. "revoked"
+// is the pusher's last word to a stream whose log-in (or poste token)
+// was revoked; the stream then closes, and reconnecting with the same
+// credentials is refused, so the application sees the API's 401 next.
+export const EPHEMERAL = new Set(['subscribed', 'stats_update', 'time_update', 'reset', 'heartbeat', 'error',
+  'revoked']);
 
 export class StreamClient {
   constructor(o) {
@@ -260,7 +264,7 @@ export class StreamClient {
 
 // ---- browser adapters
 
-const ALL_TYPES = ['subscribed', 'stats_update', 'time_update', 'reset', 'heartbeat', 'error',
+const ALL_TYPES = ['subscribed', 'stats_update', 'time_update', 'reset', 'heartbeat', 'error', 'revoked',
   'session_created', 'session_updated', 'code_valid', 'code_refused', 'session_started',
   'session_extended', 'session_suspended', 'warning', 'session_terminated', 'poste_created',
   'poste_updated', 'poste_status', 'poste_deleted', 'utilisateur_created',
