@@ -54,7 +54,11 @@ SHARED	:= $(addprefix $(B)/shared/,$(SHARED_OBJS))
 API	:= $(addprefix $(B)/fcgi-api/,$(API_OBJS))
 PUSHER	:= $(addprefix $(B)/pusher/,$(PUSHER_OBJS))
 
-all: $(B)/postes-api $(B)/postes-pusher
+all: $(B)/postes-api $(B)/postes-pusher $(B)/tests/zmq-ring
+
+# A ZeroMQ client for the intake's integration tests (tests/tools/).
+$(B)/tests/zmq-ring: $(B)/tests/tools/zmq-ring.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/postes-api: $(API) $(SHARED)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi

@@ -136,11 +136,15 @@ lighttpd_stop() {
   rm -f "$V/run/lighttpd.pid"
 }
 
+# pusher_start [answering]: wait until /healthz says 200 (the outbox was
+# read and the clock runs), or with "answering" only until it answers at
+# all (a 503 while the database is down).
 pusher_start() {
   [ -x "$POSTES_BUILD/postes-pusher" ] || { say "no pusher binary"; return 1; }
   "$POSTES_BUILD/postes-pusher" >>"$V/log/pusher.log" 2>&1 &
   echo $! > "$V/run/pusher.pid"
-  wait_for 20 curl -fsS "http://127.0.0.1:$POSTES_PUSHER_PORT/healthz" \
+  local f=-fsS; [ "${1:-}" = answering ] && f=-sS
+  wait_for 20 curl "$f" -o /dev/null "http://127.0.0.1:$POSTES_PUSHER_PORT/healthz" \
     || { say "pusher did not answer, see $V/log/pusher.log"; return 1; }
 }
 

@@ -318,10 +318,10 @@ keygen(void)
 		    zmq_strerror(zmq_errno()));
 		return 1;
 	}
-	printf("# pusher (keep secret)\nPOSTES_ZMQ_SERVER_SECRET=%s\n"
-	    "POSTES_ZMQ_CLIENTS=%s\n"
-	    "# API (keep secret)\nPOSTES_ZMQ_SERVER_PUBLIC=%s\n"
-	    "POSTES_ZMQ_CLIENT_PUBLIC=%s\nPOSTES_ZMQ_CLIENT_SECRET=%s\n",
+	printf("# pusher (keep secret)\nPOSTES_ZMQ_SERVER_SECRET='%s'\n"
+	    "POSTES_ZMQ_CLIENTS='%s'\n"
+	    "# API (keep secret)\nPOSTES_ZMQ_SERVER_PUBLIC='%s'\n"
+	    "POSTES_ZMQ_CLIENT_PUBLIC='%s'\nPOSTES_ZMQ_CLIENT_SECRET='%s'\n",
 	    ssec, cpub, spub, cpub, csec);
 	explicit_bzero(ssec, sizeof(ssec));
 	explicit_bzero(csec, sizeof(csec));
