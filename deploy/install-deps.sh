@@ -13,6 +13,7 @@ PKGS=(
   mariadb-server mariadb-client lighttpd
   nodejs npm chromium curl wrk procps tzdata
   nginx libnginx-mod-nchan
+  clang libclang-rt-14-dev
 )
 
 missing=()
