@@ -146,6 +146,9 @@ pusher_start() {
   local f=-fsS; [ "${1:-}" = answering ] && f=-sS
   wait_for 20 curl "$f" -o /dev/null "http://127.0.0.1:$POSTES_PUSHER_PORT/healthz" \
     || { say "pusher did not answer, see $V/log/pusher.log"; return 1; }
+  # Another process answering on the port is not this pusher.
+  ! gone "$(cat "$V/run/pusher.pid")" \
+    || { say "pusher exited (port $POSTES_PUSHER_PORT taken?), see $V/log/pusher.log"; return 1; }
 }
 
 pusher_stop() {	# pusher_stop [SIGNAL]

@@ -269,13 +269,23 @@ static int
 intake_init_hub(void)
 {
 	struct replay	 r = { NULL, 0, 0, 0 };
-	long long	 last, floor;
+	long long	 last, floor, first;
 	size_t		 i;
 	int		 rc = -1;
 
-	if (outbox_last(&last) == -1)
+	if (outbox_last(&last) == -1 || outbox_scalar(STMT_MIN_ID, &first) == -1)
 		return -1;
 	floor = last > (long long)popts.ring ? last - popts.ring : 0;
+	/*
+	 * A ring larger than what the outbox keeps starts where the outbox
+	 * does: a resume point below that is not "in memory" but too old
+	 * (a reset), never a silent gap (the outbox replay path checks
+	 * MIN(id) the same way).
+	 */
+	if (first == 0)
+		floor = last;		/* all purged: nothing to resume from */
+	else if (first - 1 > floor)
+		floor = first - 1;
 	if (outbox_range(floor, last, replay_add, &r) >= 0 && !r.oom) {
 		hub_ring_fill(r.evs, r.n, last, floor);
 		log_info("intake: outbox at event %lld, %zu kept for resume",

@@ -26,8 +26,8 @@ while (!stop) {
   c.s.on('drain', pump);
   pump();
   try { await c.until((x) => x.ended || x.closeCode() !== null, 5000); } catch { /* timeout */ }
-  const code = c.closeCode() ?? 'none';
-  f.closes[code] = (f.closes[code] || 0) + 1;
+  const code = c.closeCode();
+  if (code !== null || !stop) f.closes[code ?? 'none'] = (f.closes[code ?? 'none'] || 0) + 1;
   c.s.destroy();
 }
 parentPort.postMessage(f);
