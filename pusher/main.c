@@ -369,6 +369,7 @@ main(int argc, char *argv[])
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	metrics_start();
 	if (hub_init() == -1 || auth_init() == -1 || sse_start() == -1 ||
 	    ws_start() == -1 || intake_start() == -1 || clock_start() == -1) {
 		log_err("start failed");

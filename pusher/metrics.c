@@ -226,10 +226,14 @@ static long long	 h_ok_at[HEALTH__MAX];	/* s, atomic */
 static int		 h_failing[HEALTH__MAX];	/* atomic */
 
 void
+metrics_start(void)
+{
+	started = time(NULL);
+}
+
+void
 health_note(enum health_part p, int ok)
 {
-	if (started == 0)
-		started = time(NULL);
 	if (ok)
 		__atomic_store_n(&h_ok_at[p], (long long)time(NULL),
 		    __ATOMIC_RELAXED);
