@@ -12,7 +12,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { statSync, openSync } from 'node:fs';
+import { statSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import WebSocket from 'ws';
 import * as L from './pusher-lib.mjs';
@@ -155,6 +155,26 @@ test('ipc:// intake: 0700 directory; ZMTP/1.0, HTTP bytes, keyless ZMTP/3 and fo
   const bad = metric(m1, 'postes_pusher_intake_malformed_total') - metric(m0, 'postes_pusher_intake_malformed_total');
   console.log(`# ipc: ZMTP/1.0 and HTTP bytes hung up on; ZMTP/3 keyless: ${bad} malformed messages counted, 0 delivered`);
   assert.ok(bad >= 2, `malformed counted (${bad})`);
+
+  // A flood of junk: every message counted, the log written at most
+  // once every 10 s (40 KB in must not make megabytes of log).
+  const logLines = () => readFileSync(`${VAR}/log/pusher.log`, 'utf8').split('\n')
+    .filter((l) => l.includes('malformed message')).length;
+  const l0 = logLines();
+  const junk = Array.from({ length: 300 }, (_, i) => `{"id":${1e9 + i},"type":"x"}`);
+  assert.equal(ring(IPC, junk), 'accepted');
+  let m2;
+  for (let i = 0; i < 50; i++) {
+    m2 = await L.metrics();
+    if (metric(m2, 'postes_pusher_intake_malformed_total') - metric(m1, 'postes_pusher_intake_malformed_total') >= 300) break;
+    await L.sleep(100);
+  }
+  const flood = metric(m2, 'postes_pusher_intake_malformed_total') - metric(m1, 'postes_pusher_intake_malformed_total');
+  const lines = logLines() - l0;
+  console.log(`# ipc: 300 junk messages: ${flood} counted, ${lines} log line(s)`);
+  assert.equal(flood, 300, 'every junk message counted');
+  assert.ok(lines <= 1, `log rate-limited (${lines} lines)`);
+  checkListener(w, start, L.lastEventId(), 'ipc listener after the flood');
   w.ws.close();
 });
 
