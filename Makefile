@@ -83,7 +83,11 @@ API	:= $(addprefix $(B)/fcgi-api/,$(API_OBJS))
 PUSHER	:= $(addprefix $(B)/pusher/,$(PUSHER_OBJS))
 AGENT	:= $(addprefix $(B)/agent/,$(AGENT_OBJS))
 
-all: $(B)/postes-api $(B)/postes-pusher $(B)/postes-agent
+all: $(B)/postes-api $(B)/postes-pusher $(B)/postes-agent $(B)/tests/zmq-ring
+
+# A ZeroMQ client for the intake's integration tests (tests/tools/).
+$(B)/tests/zmq-ring: $(B)/tests/tools/zmq-ring.o $(PKGDIR)/libs
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS)
 
 # $(call pkgconf,ARGS): pkg-config ARGS into $@, all or nothing.
 pkgconf = @mkdir -p $(dir $@); t=$@.$$$$.tmp; \

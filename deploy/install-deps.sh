@@ -18,6 +18,7 @@ PKGS=(
   nginx libnginx-mod-nchan
   libgtk-3-dev libcurl4-openssl-dev
   xvfb xdotool openbox imagemagick x11-xserver-utils x11-xkb-utils
+  clang libclang-rt-14-dev
 )
 
 missing=()

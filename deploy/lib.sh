@@ -308,14 +308,21 @@ front_stop() {
   rm -f "$V/run/front.pid" "$V/run/lighttpd.pid"
 }
 
+# pusher_start [answering]: wait until /healthz says 200 (the outbox was
+# read and the clock runs), or with "answering" only until it answers at
+# all (a 503 while the database is down).
 pusher_start() {
   run_user_init
   rm -f "$V/run/pusher.held"
   [ -x "$POSTES_BUILD/postes-pusher" ] || { say "no pusher binary"; return 1; }
   "${RUN_AS[@]}" "$POSTES_BUILD/postes-pusher" >>"$V/log/pusher.log" 2>&1 </dev/null &
   echo $! > "$V/run/pusher.pid"
-  wait_for 20 curl -fsS "http://127.0.0.1:$POSTES_PUSHER_PORT/healthz" \
+  local f=-fsS; [ "${1:-}" = answering ] && f=-sS
+  wait_for 20 curl "$f" -o /dev/null "http://127.0.0.1:$POSTES_PUSHER_PORT/healthz" \
     || { say "pusher did not answer, see $V/log/pusher.log"; return 1; }
+  # Another process answering on the port is not this pusher.
+  ! gone "$(cat "$V/run/pusher.pid")" \
+    || { say "pusher exited (port $POSTES_PUSHER_PORT taken?), see $V/log/pusher.log"; return 1; }
 }
 
 pusher_stop() {	# pusher_stop [SIGNAL]

@@ -84,7 +84,8 @@ struct msg	*msg_raw(const char *ws, size_t wslen, const char *sse,
 struct msg	*msg_ref(struct msg *);
 void		 msg_unref(struct msg *);
 /*
- * Parse and validate one wire event (from ZeroMQ or clock_sweep):
+ * Parse and validate one wire event (unit tests build events with it;
+ * the pusher itself only publishes rows read from the outbox):
  * an object with integer id > 0 and a string type. Returns a new
  * message with its channel mask, or NULL (logged) when malformed.
  */
@@ -495,6 +496,8 @@ enum mcount {
 
 void		 metric_inc(enum mcount);
 void		 metric_add(enum mcount, unsigned long long);
+/* Note the start time (before any thread runs). */
+void		 metrics_start(void);
 /* Prometheus text. Caller frees. */
 char		*metrics_render(size_t *len);
 /* JSON health body; *ok 0 when something cannot run. Caller frees. */

@@ -22,8 +22,9 @@
  * directory; tcp:// only with CURVE, where a ZAP handler (this thread,
  * inproc://zeromq.zap.01) accepts the configured client keys alone.
  * A ZAP domain is always set, so libzmq refuses ZMTP/1.0 and 2.0 peers
- * (they cannot be authenticated). ZMQ_MAXMSGSIZE keeps messages tiny.
- * Malformed messages are counted and logged at most once every 10 s.
+ * (they cannot be authenticated). ZMQ_MAXMSGSIZE keeps messages small.
+ * Malformed messages and refused peers (a socket monitor sees failed
+ * handshakes) are counted and logged at most once every 10 s.
  *
  * Replays the ring cannot serve are read from the outbox here too, off
  * the network threads.
@@ -51,7 +52,8 @@
 #define FETCH_CHUNK	500
 #define TAIL_EVERY_MS	1000	/* the safety-net poll */
 #define BAD_LOG_EVERY	10	/* s between malformed-message log lines */
-#define DOORBELL_MAX	64	/* ZMQ_MAXMSGSIZE: a decimal id fits */
+#define MSG_MAX		1024	/* ZMQ_MAXMSGSIZE: CURVE's handshake
+				   commands (~300 bytes) and a doorbell fit */
 #define ZAP_DOMAIN	"postes-intake"
 #define ZAP_KEYS_MAX	16
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
@@ -71,13 +73,15 @@ static const char *const stmts[STMT__MAX] = {
 static pthread_t	 in_thread;
 static int		 in_running, in_stop, in_evfd = -1;
 static int		 in_rung;		/* atomic: in-process doorbell */
-static void		*zctx, *zsock, *zap;
+static void		*zctx, *zsock, *zap, *zmon;
 static int		 zcurve;		/* tcp: CURVE server */
 static unsigned char	 zkeys[ZAP_KEYS_MAX][32];
 static size_t		 nzkeys;
 static struct db	*idb;
-static unsigned long long bad_unlogged;
-static time_t		 bad_logged_at;
+/* Complaints, logged at most once every BAD_LOG_EVERY seconds each. */
+enum { BAD_MESSAGE, BAD_PEER, BAD__MAX };
+static unsigned long long bad_unlogged[BAD__MAX];
+static time_t		 bad_logged_at[BAD__MAX];
 
 void
 intake_poke(void)
@@ -265,13 +269,23 @@ static int
 intake_init_hub(void)
 {
 	struct replay	 r = { NULL, 0, 0, 0 };
-	long long	 last, floor;
+	long long	 last, floor, first;
 	size_t		 i;
 	int		 rc = -1;
 
-	if (outbox_last(&last) == -1)
+	if (outbox_last(&last) == -1 || outbox_scalar(STMT_MIN_ID, &first) == -1)
 		return -1;
 	floor = last > (long long)popts.ring ? last - popts.ring : 0;
+	/*
+	 * A ring larger than what the outbox keeps starts where the outbox
+	 * does: a resume point below that is not "in memory" but too old
+	 * (a reset), never a silent gap (the outbox replay path checks
+	 * MIN(id) the same way).
+	 */
+	if (first == 0)
+		floor = last;		/* all purged: nothing to resume from */
+	else if (first - 1 > floor)
+		floor = first - 1;
 	if (outbox_range(floor, last, replay_add, &r) >= 0 && !r.oom) {
 		hub_ring_fill(r.evs, r.n, last, floor);
 		log_info("intake: outbox at event %lld, %zu kept for resume",
@@ -298,19 +312,62 @@ doorbell_ok(const unsigned char *p, size_t n)
 	return 1;
 }
 
+/* Count a complaint; log it with those since the last line, at most
+ * once every BAD_LOG_EVERY seconds (a flood must not flood the log). */
 static void
-bad_message(size_t len)
+complain(int kind, const char *what, const char *detail)
 {
 	time_t	 now = time(NULL);
 
-	metric_inc(M_EVENTS_BAD);
-	bad_unlogged++;
-	if (now - bad_logged_at < BAD_LOG_EVERY)
+	metric_inc(kind == BAD_MESSAGE ? M_EVENTS_BAD : M_INTAKE_REFUSED);
+	bad_unlogged[kind]++;
+	if (now - bad_logged_at[kind] < BAD_LOG_EVERY)
 		return;
-	log_warn("intake: %llu malformed message(s) ignored in %d s "
-	    "(last: %zu bytes)", bad_unlogged, BAD_LOG_EVERY, len);
-	bad_unlogged = 0;
-	bad_logged_at = now;
+	log_warn("intake: %llu %s in %d s (last: %s)", bad_unlogged[kind],
+	    what, BAD_LOG_EVERY, detail);
+	bad_unlogged[kind] = 0;
+	bad_logged_at[kind] = now;
+}
+
+static void
+bad_message(size_t len)
+{
+	char	 d[32];
+
+	snprintf(d, sizeof(d), "%zu bytes", len);
+	complain(BAD_MESSAGE, "malformed message(s) ignored", d);
+}
+
+/* Handshakes that failed (ZMTP/1.0, wrong mechanism, ZAP refusal). */
+static void
+intake_monitor(void)
+{
+	zmq_msg_t	 zm;
+	uint16_t	 ev = 0;
+	int		 k;
+
+	for (k = 0; k < 100; k++) {
+		zmq_msg_init(&zm);
+		if (zmq_msg_recv(&zm, zmon, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&zm);
+			return;
+		}
+		if (zmq_msg_size(&zm) >= 2)
+			memcpy(&ev, zmq_msg_data(&zm), sizeof(ev));
+		while (zmq_msg_more(&zm)) {
+			zmq_msg_close(&zm);
+			zmq_msg_init(&zm);
+			if (zmq_msg_recv(&zm, zmon, ZMQ_DONTWAIT) < 0)
+				break;
+		}
+		zmq_msg_close(&zm);
+		if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+			complain(BAD_PEER, "peer(s) refused", "not authorised");
+		else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+		    ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+			complain(BAD_PEER, "peer(s) refused",
+			    "protocol (ZMTP/1.0, mechanism, size)");
+	}
 }
 
 /* Drain the socket; 1 when a well-formed doorbell came in. */
@@ -390,12 +447,14 @@ intake_zap(void)
 					ok = 1;
 	}
 	if (!ok) {
-		metric_inc(M_INTAKE_REFUSED);
+		/* Counted by the monitor (handshake failed); logged here
+		 * with the key, as rarely. */
 		key[0] = '\0';
 		if (i == 7 && n[6] == 32)
 			zmq_z85_encode(key, (const uint8_t *)f[6], 32);
-		log_warn("intake: peer refused (mechanism %s%s%s)",
-		    i >= 6 ? f[5] : "?", key[0] ? ", key " : "", key);
+		if (time(NULL) - bad_logged_at[BAD_PEER] >= BAD_LOG_EVERY)
+			log_warn("intake: ZAP refused mechanism %s%s%s",
+			    i >= 6 ? f[5] : "?", key[0] ? ", key " : "", key);
 	}
 	code = ok ? "200" : "400";
 	text = ok ? "OK" : "refused";
@@ -433,7 +492,7 @@ intake_poll(void)
 static void *
 intake_main(void *arg)
 {
-	zmq_pollitem_t	 items[3];
+	zmq_pollitem_t	 items[4];
 	long long	 now, next_tail = 0;
 	uint64_t	 v;
 	struct sub	*s;
@@ -449,7 +508,9 @@ intake_main(void *arg)
 		items[1].events = ZMQ_POLLIN;
 		items[2].socket = zap;
 		items[2].events = ZMQ_POLLIN;
-		if (zmq_poll(items, 3, next_tail > now ? next_tail - now :
+		items[3].socket = zmon;
+		items[3].events = ZMQ_POLLIN;
+		if (zmq_poll(items, 4, next_tail > now ? next_tail - now :
 		    0) < 0 && zmq_errno() != EINTR)
 			log_warn("intake: zmq_poll: %s",
 			    zmq_strerror(zmq_errno()));
@@ -458,6 +519,8 @@ intake_main(void *arg)
 				log_warn("intake: eventfd read");
 		if (items[2].revents & ZMQ_POLLIN)
 			intake_zap();
+		if (items[3].revents & ZMQ_POLLIN)
+			intake_monitor();
 		rung = intake_drain_zmq();
 		if (__atomic_exchange_n(&in_rung, 0, __ATOMIC_ACQ_REL)) {
 			metric_inc(M_EVENTS_CLOCK);
@@ -547,7 +610,7 @@ intake_start(void)
 {
 	const char	*ep = pcfg->zmq_endpoint;
 	int		 hwm = 100000, linger = 0, one = 1;
-	int64_t		 maxmsg = DOORBELL_MAX;
+	int64_t		 maxmsg = MSG_MAX;
 
 	if ((idb = db_new(pcfg)) == NULL)
 		return -1;
@@ -596,6 +659,16 @@ intake_start(void)
 	 * (tests/integration/pusher-intake.test.mjs proves it).
 	 */
 	(void)zmq_setsockopt(zsock, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof(one));
+	if (zmq_socket_monitor(zsock, "inproc://intake-monitor",
+	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0 ||
+	    (zmon = zmq_socket(zctx, ZMQ_PAIR)) == NULL ||
+	    zmq_connect(zmon, "inproc://intake-monitor") != 0) {
+		log_err("intake: monitor: %s", zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	zmq_setsockopt(zmon, ZMQ_LINGER, &linger, sizeof(linger));
 	if (zmq_bind(zsock, ep) != 0) {
 		log_err("intake: bind %s: %s", ep, zmq_strerror(zmq_errno()));
 		return -1;
@@ -617,13 +690,17 @@ intake_stop(void)
 		pthread_join(in_thread, NULL);
 		in_running = 0;
 	}
-	if (zsock != NULL)
+	if (zsock != NULL) {
+		zmq_socket_monitor(zsock, NULL, 0);
 		zmq_close(zsock);
+	}
+	if (zmon != NULL)
+		zmq_close(zmon);
 	if (zap != NULL)
 		zmq_close(zap);
 	if (zctx != NULL)
 		zmq_ctx_term(zctx);
-	zsock = zctx = zap = NULL;
+	zsock = zctx = zap = zmon = NULL;
 	db_free(idb);
 	idb = NULL;
 	if (in_evfd != -1)

@@ -318,10 +318,10 @@ keygen(void)
 		    zmq_strerror(zmq_errno()));
 		return 1;
 	}
-	printf("# pusher (keep secret)\nPOSTES_ZMQ_SERVER_SECRET=%s\n"
-	    "POSTES_ZMQ_CLIENTS=%s\n"
-	    "# API (keep secret)\nPOSTES_ZMQ_SERVER_PUBLIC=%s\n"
-	    "POSTES_ZMQ_CLIENT_PUBLIC=%s\nPOSTES_ZMQ_CLIENT_SECRET=%s\n",
+	printf("# pusher (keep secret)\nPOSTES_ZMQ_SERVER_SECRET='%s'\n"
+	    "POSTES_ZMQ_CLIENTS='%s'\n"
+	    "# API (keep secret)\nPOSTES_ZMQ_SERVER_PUBLIC='%s'\n"
+	    "POSTES_ZMQ_CLIENT_PUBLIC='%s'\nPOSTES_ZMQ_CLIENT_SECRET='%s'\n",
 	    ssec, cpub, spub, cpub, csec);
 	explicit_bzero(ssec, sizeof(ssec));
 	explicit_bzero(csec, sizeof(csec));
@@ -369,6 +369,7 @@ main(int argc, char *argv[])
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	metrics_start();
 	if (hub_init() == -1 || auth_init() == -1 || sse_start() == -1 ||
 	    ws_start() == -1 || intake_start() == -1 || clock_start() == -1) {
 		log_err("start failed");

@@ -40,7 +40,7 @@ static const struct mdesc mdescs[M__MAX] = {
 	[M_EVENTS_BAD] = { "postes_pusher_intake_malformed_total", NULL,
 	    "ZeroMQ messages that were not a doorbell (dropped)" },
 	[M_INTAKE_REFUSED] = { "postes_pusher_intake_refused_total", NULL,
-	    "ZeroMQ peers refused by the ZAP handler" },
+	    "ZeroMQ peers refused at handshake (ZMTP/1.0, no or unknown key)" },
 	[M_MSGS_WS] = { "postes_pusher_messages_out_total",
 	    "transport=\"ws\"", "Messages queued to subscribers" },
 	[M_MSGS_SSE] = { "postes_pusher_messages_out_total",
@@ -228,10 +228,14 @@ static long long	 h_ok_at[HEALTH__MAX];	/* s, atomic */
 static int		 h_failing[HEALTH__MAX];	/* atomic */
 
 void
+metrics_start(void)
+{
+	started = time(NULL);
+}
+
+void
 health_note(enum health_part p, int ok)
 {
-	if (started == 0)
-		started = time(NULL);
 	if (ok)
 		__atomic_store_n(&h_ok_at[p], (long long)time(NULL),
 		    __ATOMIC_RELAXED);

@@ -15,9 +15,11 @@
  * connections costs two epoll_ctl calls, an eventfd write and a walk of
  * MHD's whole suspended list.
  *
- * The stream ends (client gone, slow subscriber dropped, shutdown) by
- * leaving our epoll set and resuming the MHD connection, whose callback
- * then
+ * The stream ends (client gone, slow subscriber dropped, shutdown) on a
+ * record boundary: what is queued beyond the record being written is
+ * dropped, a final comment (": end: <why>") is written, and then the
+ * connection leaves our epoll set and the MHD connection is resumed,
+ * whose callback then
  * ends the body (MHD writes the last chunk) and frees the subscriber:
  * MHD_stop_daemon never meets a suspended connection. Dead clients are
  * found by the keep-alive comments the ws thread queues.

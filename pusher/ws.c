@@ -7,13 +7,20 @@
  * socket, it joins this file's own epoll set, served by one thread:
  * a thread per socket would cost a stack per subscriber.
  *
- * Reading: bytes are buffered only while a frame is incomplete (an idle
+ * Reading: bytes go to the connection's ws_rx (wsproto.c, without I/O,
+ * fuzzed), buffered only while a frame is incomplete (an idle
  * subscriber holds no buffer). Each client frame is checked as it is
  * parsed: masking, reserved bits, opcodes, control frame rules, the
  * size limit (popts.frame_max, checked on the header, before any
  * payload is buffered), fragmentation order and UTF-8 of text. A
  * violation queues a close frame with its code (1002, 1003, 1007, 1009;
  * 1008 for policy) and the connection is shut down once it is written.
+ *
+ * Fairness: every frame counts toward WS_RATE_MAX a second, whatever
+ * its kind; past it, 1008. After our close frame a peer is read for
+ * WS_DRAIN_MAX bytes more (to find its close), then muted: no longer
+ * polled for input until the close wait ends, so a flood costs this
+ * thread nothing.
  *
  * Writing: the hub queues message references (chan.c); wake() puts the
  * connection on a dirty list and pokes an eventfd, and this thread

@@ -147,6 +147,14 @@ test('resume older than memory is read from the outbox', async () => {
   await waitHealthy();
   for (let i = 0; i < 20; i++) await L.createPoste();
   const want = postesSince(since);
+  // The pusher must hold them before we ask (right after its restart,
+  // the API's doorbell reconnects and the once-a-second poll may be the
+  // one that reads them).
+  for (let i = 0; i < 50; i++) {
+    const m = (await L.metrics()).match(/^postes_pusher_last_event_id (\d+)$/m);
+    if (m && Number(m[1]) >= want[want.length - 1]) break;
+    await L.sleep(100);
+  }
   const before = (await L.metrics()).match(/replays_total\{from="outbox"\} (\d+)/)[1];
   const w = L.wsOpen(`/ws/postes/?ticket=${t}&since=${since}`);
   await w.ready;
