@@ -351,8 +351,12 @@ config_load(struct config *cfg)
 	 * The intake: by default a Unix socket in a 0700 directory of the
 	 * state directory (the pusher makes it), reachable by this user
 	 * alone. TCP is for an API on another host, with CURVE keys.
+	 * "none" says no pusher runs (shared hosting): the endpoint stays
+	 * empty, the API rings nobody and tells the pages to poll.
 	 */
-	if (cfg->zmq_endpoint[0] == '\0' &&
+	if (strcmp(cfg->zmq_endpoint, "none") == 0)
+		cfg->zmq_endpoint[0] = '\0';
+	else if (cfg->zmq_endpoint[0] == '\0' &&
 	    (size_t)snprintf(cfg->zmq_endpoint, sizeof(cfg->zmq_endpoint),
 	    "ipc://%s/zmq/intake", cfg->var_dir) >= sizeof(cfg->zmq_endpoint)) {
 		log_err("POSTES_VAR_DIR too long for the intake's path");

@@ -7,7 +7,7 @@
 #
 #   --config FILE   the configuration (KEY=VALUE, docs/configuration.md),
 #                   OUTSIDE the document root: the database account and
-#                   POSTES_SECRET; POSTES_ZMQ_ENDPOINT empty when no
+#                   POSTES_SECRET; POSTES_ZMQ_ENDPOINT=none when no
 #                   pusher runs. See postes.conf.example beside this file.
 #   --docroot DIR   the site's document root (served at / of its domain)
 #   --bin FILE      postes-api, built for the host (default build/std/postes-api)

@@ -8,7 +8,7 @@
 # (www-data) on a high port, with mod_cgid and AllowOverride All. The
 # hosting account (www-data) then does what the docs tell an operator:
 # runs setup.sh with that account (schema, migrations, first admin, site,
-# .htaccess); no pusher runs, POSTES_ZMQ_ENDPOINT is empty. Then:
+# .htaccess); no pusher runs, POSTES_ZMQ_ENDPOINT=none. Then:
 #   - checks of the .htaccess and of plain CGI itself (curl);
 #   - the API, admin-page, kiosk and dashboard tests, told that there is
 #     no pusher (POSTES_NO_PUSHER=1), postes-api in plain CGI mode;
@@ -80,7 +80,7 @@ POSTES_DB_USER=compte
 POSTES_DB_PASSWORD=$DBPASS
 POSTES_SECRET=$SECRET
 POSTES_ORIGIN=http://127.0.0.1:$PORT
-POSTES_ZMQ_ENDPOINT=
+POSTES_ZMQ_ENDPOINT=none
 POSTES_HEARTBEAT_INTERVAL=${POSTES_HEARTBEAT_INTERVAL:-2}
 POSTES_VAR_DIR=$HOME_DIR/postes/var
 EOF
