@@ -27,12 +27,14 @@ CFLAGS	+= -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=
 LDFLAGS	+= -fsanitize=$(SANITIZER)
 endif
 
-SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o stats.o html.o timefmt.o audit.o
+SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o stats.o html.o timefmt.o audit.o \
+	       message.o resa.o rgpd.o
 # fcgi-api/: the program's core; api/: one file per JSON resource;
 # admin/: the server-rendered HTML pages.
-API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o \
+API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o csv.o demo_stats.o \
 	       api/auth.o api/staff.o api/utilisateurs.o api/postes.o \
 	       api/sessions.o api/kiosk.o api/dashboard.o api/events.o \
+	       api/messages.o api/reservations.o api/stats.o api/audit.o api/rgpd.o \
 	       admin/html_out.o admin/pages.o admin/staff.o admin/postes.o \
 	       admin/utilisateurs.o admin/sessions.o
 PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o

@@ -88,6 +88,9 @@ struct req {
 	const char		*allow;		/* for 405 */
 	char			*html;		/* HTML body, wins over out */
 	size_t			 htmllen;
+	char			*csv;		/* CSV download, wins over out */
+	size_t			 csvlen;
+	char			 filename[64];	/* its name: [a-z0-9_.-] only */
 	char			 location[256];	/* for 303, when set */
 	char			*cookies[REQ_MAX_COOKIES];	/* more Set-Cookie */
 	size_t			 ncookies;
@@ -213,6 +216,50 @@ int		 kiosk_end(struct req *);
 int		 kiosk_session(struct req *);
 int		 kiosk_ticket(struct req *);
 
+/* api/messages.c */
+int		 messages_list(struct req *);
+int		 messages_get(struct req *);
+int		 messages_create(struct req *);
+int		 kiosk_messages(struct req *);
+int		 kiosk_message_ack(struct req *);
+
+/* api/reservations.c */
+int		 reservations_list(struct req *);
+int		 reservations_get(struct req *);
+int		 reservations_create(struct req *);
+int		 reservations_cancel(struct req *);
+/* The kiosk's next reservation (no holder), or NULL. Caller owns it. */
+struct json_object *reservations_kiosk_next(struct req *);
+
+/* api/stats.c */
+int		 stats_activite(struct req *);
+int		 stats_postes(struct req *);
+int		 stats_heures(struct req *);
+int		 stats_categories(struct req *);
+int		 stats_sites(struct req *);
+/* UTC instant of local midnight of "YYYY-MM-DD" (of the next day when
+ * next is set), in the town hall's zone. 0, or -1 if not a date. */
+int		 stats_day_bound(const struct config *, const char *s, int next,
+		    long long *t);
+
+/* api/audit.c */
+int		 audit_list(struct req *);
+int		 audit_actions(struct req *);
+
+/* api/rgpd.c */
+int		 rgpd_export(struct req *);
+int		 rgpd_erase_user(struct req *);
+
+/* csv.c */
+/*
+ * Answer rows (a json array of objects) as a CSV download: the columns
+ * cols (NULL-terminated) under the headings heads, as file filename
+ * ([a-z0-9_.-], the program's own). Returns 200, or an error status.
+ */
+int		 csv_rows(struct req *, struct json_object *rows,
+		    const char *const *cols, const char *const *heads,
+		    const char *filename);
+
 /* api/dashboard.c */
 int		 dashboard_stats(struct req *);
 int		 health(struct req *);
@@ -229,6 +276,8 @@ void		 throttle_clear(struct req *, const char *key);
 
 /* main.c: the CLI's demo data */
 int		 demo_load(struct db *, const struct config *);
+/* demo_stats.c: N past sessions for the statistics; 0 or -1. */
+int		 demo_stats(struct db *, const char *count);
 
 /* admin/html_out.c */
 /* A page being built; all zero to start. */

@@ -342,6 +342,9 @@ http_sess_error(struct req *r, enum sess_err e)
 	case SESS_USER_INACTIVE:
 		return http_error(r, 422, "utilisateur_inactive",
 		    "Utilisateur inconnu ou désactivé");
+	case SESS_RESERVED:
+		return http_error(r, 409, "poste_reserve",
+		    "Ce poste est réservé pour une autre personne en ce moment");
 	case SESS_DB:
 		break;
 	}
@@ -368,6 +371,11 @@ http_finish(struct req *r, int status)
 		ctype = "text/html; charset=utf-8";
 		csp = "default-src 'none'; style-src 'unsafe-inline'; "
 		    "form-action 'self'; frame-ancestors 'none'";
+	} else if (r->csv != NULL) {
+		body = r->csv;
+		len = r->csvlen;
+		ctype = "text/csv; charset=utf-8";
+		csp = "default-src 'none'; frame-ancestors 'none'";
 	} else {
 		if (r->out != NULL)
 			body = json_object_to_json_string_length(r->out,
@@ -394,6 +402,11 @@ http_finish(struct req *r, int status)
 	if (r->location[0] != '\0' && n < sizeof(h))
 		n += (size_t)snprintf(h + n, sizeof(h) - n,
 		    "Location: %s\r\n", r->location);
+	/* The file name is the program's own (csv_answer checks it). */
+	if (r->csv != NULL && n < sizeof(h))
+		n += (size_t)snprintf(h + n, sizeof(h) - n,
+		    "Content-Disposition: attachment; filename=\"%s\"\r\n",
+		    r->filename);
 	if (body != NULL && n < sizeof(h))
 		n += (size_t)snprintf(h + n, sizeof(h) - n,
 		    "Content-Type: %s\r\n"
@@ -456,6 +469,7 @@ req_free(struct req *r)
 	for (i = 0; i < r->ncookies; i++)
 		free(r->cookies[i]);
 	free(r->html);
+	free(r->csv);
 	json_object_put(r->in);
 	json_object_put(r->out);
 	free(r->body);

@@ -6,6 +6,7 @@
  *	postes-api sweep		apply what time decided (cron fallback
  *					when the pusher is down)
  *	postes-api demo			load demonstration data into an empty DB
+ *	postes-api demo-stats N		add N past sessions (a year of history)
  *
  * The responder is stateless between requests: it keeps only a database
  * connection with its prepared statements and a ZeroMQ PUSH socket, both
@@ -107,9 +108,11 @@ main(int argc, char *argv[])
 		rc = sweep(db, pub, &cfg);
 	else if (strcmp(cmd, "demo") == 0)
 		rc = demo_load(db, &cfg) == 0 ? 0 : 1;
+	else if (strcmp(cmd, "demo-stats") == 0 && argc == 3)
+		rc = demo_stats(db, argv[2]) == 0 ? 0 : 1;
 	else
 		fprintf(stderr, "usage: postes-api [serve|bootstrap-admin|"
-		    "sweep|demo]\n");
+		    "sweep|demo|demo-stats N]\n");
 	ev_pub_close(pub);
 	db_free(db);
 	return rc;

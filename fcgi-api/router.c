@@ -63,12 +63,35 @@ static const struct route routes[] = {
 	{ METH_POST,   "/api/sessions/:id/suspend",		sessions_suspend, ACC_STAFF, B_OPT },
 	{ METH_POST,   "/api/sessions/:id/terminate",		sessions_terminate, ACC_STAFF, B_OPT },
 
+	{ METH_GET,    "/api/utilisateurs/:id/export",		rgpd_export,	ACC_ADMIN, B_NONE },
+	{ METH_POST,   "/api/utilisateurs/:id/erase",		rgpd_erase_user, ACC_ADMIN, B_JSON },
+
+	{ METH_GET,    "/api/messages",				messages_list,	ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/messages",				messages_create, ACC_STAFF, B_JSON },
+	{ METH_GET,    "/api/messages/:id",			messages_get,	ACC_STAFF, B_NONE },
+
+	{ METH_GET,    "/api/reservations",			reservations_list, ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/reservations",			reservations_create, ACC_STAFF, B_JSON },
+	{ METH_GET,    "/api/reservations/:id",			reservations_get, ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/reservations/:id/cancel",		reservations_cancel, ACC_STAFF, B_OPT },
+
+	{ METH_GET,    "/api/stats/activite",			stats_activite,	ACC_ADMIN, B_NONE },
+	{ METH_GET,    "/api/stats/postes",			stats_postes,	ACC_ADMIN, B_NONE },
+	{ METH_GET,    "/api/stats/heures",			stats_heures,	ACC_ADMIN, B_NONE },
+	{ METH_GET,    "/api/stats/categories",			stats_categories, ACC_ADMIN, B_NONE },
+	{ METH_GET,    "/api/stats/sites",			stats_sites,	ACC_ADMIN, B_NONE },
+
+	{ METH_GET,    "/api/audit",				audit_list,	ACC_ADMIN, B_NONE },
+	{ METH_GET,    "/api/audit/actions",			audit_actions,	ACC_ADMIN, B_NONE },
+
 	{ METH_POST,   "/api/kiosk/validate",			kiosk_validate,	ACC_KIOSK, B_JSON },
 	{ METH_POST,   "/api/kiosk/start",			kiosk_start,	ACC_KIOSK, B_JSON },
 	{ METH_POST,   "/api/kiosk/heartbeat",			kiosk_heartbeat, ACC_KIOSK, B_OPT },
 	{ METH_POST,   "/api/kiosk/end",			kiosk_end,	ACC_KIOSK, B_OPT },
 	{ METH_GET,    "/api/kiosk/session",			kiosk_session,	ACC_KIOSK, B_NONE },
 	{ METH_POST,   "/api/kiosk/ticket",			kiosk_ticket,	ACC_KIOSK, B_OPT },
+	{ METH_GET,    "/api/kiosk/messages",			kiosk_messages,	ACC_KIOSK, B_NONE },
+	{ METH_POST,   "/api/kiosk/messages/:id/ack",		kiosk_message_ack, ACC_KIOSK, B_OPT },
 
 	{ METH_GET,    "/api/dashboard/stats",			dashboard_stats, ACC_STAFF, B_NONE },
 	{ METH_GET,    "/api/events",				events_poll,	ACC_ANY, B_NONE },

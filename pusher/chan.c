@@ -262,7 +262,10 @@ sub_new(const struct transport *tp, void *conn, char *const *names,
 		return NULL;
 	}
 	for (i = 0; i < nnames; i++) {
-		if (ev_chan_parse(names[i], &mask, &sid) == -1) {
+		/* postes/<id> is served by GET /api/events only (a kiosk
+		 * polls it); the hub has no such channel yet. */
+		if (ev_chan_parse(names[i], &mask, &sid) == -1 ||
+		    mask == EV_CH_POSTE) {
 			*status = 404;
 			goto fail;
 		}

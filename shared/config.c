@@ -64,6 +64,9 @@ static const struct ckey ckeys[] = {
 	UINT("MAX_BODY", max_body, 1024, 64 * 1024 * 1024),
 	INT("COOKIE_SECURE", cookie_secure, 0, 1),
 	STR("VAR_DIR", var_dir),
+	UINT("RETENTION_MONTHS", retention_months, 1, 120),
+	UINT("RESA_NOSHOW", resa_noshow, 60, 14400),
+	STR("STATS_TZ", stats_tz),
 };
 
 #define NCKEYS	(sizeof(ckeys) / sizeof(ckeys[0]))
@@ -231,6 +234,12 @@ config_defaults(struct config *cfg)
 	cfg->max_body = 65536;
 	cfg->cookie_secure = 0;
 	snprintf(cfg->var_dir, sizeof(cfg->var_dir), "var");
+	cfg->retention_months = 12;
+	cfg->resa_noshow = 900;
+	/* The town hall's zone: reports cut days and hours in it. */
+	snprintf(cfg->stats_tz, sizeof(cfg->stats_tz), "%s",
+	    getenv("POSTES_TZ") != NULL && getenv("POSTES_TZ")[0] != '\0' ?
+	    getenv("POSTES_TZ") : "Europe/Paris");
 }
 
 /*

@@ -40,6 +40,10 @@ struct config {
 	unsigned int	 max_body;		/* POSTES_MAX_BODY, bytes */
 	int		 cookie_secure;		/* POSTES_COOKIE_SECURE=1 */
 	char		 var_dir[256];		/* POSTES_VAR_DIR */
+	/* The desk (docs/admin.md): RGPD retention, reservations, reports. */
+	unsigned int	 retention_months;	/* POSTES_RETENTION_MONTHS */
+	unsigned int	 resa_noshow;		/* POSTES_RESA_NOSHOW, s */
+	char		 stats_tz[64];		/* POSTES_STATS_TZ, else POSTES_TZ */
 };
 
 /*

@@ -40,6 +40,13 @@ static const struct {
 	[EV_UTILISATEUR_CREATED] = { "utilisateur_created", EV_CH_DASHBOARD },
 	[EV_UTILISATEUR_UPDATED] = { "utilisateur_updated", EV_CH_DASHBOARD },
 	[EV_UTILISATEUR_DELETED] = { "utilisateur_deleted", EV_CH_DASHBOARD },
+	/* A message once for the staff, then once per poste reached: its
+	 * kiosk (postes/<id>) and the session running there. */
+	[EV_MESSAGE_SENT]	= { "message_sent", EV_CH_DASHBOARD | EV_CH_POSTES },
+	[EV_MESSAGE_POSTE]	= { "message", EV_CH_POSTE | EV_CH_SESSION },
+	[EV_MESSAGE_ACKED]	= { "message_acquitte", EV_CH_DASHBOARD | EV_CH_POSTE },
+	[EV_RESERVATION_CREATED] = { "reservation_created", EV_CH_POSTES | EV_CH_POSTE },
+	[EV_RESERVATION_UPDATED] = { "reservation_updated", EV_CH_POSTES | EV_CH_POSTE },
 };
 
 enum stmt {
@@ -47,6 +54,7 @@ enum stmt {
 	STMT_INSERT,
 	STMT_FETCH_CHAN,
 	STMT_FETCH_SESSION,
+	STMT_FETCH_POSTE,
 	STMT_LAST,
 	STMT_FIRST,
 	STMT__MAX
@@ -64,6 +72,9 @@ static const char *const stmts[STMT__MAX] = {
 	[STMT_FETCH_SESSION] = "SELECT id, type, created_at, session_id, poste_id, "
 	    "payload FROM events WHERE session_id = ? AND id > ? AND "
 	    "(channels & 8) <> 0 ORDER BY id LIMIT ?",
+	[STMT_FETCH_POSTE] = "SELECT id, type, created_at, session_id, poste_id, "
+	    "payload FROM events WHERE poste_id = ? AND id > ? AND "
+	    "(channels & 16) <> 0 ORDER BY id LIMIT ?",
 	[STMT_LAST] = "SELECT last_id FROM event_seq WHERE id = 1",
 	[STMT_FIRST] = "SELECT COALESCE(MIN(id), 0) FROM events",
 };
@@ -105,14 +116,15 @@ ev_chan_parse(const char *name, unsigned int *mask, long long *session_id)
 		*mask = EV_CH_SESSIONS;
 	else if (strcmp(name, "postes") == 0)
 		*mask = EV_CH_POSTES;
-	else if (strncmp(name, "sessions/", 9) == 0) {
-		p = name + 9;
+	else if (strncmp(name, "sessions/", 9) == 0 ||
+	    strncmp(name, "postes/", 7) == 0) {
+		p = name[0] == 's' ? name + 9 : name + 7;
 		if (*p < '1' || *p > '9')
 			return -1;
 		id = strtoll(p, &end, 10);
 		if (*end != '\0' || id <= 0 || id > 4294967295LL)
 			return -1;
-		*mask = EV_CH_SESSION;
+		*mask = name[0] == 's' ? EV_CH_SESSION : EV_CH_POSTE;
 		*session_id = id;
 	} else
 		return -1;
@@ -210,8 +222,9 @@ ev_fetch(struct db *db, long long since, unsigned int mask,
 
 	*out = NULL;
 	*last = since;
-	if (mask == EV_CH_SESSION)
-		e = DB_EXEC(db, stmts, STMT_FETCH_SESSION, &res, NULL, NULL,
+	if (mask == EV_CH_SESSION || mask == EV_CH_POSTE)
+		e = DB_EXEC(db, stmts, mask == EV_CH_SESSION ?
+		    STMT_FETCH_SESSION : STMT_FETCH_POSTE, &res, NULL, NULL,
 		    DBI(session_id), DBI(since), DBI(limit));
 	else
 		e = DB_EXEC(db, stmts, STMT_FETCH_CHAN, &res, NULL, NULL,

@@ -40,6 +40,11 @@ enum ev_type {
 	EV_UTILISATEUR_CREATED,
 	EV_UTILISATEUR_UPDATED,
 	EV_UTILISATEUR_DELETED,
+	EV_MESSAGE_SENT,
+	EV_MESSAGE_POSTE,
+	EV_MESSAGE_ACKED,
+	EV_RESERVATION_CREATED,
+	EV_RESERVATION_UPDATED,
 	EV__MAX
 };
 
@@ -49,6 +54,7 @@ enum ev_chan {
 	EV_CH_SESSIONS	= 1 << 1,
 	EV_CH_POSTES	= 1 << 2,
 	EV_CH_SESSION	= 1 << 3,	/* sessions/<session_id> */
+	EV_CH_POSTE	= 1 << 4,	/* postes/<poste_id>: its kiosk */
 };
 
 /* Wire name of a type ("session_started"), or NULL if out of range. */
@@ -59,15 +65,17 @@ int		 ev_lookup(const char *name);
 unsigned int	 ev_channels(enum ev_type);
 
 /*
- * Parse a channel name ("dashboard", "sessions", "postes", "sessions/12").
- * Sets *mask to one EV_CH_ bit and *session_id (0 unless sessions/<id>).
+ * Parse a channel name ("dashboard", "sessions", "postes", "sessions/12",
+ * "postes/3"). Sets *mask to one EV_CH_ bit and *session_id to the id of
+ * sessions/<id> or postes/<id> (0 otherwise).
  * Returns 0, or -1 for an unknown or malformed name.
  */
 int		 ev_chan_parse(const char *name, unsigned int *mask,
 		    long long *session_id);
 
 /* Events recorded in a transaction, published after it commits. */
-#define EV_BATCH_MAX 16
+/* A message to a site records one event per poste (MESSAGE_POSTES_MAX). */
+#define EV_BATCH_MAX 72
 struct ev_batch {
 	char	*msg[EV_BATCH_MAX];	/* wire JSON, owned */
 	size_t	 n;
@@ -85,7 +93,7 @@ void		 ev_batch_clear(struct ev_batch *);
 
 /*
  * Events with id > since visible on a channel (mask, and session_id for
- * EV_CH_SESSION), oldest first, at most limit. *out is a json array of
+ * EV_CH_SESSION, poste id for EV_CH_POSTE), oldest first, at most limit. *out is a json array of
  * wire objects (caller owns); *last the highest id returned (or since).
  */
 enum db_err	 ev_fetch(struct db *, long long since, unsigned int mask,

@@ -20,6 +20,8 @@
 #include "crypto.h"
 #include "log.h"
 #include "timefmt.h"
+#include "resa.h"
+#include "rgpd.h"
 #include "sess.h"
 
 const char *const sess_statut_names[SESS_STATUT__MAX] = {
@@ -399,6 +401,17 @@ sess_start(struct db *db, struct ev_batch *b, const struct actor *a,
 		se = SESS_POSTE_UNAVAILABLE;
 		goto out;
 	}
+	/* A reserved slot running now: only its holder starts here. */
+	switch (resa_check_start(db, b, pid, id)) {
+	case 0:
+		break;
+	case 1:
+		se = SESS_RESERVED;
+		goto out;
+	default:
+		se = SESS_DB;
+		goto out;
+	}
 	e = DB_EXEC(db, stmts, STMT_START, NULL, NULL, NULL, DBI(pid), DBI(id));
 	if (e != DB_OK) {
 		se = e == DB_ERR_DUP ? SESS_POSTE_BUSY : SESS_DB;
@@ -773,6 +786,11 @@ clock_sweep(struct db *db, const struct config *c, struct ev_batch *b,
 			changes++;
 		flush(b, pub);
 	}
+	/* Reservations nobody came for; the RGPD retention. */
+	if ((w = resa_sweep(db, cfg, b)) < 0 || rgpd_sweep(db, cfg) < 0)
+		return -1;
+	changes += w;
+	flush(b, pub);
 	/* Silent workstations. */
 	p = DBI(offline_after());
 	if ((n = due_ids(db, STMT_DUE_OFFLINE, &p, 1, ids)) < 0)

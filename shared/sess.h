@@ -66,6 +66,7 @@ enum sess_err {
 	SESS_EXPIRED,		/* code past its validity: 410-like, 409 */
 	SESS_NO_TIME,		/* no time left: 409 */
 	SESS_USER_INACTIVE,	/* utilisateur deactivated or unknown: 422 */
+	SESS_RESERVED,		/* the poste is reserved for someone else: 409 */
 	SESS_DB,		/* database error (see db_err): 503/500 */
 };
 

@@ -194,6 +194,11 @@ current(struct req *r, const char *type)
 	time_iso((long long)time(NULL), now);
 	json_object_object_add(a, "server_time", json_object_new_string(now));
 	json_object_object_add(a, "poste_id", json_object_new_int64(r->poste_id));
+	/* The poste's next reservation ("Réservé à 14h00", shown in the
+	 * town hall's zone), never who holds it. */
+	json_object_object_add(a, "reservation", reservations_kiosk_next(r));
+	json_object_object_add(a, "fuseau",
+	    json_object_new_string(r->cfg->stats_tz));
 	/* How often the kiosk must call heartbeat to stay online. */
 	json_object_object_add(a, "heartbeat_interval",
 	    json_object_new_int64(r->cfg->heartbeat_interval));
