@@ -118,7 +118,7 @@ int
 audit_actions(struct req *r)
 {
 	struct db_res *res = NULL;
-	struct json_object *arr;
+	struct json_object *arr, *o;
 	enum db_err e;
 	size_t i;
 
@@ -129,5 +129,7 @@ audit_actions(struct req *r)
 		json_object_array_add(arr,
 		    json_object_new_string(db_str(res, i, 0)));
 	db_res_free(res);
-	return http_json(r, 200, arr);
+	o = json_object_new_object();
+	json_object_object_add(o, "actions", arr);
+	return http_json(r, 200, o);
 }
