@@ -10,9 +10,9 @@
  * hall (POSTES_STATS_TZ, else POSTES_TZ, else Europe/Paris): this file
  * computes the UTC instant of each local midnight with the C library's
  * zone rules (summer time included) and hands the database UTC bounds,
- * so MariaDB needs no time zone tables. Buckets go to the database as
- * one JSON array read by JSON_TABLE: one statement per report, whatever
- * the range.
+ * so MariaDB needs no time zone tables. The bucket bounds go to the
+ * database as parameters of INTERVAL(): one statement and one pass over
+ * the range per report, whatever the step.
  *
  * A session counts in the period in which it started. Time used is
  * duree_totale less what is left (for a running session, less what is
@@ -37,6 +37,12 @@
 	"CAST(s.duree_totale AS SIGNED) - GREATEST(0, TIMESTAMPDIFF(SECOND, " \
 	"UTC_TIMESTAMP(), s.fin_prevue))) ELSE GREATEST(0, " \
 	"CAST(s.duree_totale AS SIGNED) - CAST(s.temps_restant AS SIGNED)) END"
+#define Q4	"?, ?, ?, ?, "
+#define Q16	Q4 Q4 Q4 Q4
+#define Q64	Q16 Q16 Q16 Q16
+#define Q256	Q64 Q64 Q64 Q64
+#define Q732	Q256 Q256 Q64 Q64 Q64 Q16 Q4 Q4 "?, ?, ?, ?"
+#define NBOUNDS	732	/* STATS_DAYS_MAX + 1: every bucket's start, and the end */
 #define RANGE "s.started_at >= FROM_UNIXTIME(?) AND " \
 	"s.started_at < FROM_UNIXTIME(?)"
 
@@ -53,12 +59,13 @@ enum stmt {
 };
 
 static const char *const stmts[STMT__MAX] = {
-	[STMT_SERIES] = "SELECT b.i, COUNT(*), CAST(SUM(" USED ") AS SIGNED), "
-	    "COUNT(DISTINCT s.utilisateur_id) FROM JSON_TABLE(?, '$[*]' "
-	    "COLUMNS (i INT PATH '$[0]', d BIGINT PATH '$[1]', "
-	    "f BIGINT PATH '$[2]')) b JOIN sessions s ON "
-	    "s.started_at >= FROM_UNIXTIME(b.d) AND "
-	    "s.started_at < FROM_UNIXTIME(b.f) GROUP BY b.i",
+	/* INTERVAL(t, b1, ..., bn) is the number of bounds <= t (a binary
+	 * search): one pass over the index buckets every session. Unused
+	 * bounds are padded with a time after every session. */
+	[STMT_SERIES] = "SELECT INTERVAL(UNIX_TIMESTAMP(s.started_at), "
+	    Q732 ") AS b, COUNT(*), CAST(SUM(" USED ") AS SIGNED), "
+	    "COUNT(DISTINCT s.utilisateur_id) FROM sessions s WHERE " RANGE
+	    " GROUP BY b",
 	[STMT_TOTAL] = "SELECT COUNT(*), CAST(COALESCE(SUM(" USED "), 0) AS "
 	    "SIGNED), COUNT(DISTINCT s.utilisateur_id) FROM sessions s "
 	    "WHERE " RANGE,
@@ -294,9 +301,9 @@ stats_activite(struct req *r)
 	struct range g;
 	struct db_res *res = NULL;
 	struct json_object *o, *series, *row, *tot;
-	char *js = NULL, label[16], fn[64];
-	size_t len = 0, i, n = 0;
-	FILE *f;
+	struct db_param p[NBOUNDS + 2];
+	char label[16], fn[64];
+	size_t i, n = 0;
 	int y, m, d, wd, k, st, by, bm, bd;
 	long long start, end;
 	enum db_err e;
@@ -304,12 +311,8 @@ stats_activite(struct req *r)
 	if ((st = read_range(r, &g, 1)) != 0)
 		return st;
 	series = json_object_new_array();
-	if ((f = open_memstream(&js, &len)) == NULL) {
-		json_object_put(series);
-		return http_error(r, 503, "unavailable", "Mémoire épuisée");
-	}
-	/* The buckets, each clipped to the range, in local days. */
-	fputc('[', f);
+	/* The buckets, each clipped to the range, in local days: bucket n
+	 * starts at bound n (INTERVAL answers n + 1 inside it). */
 	tz_enter(r->cfg);
 	for (k = 0; k < g.ndays; ) {
 		date_add(g.y0, g.m0, g.d0, k, &by, &bm, &bd, &wd);
@@ -330,8 +333,8 @@ stats_activite(struct req *r)
 		else
 			snprintf(label, sizeof(label), "%04d-%02d-%02d", by,
 			    bm, bd);
-		fprintf(f, "%s[%zu,%lld,%lld]", n > 0 ? "," : "", n, start,
-		    end);
+		p[n] = DBI(start);
+		(void)end;
 		row = json_object_new_object();
 		json_object_object_add(row, "periode",
 		    json_object_new_string(label));
@@ -346,16 +349,20 @@ stats_activite(struct req *r)
 		k += d;
 	}
 	tz_leave();
-	fputc(']', f);
-	fclose(f);
-	e = DB_EXEC(r->db, stmts, STMT_SERIES, &res, NULL, NULL, DBS(js));
-	free(js);
+	for (i = n; i < NBOUNDS; i++)
+		p[i] = DBI(g.to);
+	p[NBOUNDS] = DBI(g.from);
+	p[NBOUNDS + 1] = DBI(g.to);
+	e = db_exec(r->db, stmts, STMT_SERIES, p, NBOUNDS + 2, &res, NULL, NULL);
 	if (e != DB_OK) {
 		json_object_put(series);
 		return http_db_error(r, e);
 	}
 	for (i = 0; res != NULL && i < res->nrows; i++) {
-		row = json_object_array_get_idx(series, (size_t)db_int(res, i, 0));
+		if (db_int(res, i, 0) < 1)
+			continue;
+		row = json_object_array_get_idx(series,
+		    (size_t)db_int(res, i, 0) - 1);
 		if (row == NULL)
 			continue;
 		json_object_object_add(row, "sessions",
