@@ -35,6 +35,9 @@ struct config {
 	char		 secret[128];		/* POSTES_SECRET, HMAC key (hex) */
 	int		 warn[CONFIG_WARN_MAX];	/* POSTES_WARN_THRESHOLDS, s, desc */
 	size_t		 nwarn;
+	int		 close_warn[CONFIG_WARN_MAX];	/* POSTES_CLOSE_WARN, s */
+	size_t		 nclose_warn;
+	char		 tz[64];		/* POSTES_TZ, the town hall's zone */
 	unsigned int	 heartbeat_interval;	/* POSTES_HEARTBEAT_INTERVAL, s */
 	unsigned int	 staff_session_ttl;	/* POSTES_STAFF_SESSION_TTL, s */
 	unsigned int	 max_body;		/* POSTES_MAX_BODY, bytes */
@@ -57,5 +60,7 @@ int	num_parse(const char *s, long long min, long long max, long long *out);
 
 /* Parse "300,60" into cfg->warn, sorted descending. 0 or -1. */
 int	config_parse_warn(struct config *cfg, const char *s);
+/* The same for any list of seconds: out[CONFIG_WARN_MAX], *n. */
+int	config_parse_secs(const char *s, int *out, size_t *n);
 
 #endif
