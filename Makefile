@@ -27,8 +27,8 @@ CFLAGS	+= -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=
 LDFLAGS	+= -fsanitize=$(SANITIZER)
 endif
 
-SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o stats.o html.o timefmt.o audit.o \
-	       message.o resa.o rgpd.o
+SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o sweep.o rules.o hours.o stats.o \
+	       html.o timefmt.o audit.o message.o resa.o rgpd.o
 # fcgi-api/: the program's core; api/: one file per JSON resource;
 # admin/: the server-rendered HTML pages.
 API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o csv.o demo_stats.o \
@@ -38,7 +38,7 @@ API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o csv.o demo_stats
 	       admin/html_out.o admin/pages.o admin/staff.o admin/postes.o \
 	       admin/utilisateurs.o admin/sessions.o
 PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o
-UNIT_TESTS  := test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
+UNIT_TESTS  := test_hours test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
 	       test_admin_html
 
 SHARED	:= $(addprefix $(B)/shared/,$(SHARED_OBJS))

@@ -20,6 +20,8 @@
 #include "crypto.h"
 #include "ev.h"
 #include "sess.h"
+#include "sweep.h"
+#include "rules.h"
 
 struct json_object;
 struct config;
@@ -107,6 +109,13 @@ int		 http_error(struct req *, int status, const char *code,
 		    const char *message);
 int		 http_db_error(struct req *, enum db_err);
 int		 http_sess_error(struct req *, enum sess_err);
+/* The same, with the figures of note (may be NULL) in the message. */
+int		 http_sess_refusal(struct req *, enum sess_err,
+		    const struct sess_note *);
+/* Add "avis" (closing cut, allowance left) to an answer object. */
+void		 http_sess_note(struct json_object *, const struct sess_note *);
+void		 http_duration(long long seconds, char *buf, size_t sz);
+void		 http_local_hm(long long t, char *buf, size_t sz);
 int		 http_json(struct req *, int status, struct json_object *);
 int		 http_row(struct req *, const char *const *stmts, int idx,
 		    int status, const char *notfound);
@@ -239,8 +248,7 @@ int		 stats_categories(struct req *);
 int		 stats_sites(struct req *);
 /* UTC instant of local midnight of "YYYY-MM-DD" (of the next day when
  * next is set), in the town hall's zone. 0, or -1 if not a date. */
-int		 stats_day_bound(const struct config *, const char *s, int next,
-		    long long *t);
+int		 stats_day_bound(const char *s, int next, long long *t);
 
 /* api/audit.c */
 int		 audit_list(struct req *);
@@ -336,6 +344,10 @@ void		 admin_check(struct hbuf *, const char *label, const char *name,
 void		 admin_button(struct hbuf *, const char *label, const char *cls);
 void		 admin_select(struct hbuf *, const char *label, const char *name,
 		    const char *const *values, const char *const *labels,
+		    const char *current);
+void		 admin_filter(struct hbuf *, const char *label,
+		    const char *name, const char *const *values,
+		    const char *const *labels, const char *all_label,
 		    const char *current);
 const char	*admin_label(const char *const *values,
 		    const char *const *labels, const char *value);

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
+#include "sweep.h"
 #include "extern.h"
 
 static void
@@ -70,9 +71,10 @@ static int
 sweep(struct db *db, struct ev_pub *pub, const struct config *cfg)
 {
 	struct ev_batch b = { { NULL }, 0 };
+	struct sweep sw = { cfg, 0, 0 };
 	int n, total = 0;
 
-	while ((n = clock_sweep(db, cfg, &b, pub)) > 0) {
+	while ((n = sweep_run(db, &sw, &b, pub)) > 0) {
 		total += n;
 		ev_pub_send(pub, &b);
 	}
@@ -94,7 +96,6 @@ main(int argc, char *argv[])
 	log_init("postes-api");
 	if (config_load(&cfg) == -1 || crypto_init() == -1)
 		return 1;
-	sess_configure(&cfg);
 	if ((db = db_new(&cfg)) == NULL)
 		return 1;
 	/* Publishing is best effort: without ZeroMQ we still serve. */

@@ -4,12 +4,13 @@
  * One thread with its own database connection (MariaDB calls block, so
  * none of this runs on a network thread):
  *
- *  - clock_sweep (shared/sess.c, the same code as `postes-api sweep`)
- *    ends sessions at their end time, sends warnings, expires codes and
+ *  - sweep_run (shared/sweep.c, the same code as `postes-api sweep`)
+ *    ends sessions at their end time (or their site's closing), sends
+ *    warnings and closing warnings, expires codes and guest passes, and
  *    puts silent postes hors_ligne. Its events are committed to the
  *    outbox and handed to the intake (intake_inject), which delivers
  *    them in id order like any other event: no double delivery.
- *    The thread sleeps until clock_next_deadline_ms says, capped at one
+ *    The thread sleeps until sweep_next_ms says, capped at one
  *    second, and is woken early when an event may move a deadline.
  *  - time_update, each whole second, for every active session that
  *    someone listens to on sessions/<id>: ephemeral (not in the outbox),
@@ -31,6 +32,7 @@
 #include "log.h"
 #include "sess.h"
 #include "stats.h"
+#include "sweep.h"
 #include "timefmt.h"
 #include "extern.h"
 
@@ -52,6 +54,7 @@ static pthread_mutex_t	 ck_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 ck_cond;
 static int		 ck_running, ck_stop, ck_woken;
 static struct db	*cdb;
+static struct sweep	 ck_sweep;	/* its configuration, passed in */
 
 void
 clock_wake(void)
@@ -72,7 +75,7 @@ clock_run_sweep(void)
 	int		 n;
 
 	memset(&b, 0, sizeof(b));
-	n = clock_sweep(cdb, pcfg, &b, NULL);
+	n = sweep_run(cdb, &ck_sweep, &b, NULL);
 	for (i = 0; i < b.n; i++) {
 		intake_inject(b.msg[i]);
 		b.msg[i] = NULL;
@@ -87,7 +90,7 @@ clock_run_sweep(void)
 		metric_add(M_CLOCK_CHANGES, (unsigned long long)n);
 		return SWEEP_MIN_MS;	/* maybe more than one batch */
 	}
-	if ((d = clock_next_deadline_ms(cdb, pcfg)) < 0)
+	if ((d = sweep_next_ms(cdb, &ck_sweep)) < 0)
 		return 1000;
 	return d < SWEEP_MIN_MS ? SWEEP_MIN_MS : d > 1000 ? 1000 : d;
 }
@@ -221,6 +224,7 @@ clock_start(void)
 {
 	pthread_condattr_t	 ca;
 
+	ck_sweep.cfg = pcfg;
 	if ((cdb = db_new(pcfg)) == NULL)
 		return -1;
 	pthread_condattr_init(&ca);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "log.h"
@@ -23,7 +24,7 @@
 #define DEFAULT_HTTP	8080
 #define WARN_SEC_MAX	86400
 
-enum ckind { C_STR, C_UINT, C_INT, C_WARN };
+enum ckind { C_STR, C_UINT, C_INT, C_WARN, C_CLOSE_WARN };
 
 struct ckey {
 	const char	*name;		/* without the POSTES_ prefix */
@@ -59,6 +60,8 @@ static const struct ckey ckeys[] = {
 	STR("ORIGIN", origin),
 	STR("SECRET", secret),
 	{ "WARN_THRESHOLDS", C_WARN, 0, 0, 0, 0 },
+	{ "CLOSE_WARN", C_CLOSE_WARN, 0, 0, 0, 0 },
+	STR("TZ", tz),
 	UINT("HEARTBEAT_INTERVAL", heartbeat_interval, 1, 3600),
 	UINT("STAFF_SESSION_TTL", staff_session_ttl, 60, 31536000),
 	UINT("MAX_BODY", max_body, 1024, 64 * 1024 * 1024),
@@ -66,7 +69,6 @@ static const struct ckey ckeys[] = {
 	STR("VAR_DIR", var_dir),
 	UINT("RETENTION_MONTHS", retention_months, 1, 120),
 	UINT("RESA_NOSHOW", resa_noshow, 60, 14400),
-	STR("STATS_TZ", stats_tz),
 };
 
 #define NCKEYS	(sizeof(ckeys) / sizeof(ckeys[0]))
@@ -109,6 +111,13 @@ cmp_desc(const void *a, const void *b)
 int
 config_parse_warn(struct config *cfg, const char *s)
 {
+	return config_parse_secs(s, cfg->warn, &cfg->nwarn);
+}
+
+/* The same list into w[CONFIG_WARN_MAX] and *nw (closing warnings). */
+int
+config_parse_secs(const char *s, int *out, size_t *nout)
+{
 	int		 w[CONFIG_WARN_MAX];
 	char		 item[32];
 	const char	*p, *e, *q;
@@ -120,7 +129,7 @@ config_parse_warn(struct config *cfg, const char *s)
 	for (p = s; isspace((unsigned char)*p); p++)
 		continue;
 	if (*p == '\0') {
-		cfg->nwarn = 0;
+		*nout = 0;
 		return 0;
 	}
 	for (p = s; ; p = e + 1) {
@@ -145,8 +154,8 @@ config_parse_warn(struct config *cfg, const char *s)
 	for (i = j = 0; i < n; i++)
 		if (j == 0 || w[j - 1] != w[i])
 			w[j++] = w[i];
-	memcpy(cfg->warn, w, j * sizeof(w[0]));
-	cfg->nwarn = j;
+	memcpy(out, w, j * sizeof(w[0]));
+	*nout = j;
 	return 0;
 }
 
@@ -201,6 +210,15 @@ ckey_set(struct config *cfg, const struct ckey *k, const char *val,
 			return -1;
 		}
 		return 0;
+	case C_CLOSE_WARN:
+		if (config_parse_secs(val, cfg->close_warn,
+		    &cfg->nclose_warn) == -1) {
+			log_err("%s: POSTES_%s: expected up to %d comma-"
+			    "separated seconds in 1..%d", where, k->name,
+			    CONFIG_WARN_MAX, WARN_SEC_MAX);
+			return -1;
+		}
+		return 0;
 	}
 	return -1;
 }
@@ -229,6 +247,10 @@ config_defaults(struct config *cfg)
 	cfg->warn[0] = 300;
 	cfg->warn[1] = 60;
 	cfg->nwarn = 2;
+	cfg->close_warn[0] = 900;
+	cfg->close_warn[1] = 300;
+	cfg->nclose_warn = 2;
+	snprintf(cfg->tz, sizeof(cfg->tz), "Europe/Paris");
 	cfg->heartbeat_interval = 30;
 	cfg->staff_session_ttl = 43200;
 	cfg->max_body = 65536;
@@ -236,10 +258,6 @@ config_defaults(struct config *cfg)
 	snprintf(cfg->var_dir, sizeof(cfg->var_dir), "var");
 	cfg->retention_months = 12;
 	cfg->resa_noshow = 900;
-	/* The town hall's zone: reports cut days and hours in it. */
-	snprintf(cfg->stats_tz, sizeof(cfg->stats_tz), "%s",
-	    getenv("POSTES_TZ") != NULL && getenv("POSTES_TZ")[0] != '\0' ?
-	    getenv("POSTES_TZ") : "Europe/Paris");
 }
 
 /*
@@ -325,6 +343,18 @@ config_load(struct config *cfg)
 		if (ckey_set(cfg, &ckeys[i], val, "environment") == -1)
 			return -1;
 	}
+
+	/*
+	 * The town hall's zone: POSTES_TZ, else the process's TZ, else
+	 * Europe/Paris. Local calendars (opening hours, quotas' days, the
+	 * end of a guest pass's day) are computed with localtime_r/mktime,
+	 * so TZ is set to it for the whole process.
+	 */
+	if (getenv("POSTES_TZ") == NULL && (val = getenv("TZ")) != NULL &&
+	    *val != '\0' && strlen(val) < sizeof(cfg->tz))
+		snprintf(cfg->tz, sizeof(cfg->tz), "%s", val);
+	setenv("TZ", cfg->tz, 1);
+	tzset();
 
 	if (strcmp(cfg->origin, DEFAULT_ORIGIN) == 0 &&
 	    cfg->http_port != DEFAULT_HTTP)

@@ -40,6 +40,10 @@ static const struct {
 	[EV_UTILISATEUR_CREATED] = { "utilisateur_created", EV_CH_DASHBOARD },
 	[EV_UTILISATEUR_UPDATED] = { "utilisateur_updated", EV_CH_DASHBOARD },
 	[EV_UTILISATEUR_DELETED] = { "utilisateur_deleted", EV_CH_DASHBOARD },
+	[EV_FERMETURE_PROCHE]	= { "fermeture_proche", EV_CH_DASHBOARD | EV_CH_SESSIONS | EV_CH_SESSION },
+	[EV_POSTE_ONLINE]	= { "poste_online", EV_CH_POSTES | EV_CH_DASHBOARD },
+	[EV_INVITES_CREATED]	= { "invites_created", EV_CH_SESSIONS | EV_CH_DASHBOARD },
+	[EV_SITE_UPDATED]	= { "site_updated", EV_CH_POSTES | EV_CH_DASHBOARD },
 	/* A message once for the staff, then once per poste reached: its
 	 * kiosk (postes/<id>) and the session running there. */
 	[EV_MESSAGE_SENT]	= { "message_sent", EV_CH_DASHBOARD | EV_CH_POSTES },
@@ -136,6 +140,7 @@ ev_wire(long long id, const char *type, const char *timestamp,
     long long session_id, long long poste_id, struct json_object *data)
 {
 	struct json_object *o = json_object_new_object();
+	const char *r;
 
 	json_object_object_add(o, "id", json_object_new_int64(id));
 	json_object_object_add(o, "type", json_object_new_string(type));
@@ -146,7 +151,33 @@ ev_wire(long long id, const char *type, const char *timestamp,
 	    json_object_new_int64(poste_id) : NULL);
 	json_object_object_add(o, "data", data != NULL ? json_object_get(data) :
 	    json_object_new_object());
+	/* The seed's clients read why a session ended at the top level. */
+	if (strcmp(type, "session_terminated") == 0 && data != NULL &&
+	    (r = json_object_get_string(json_object_object_get(data,
+	    "raison"))) != NULL) {
+		json_object_object_add(o, "raison", json_object_new_string(r));
+		json_object_object_add(o, "message",
+		    json_object_new_string(ev_raison_message(r)));
+	}
 	return o;
+}
+
+const char *
+ev_raison_message(const char *raison)
+{
+	static const struct { const char *raison, *message; } m[] = {
+		{ "fermeture_normale", "Session fermée. À bientôt !" },
+		{ "temps_ecoule", "Temps écoulé : la session est terminée." },
+		{ "admin", "Session terminée par l'accueil." },
+		{ "expiree", "Ce code a expiré." },
+		{ "fermeture_site", "Le site ferme : la session est terminée." },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (strcmp(m[i].raison, raison) == 0)
+			return m[i].message;
+	return "Session terminée.";
 }
 
 enum db_err

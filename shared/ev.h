@@ -14,6 +14,9 @@
  *
  *	{"id":42,"type":"session_started","timestamp":"2026-...Z",
  *	 "session_id":7,"poste_id":3,"data":{...}}
+ *
+ * session_terminated also carries the seed's top-level "raison" and
+ * "message" (the French sentence a kiosk shows).
  */
 #ifndef POSTES_EV_H
 #define POSTES_EV_H
@@ -40,6 +43,10 @@ enum ev_type {
 	EV_UTILISATEUR_CREATED,
 	EV_UTILISATEUR_UPDATED,
 	EV_UTILISATEUR_DELETED,
+	EV_FERMETURE_PROCHE,	/* the site closes in N minutes */
+	EV_POSTE_ONLINE,	/* a poste back from hors_ligne */
+	EV_INVITES_CREATED,	/* a batch of guest passes */
+	EV_SITE_UPDATED,	/* a site, its hours or closure days */
 	EV_MESSAGE_SENT,
 	EV_MESSAGE_POSTE,
 	EV_MESSAGE_ACKED,
@@ -104,6 +111,8 @@ enum db_err	 ev_last_id(struct db *, long long *last);
 /* Lowest id still in the table (0 when empty): older ids need a reset. */
 enum db_err	 ev_first_id(struct db *, long long *first);
 
+/* The French sentence for a raison (session_terminated's "message"). */
+const char	*ev_raison_message(const char *raison);
 /* Build the wire object of one event. Caller owns the result. */
 struct json_object *ev_wire(long long id, const char *type,
 		    const char *timestamp, long long session_id,

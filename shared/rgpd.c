@@ -9,7 +9,12 @@
 #include "config.h"
 #include "rgpd.h"
 
-#define BLANK "'{\"anonymise\":true}'"
+/* Names out of an event's payload; its shape stays whole, so that a
+ * client replaying it still finds the ids it expects. */
+#define NO_NAMES "JSON_REPLACE(e.payload, '$.utilisateur_nom', NULL, " \
+	"'$.utilisateur_prenom', NULL, '$.utilisateur', NULL, '$.nom', NULL, " \
+	"'$.prenom', NULL, '$.email', NULL, '$.telephone', NULL, " \
+	"'$.notes', NULL)"
 
 enum stmt {
 	STMT_LOCK,
@@ -30,12 +35,14 @@ static const char *const stmts[STMT__MAX] = {
 	[STMT_LOCK] = "SELECT id FROM utilisateurs WHERE id = ? FOR UPDATE",
 	[STMT_LIVE] = "SELECT COUNT(*) FROM sessions WHERE utilisateur_id = ? "
 	    "AND statut <> 'terminee'",
+	/* Events about their sessions, or about a poste while they sat at
+	 * it (the poste's shape names who is on it), then about them. */
 	[STMT_BLANK_SESSION_EVENTS] = "UPDATE events e JOIN sessions s ON "
-	    "s.id = e.session_id SET e.payload = " BLANK " WHERE "
-	    "s.utilisateur_id = ?",
-	[STMT_BLANK_USER_EVENTS] = "UPDATE events SET payload = " BLANK
-	    " WHERE type IN ('utilisateur_created', 'utilisateur_updated') AND "
-	    "JSON_VALUE(payload, '$.id') = ?",
+	    "s.id = COALESCE(e.session_id, JSON_VALUE(e.payload, '$.session_id')) "
+	    "SET e.payload = " NO_NAMES " WHERE s.utilisateur_id = ?",
+	[STMT_BLANK_USER_EVENTS] = "UPDATE events e SET e.payload = " NO_NAMES
+	    " WHERE e.type IN ('utilisateur_created', 'utilisateur_updated') "
+	    "AND JSON_VALUE(e.payload, '$.id') = ?",
 	[STMT_ANON_SESSIONS] = "UPDATE sessions SET utilisateur_id = NULL, "
 	    "anonymise = 1 WHERE utilisateur_id = ?",
 	[STMT_CANCEL_RESAS] = "UPDATE reservations SET statut = 'annulee', "
@@ -125,9 +132,8 @@ out:
 }
 
 int
-rgpd_sweep(struct db *db, const struct config *cfg)
+rgpd_sweep(struct db *db, const struct config *cfg, long long *last)
 {
-	static time_t last;
 	const int steps[] = { STMT_OLD_SESSIONS, STMT_OLD_RESAS,
 	    STMT_OLD_MESSAGES };
 	unsigned long long n;
@@ -135,9 +141,9 @@ rgpd_sweep(struct db *db, const struct config *cfg)
 	size_t i;
 	int total = 0;
 
-	if (last != 0 && now - last < 60)
+	if (*last != 0 && now - *last < 60)
 		return 0;
-	last = now;
+	*last = now;
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		n = 0;
 		if (DB_EXEC(db, stmts, steps[i], NULL, &n, NULL,

@@ -12,7 +12,7 @@
  * are the town hall's own accountability record.
  *
  * Erasure: the person's history is anonymised the same way at once, the
- * payloads of outbox events about them are blanked, live reservations
+ * names in outbox events about them are nulled, live reservations
  * cancelled, then the person is deleted. Refused while one of their
  * sessions is live (en_attente, active, suspendue): end it first.
  */
@@ -36,8 +36,9 @@ enum rgpd_err {
 enum rgpd_err	rgpd_erase(struct db *, struct ev_batch *,
 		    const struct actor *, long long uid, long long *nsessions);
 
-/* The retention sweep, at most once a minute per process (1000 rows a
- * statement). Rows changed, or -1 on database error. */
-int		rgpd_sweep(struct db *, const struct config *);
+/* The retention sweep, at most once a minute (*last: Unix seconds of
+ * the last pass, kept by the caller), 1000 rows a statement. Rows
+ * changed, or -1 on database error. */
+int		rgpd_sweep(struct db *, const struct config *, long long *last);
 
 #endif

@@ -793,6 +793,30 @@ admin_select(struct hbuf *h, const char *label, const char *name,
 	hb_raw(h, "</select>");
 }
 
+/* The same with a first option "" (all_label): a list's filter. */
+void
+admin_filter(struct hbuf *h, const char *label, const char *name,
+    const char *const *values, const char *const *labels,
+    const char *all_label, const char *current)
+{
+	size_t i;
+
+	labelled(h, label, name, "select");
+	hb_raw(h, "><option value=\"\">");
+	hb_text(h, all_label);
+	hb_raw(h, "</option>");
+	for (i = 0; values[i] != NULL; i++) {
+		hb_raw(h, "<option");
+		hb_attr(h, "value", values[i]);
+		if (current != NULL && strcmp(current, values[i]) == 0)
+			hb_raw(h, " selected");
+		hb_raw(h, ">");
+		hb_text(h, labels[i]);
+		hb_raw(h, "</option>");
+	}
+	hb_raw(h, "</select>");
+}
+
 /* The label of value in a values/labels pair of lists, or value. */
 const char *
 admin_label(const char *const *values, const char *const *labels,

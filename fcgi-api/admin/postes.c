@@ -17,14 +17,10 @@
 
 #include "extern.h"
 
-static const char *const etats[] = { "disponible", "occupe", "hors_ligne",
-	"maintenance", NULL };
+/* Labels of poste_etat_names (shared/sess.c), in its order. */
 static const char *const etat_labels[] = { "Disponible", "Occupé",
 	"Hors ligne", "Maintenance", NULL };
-static const char *const filtres[] = { "", "disponible", "occupe",
-	"hors_ligne", "maintenance", NULL };
-static const char *const filtre_labels[] = { "Tous", "Disponible", "Occupé",
-	"Hors ligne", "Maintenance", NULL };
+#define etats poste_etat_names
 
 /* The maintenance button of poste id, from its current state. */
 static void
@@ -64,7 +60,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	admin_begin(r, &h, "Postes", "postes");
 	admin_error_box(&h, err);
 	hb_raw(&h, "<form method=\"get\" action=\"/admin/postes\">");
-	admin_select(&h, "État", "etat", filtres, filtre_labels,
+	admin_filter(&h, "État", "etat", etats, etat_labels, "Tous",
 	    http_query(r, "etat"));
 	hb_raw(&h, " ");
 	admin_button(&h, "Filtrer", "secondary");

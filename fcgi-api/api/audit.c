@@ -50,7 +50,7 @@ bound(struct req *r, const char *name, const char *s, int next, long long *t)
 {
 	char msg[128];
 
-	if (strlen(s) == 10 ? stats_day_bound(r->cfg, s, next, t) == 0 :
+	if (strlen(s) == 10 ? stats_day_bound(s, next, t) == 0 :
 	    time_parse_iso(s, t) == 0)
 		return 0;
 	snprintf(msg, sizeof(msg), "Champ « %s » : date invalide "

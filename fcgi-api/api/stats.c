@@ -7,7 +7,7 @@
  *	    ?du=YYYY-MM-DD&au=YYYY-MM-DD[&pas=jour|semaine|mois][&format=csv]
  *
  * Days, weeks (ISO, from Monday), months and hours are those of the town
- * hall (POSTES_STATS_TZ, else POSTES_TZ, else Europe/Paris): this file
+ * hall (POSTES_TZ, the process's TZ: see config.c): this file
  * computes the UTC instant of each local midnight with the C library's
  * zone rules (summer time included) and hands the database UTC bounds,
  * so MariaDB needs no time zone tables. The bucket bounds go to the
@@ -107,33 +107,8 @@ struct range {
 	int		 csv;
 };
 
-/* Run fn's zone work in the town hall's zone, then restore. */
-static char	 saved_tz[128];
-static int	 had_tz;
-
-static void
-tz_enter(const struct config *cfg)
-{
-	const char *t = getenv("TZ");
-
-	had_tz = t != NULL;
-	snprintf(saved_tz, sizeof(saved_tz), "%s", t != NULL ? t : "");
-	setenv("TZ", cfg->stats_tz, 1);
-	tzset();
-}
-
-static void
-tz_leave(void)
-{
-	if (had_tz)
-		setenv("TZ", saved_tz, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-}
-
 /* UTC instant of local midnight of y-m-d (d may overflow: mktime
- * normalises it). Inside tz_enter(). */
+ * normalises it). */
 static long long
 local_midnight(int y, int m, int d)
 {
@@ -228,10 +203,8 @@ read_range(struct req *r, struct range *g, int with_pas)
 		return http_error(r, 422, "validation_error",
 		    "Champ « pas » : seulement pour /api/stats/activite");
 	/* By default the last 30 days, today included. */
-	tz_enter(r->cfg);
 	now = time(NULL);
 	localtime_r(&now, &tm);
-	tz_leave();
 	g->y1 = tm.tm_year + 1900;
 	g->m1 = tm.tm_mon + 1;
 	g->d1 = tm.tm_mday;
@@ -253,10 +226,8 @@ read_range(struct req *r, struct range *g, int with_pas)
 		    "Une période couvre au plus deux ans (731 jours)");
 	g->pas = v[2].present ? (enum pas)v[2].i : PAS_JOUR;
 	g->csv = v[3].present && v[3].i == 1;
-	tz_enter(r->cfg);
 	g->from = local_midnight(g->y0, g->m0, g->d0);
 	g->to = local_midnight(g->y1, g->m1, g->d1 + 1);
-	tz_leave();
 	return 0;
 }
 
@@ -272,7 +243,7 @@ head(struct req *r, const struct range *g)
 	snprintf(b, sizeof(b), "%04d-%02d-%02d", g->y1, g->m1, g->d1);
 	json_object_object_add(o, "au", json_object_new_string(b));
 	json_object_object_add(o, "fuseau",
-	    json_object_new_string(r->cfg->stats_tz));
+	    json_object_new_string(r->cfg->tz));
 	return o;
 }
 
@@ -313,7 +284,6 @@ stats_activite(struct req *r)
 	series = json_object_new_array();
 	/* The buckets, each clipped to the range, in local days: bucket n
 	 * starts at bound n (INTERVAL answers n + 1 inside it). */
-	tz_enter(r->cfg);
 	for (k = 0; k < g.ndays; ) {
 		date_add(g.y0, g.m0, g.d0, k, &by, &bm, &bd, &wd);
 		if (g.pas == PAS_JOUR)
@@ -348,7 +318,6 @@ stats_activite(struct req *r)
 		n++;
 		k += d;
 	}
-	tz_leave();
 	for (i = n; i < NBOUNDS; i++)
 		p[i] = DBI(g.to);
 	p[NBOUNDS] = DBI(g.from);
@@ -559,7 +528,6 @@ stats_heures(struct req *r)
 	memset(n, 0, sizeof(n));
 	memset(sec, 0, sizeof(sec));
 	/* Each UTC hour to its local weekday and hour. */
-	tz_enter(r->cfg);
 	for (i = 0; res != NULL && i < res->nrows; i++) {
 		t = (time_t)(db_int(res, i, 0) * 3600);
 		localtime_r(&t, &tm);
@@ -567,7 +535,6 @@ stats_heures(struct req *r)
 		n[wd][tm.tm_hour] += db_int(res, i, 1);
 		sec[wd][tm.tm_hour] += db_int(res, i, 2);
 	}
-	tz_leave();
 	db_res_free(res);
 	arr = json_object_new_array();
 	for (d = 1; d <= 7; d++)
@@ -664,15 +631,12 @@ stats_sites(struct req *r)
 }
 
 int
-stats_day_bound(const struct config *cfg, const char *s, int next,
-    long long *t)
+stats_day_bound(const char *s, int next, long long *t)
 {
 	int y, m, d;
 
 	if (parse_date(s, &y, &m, &d) == -1)
 		return -1;
-	tz_enter(cfg);
 	*t = local_midnight(y, m, d + (next ? 1 : 0));
-	tz_leave();
 	return 0;
 }
