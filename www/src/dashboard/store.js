@@ -27,6 +27,7 @@ export const state = reactive({
   sessionsLoaded: false,
   postesLoaded: false,
   usersRev: 0,		// bumps when utilisateurs change (views reload)
+  deskRev: 0,		// bumps on messages and reservations (views reload)
   notifications: [],	// newest first: {id, key, level, text, params, at, read}
   toasts: [],
   sound: localStorage.getItem('postes.sound') === '1',
@@ -191,6 +192,14 @@ export function handleMessage(msg) {
   case 'utilisateur_created': case 'utilisateur_updated': case 'utilisateur_deleted':
     state.usersRev++;
     statsSoon();
+    break;
+  case 'message_sent':
+    state.deskRev++;
+    // A staff notice shows on every dashboard, in words.
+    if (d.cible === 'staff') notify('warning', 'msg.notice', { who: d.staff_nom || '', text: d.texte }, `msg-${d.id}`);
+    break;
+  case 'message_acquitte': case 'reservation_created': case 'reservation_updated':
+    state.deskRev++;
     break;
   default:
   }

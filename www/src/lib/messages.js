@@ -1,4 +1,7 @@
 // messages.js - every word the dashboard and the kiosk show, French first.
+// The desk's tools keep theirs in messages-desk.js, merged here.
+
+import desk from './messages-desk.js';
 
 export default {
   fr: {
@@ -205,6 +208,7 @@ export default {
     'kiosk.err.network': 'Le serveur ne répond pas. Réessayez dans un instant.',
     'kiosk.err.validation_error': 'Code invalide : vérifiez la saisie.',
     'kiosk.err.default': 'Le code est refusé ({code}). Adressez-vous à l’accueil.',
+    ...desk.fr,
   },
   en: {
     'app.title': 'Postes — Public digital space',
@@ -410,5 +414,6 @@ export default {
     'kiosk.err.network': 'The server does not answer. Try again in a moment.',
     'kiosk.err.validation_error': 'Invalid code: check what you typed.',
     'kiosk.err.default': 'The code is refused ({code}). Please ask at the desk.',
+    ...desk.en,
   },
 };
