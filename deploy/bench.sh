@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench.sh - `make bench`: benchmarks, not tests. Builds the optimised
 # binaries, starts a private stack on free ports (var/bench), runs the API
-# benchmark and, when present, the pusher benchmark beside Nchan, prints
+# benchmark, the statistics reports on 200,000 generated sessions
+# (tests/bench/stats-bench.sh) and, when present, the pusher benchmark
+# beside Nchan, prints
 # the figures, and stops everything. Nothing is asserted.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +26,9 @@ export POSTES_PUSHER_URL=http://127.0.0.1:$POSTES_PUSHER_PORT
 
 echo "######## API (lighttpd + postes-api FastCGI + MariaDB)"
 bash tests/bench/api-bench.sh
+echo
+echo "######## Statistics on a year of history (200,000 sessions)"
+bash tests/bench/stats-bench.sh
 if [ -x tests/bench/pusher-bench.sh ]; then
   echo
   echo "######## Pusher vs Nchan"

@@ -3,8 +3,9 @@
  * statistics (N ended sessions over the last 365 days), for a look at
  * the charts and for `make bench` (tests/bench/stats-bench.sh, 200,000).
  *
- * It adds, once, two sites with opening hours, twelve postes and 3,000
- * people ("Demo Stats", e-mails demo-stats-N@example.org) spread over
+ * It adds, once, two sites with opening hours, one poste per 2,500
+ * sessions (4 to 80, "Stats NN": about 2 h of use per poste and open
+ * day) and 3,000 people ("Demo Stats", demo-stats-N@example.org) over
  * the three categories, then N sessions in batches of 20,000 rows, each
  * one INSERT ... SELECT over MariaDB's sequence engine. The values come
  * from CRC32 of the row number (reproducible, and each one computed
@@ -23,7 +24,7 @@
 #include "extern.h"
 
 #define DEMO_PEOPLE	3000
-#define DEMO_POSTES	12
+#define DEMO_POSTES_MAX	80	/* a year of 200,000 sessions fills 80 */
 #define DEMO_BATCH	20000
 #define DEMO_MAX	2000000
 
@@ -54,7 +55,7 @@ static const char *const stmts[STMT__MAX] = {
 	[STMT_POSTE] = "INSERT IGNORE INTO postes (nom, site_id, emplacement, "
 	    "token_hash, etat) VALUES (?, ?, ?, ?, 'hors_ligne')",
 	[STMT_POSTE_IDS] = "SELECT id FROM postes WHERE nom LIKE 'Stats %' "
-	    "ORDER BY id",
+	    "ORDER BY id LIMIT ?",
 	[STMT_PEOPLE] = "INSERT INTO utilisateurs (nom, prenom, categorie_id, "
 	    "email) SELECT 'Demo Stats', CONCAT('Personne ', seq), 1 + seq % 3, "
 	    "CONCAT('demo-stats-', seq, '@example.org') FROM seq_1_to_3000 "
@@ -126,7 +127,12 @@ demo_stats(struct db *db, const char *count)
 		    DBI(sid[i]), DBI(sid[i])) != DB_OK)
 			goto db;
 	}
-	for (i = 0; i < DEMO_POSTES; i++) {
+	npostes = (size_t)(n / 2500);
+	if (npostes < 4)
+		npostes = 4;
+	if (npostes > DEMO_POSTES_MAX)
+		npostes = DEMO_POSTES_MAX;
+	for (i = 0; i < npostes; i++) {
 		snprintf(nom, sizeof(nom), "Stats %02zu", i + 1);
 		token_new(tok);
 		token_hash(tok, h);
@@ -135,7 +141,8 @@ demo_stats(struct db *db, const char *count)
 		    DBB(h, HASH_LEN)) != DB_OK)
 			goto db;
 	}
-	if (DB_EXEC0(db, stmts, STMT_POSTE_IDS, &res, NULL, NULL) != DB_OK ||
+	if (DB_EXEC(db, stmts, STMT_POSTE_IDS, &res, NULL, NULL,
+	    DBI((long long)npostes)) != DB_OK ||
 	    res == NULL || res->nrows == 0)
 		goto db;
 	ids = json_object_new_array();

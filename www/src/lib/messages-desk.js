@@ -131,6 +131,7 @@ export default {
     'kiosk.resa.now': 'Réservé jusqu’à {time}',
     'kiosk.resa.help': 'Ce poste est réservé. Adressez-vous à l’accueil.',
     'kiosk.privacy': 'Vos données personnelles',
+    'kiosk.err.poste_reserve': 'Ce poste est réservé pour une autre personne en ce moment. Adressez-vous à l’accueil.',
   },
   en: {
     'nav.messages': 'Messages',
@@ -259,5 +260,6 @@ export default {
     'kiosk.resa.now': 'Reserved until {time}',
     'kiosk.resa.help': 'This workstation is reserved. Please ask at the desk.',
     'kiosk.privacy': 'Your personal data',
+    'kiosk.err.poste_reserve': 'This workstation is reserved for someone else right now. Please ask at the desk.',
   },
 };
