@@ -246,6 +246,10 @@ int		 stats_postes(struct req *);
 int		 stats_heures(struct req *);
 int		 stats_categories(struct req *);
 int		 stats_sites(struct req *);
+/* Every report of the query's range at once (the admin pages); *out
+ * {"activite","postes","heures","categories","sites"}, caller owns it.
+ * 200, or the error status with r->out set. */
+int		 stats_all(struct req *, struct json_object **out);
 /* UTC instant of local midnight of "YYYY-MM-DD" (of the next day when
  * next is set), in the town hall's zone. 0, or -1 if not a date. */
 int		 stats_day_bound(const char *s, int next, long long *t);
@@ -389,6 +393,25 @@ int		 admin_utilisateurs_create(struct req *);
 int		 admin_utilisateurs_edit(struct req *);
 int		 admin_utilisateurs_update(struct req *);
 int		 admin_utilisateurs_deactivate(struct req *);
+
+/* admin/messages.c */
+int		 admin_messages_list(struct req *);
+int		 admin_messages_create(struct req *);
+int		 admin_messages_show(struct req *);
+
+/* admin/reservations.c */
+int		 admin_reservations_list(struct req *);
+int		 admin_reservations_create(struct req *);
+int		 admin_reservations_cancel(struct req *);
+
+/* admin/stats.c */
+int		 admin_stats(struct req *);
+int		 admin_audit(struct req *);
+
+/* admin/rgpd.c */
+/* The RGPD box of a person's page: export links, erase form. */
+void		 admin_rgpd_box(struct req *, struct hbuf *, long long id);
+int		 admin_rgpd_erase(struct req *);
 
 /* admin/sessions.c */
 int		 admin_sessions_list(struct req *);

@@ -126,6 +126,15 @@ static const struct route routes[] = {
 	{ METH_POST,   "/admin/sessions/:id/suspendre",		admin_sessions_suspend, ACC_ANY, B_FORM },
 	{ METH_POST,   "/admin/sessions/:id/terminer",		admin_sessions_end, ACC_ANY, B_FORM },
 	{ METH_GET,    "/admin/sessions/:id/ticket",		admin_sessions_ticket, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/utilisateurs/:id/effacer",	admin_rgpd_erase, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/messages",			admin_messages_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/messages",			admin_messages_create, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/messages/:id",			admin_messages_show, ACC_ANY, B_NONE },
+	{ METH_GET,    "/admin/reservations",			admin_reservations_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/reservations",			admin_reservations_create, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/reservations/:id/annuler",	admin_reservations_cancel, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/statistiques",			admin_stats,	ACC_ANY, B_NONE },
+	{ METH_GET,    "/admin/journal",			admin_audit,	ACC_ANY, B_NONE },
 };
 
 /* 1 when path matches pattern; a ":id" segment sets *id. */

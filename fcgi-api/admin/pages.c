@@ -58,6 +58,10 @@ static const struct {
 	{ "session_extended",	"La session a été prolongée." },
 	{ "session_suspended",	"La session a été suspendue ; le temps restant est conservé." },
 	{ "session_ended",	"La session a été terminée." },
+	{ "message_sent",	"Le message a été envoyé." },
+	{ "resa_created",	"La réservation a été enregistrée." },
+	{ "resa_cancelled",	"La réservation a été annulée." },
+	{ "user_erased",	"Les données de la personne ont été effacées ; son historique est anonymisé." },
 };
 
 static const char css[] =
@@ -103,7 +107,12 @@ static const char css[] =
 	"form.inline label{display:inline;font-weight:400}"
 	"@media print{header,.noprint,.flash,main>h1{display:none}"
 	"body{background:#fff}"
-	"main{padding:0}.ticket{border:1px solid #000}}";
+	"main{padding:0}.ticket{border:1px solid #000}}"
+	/* The desk's statistics: bars, heatmap; printable report. */
+	".bar{display:inline-block;height:.8rem;background:#1f5fa8}"
+	".barcell{width:30%}.heat td,.heat th{padding:.2rem .35rem;"
+	"text-align:center;border:1px solid #ddd}"
+	"@media print{.report h2{display:block}form{display:none}}";
 
 /* Sections of the menu: path, label, admin only. */
 static const struct {
@@ -116,6 +125,10 @@ static const struct {
 	{ "sessions",		"/admin/sessions",	"Sessions",	0 },
 	{ "utilisateurs",	"/admin/utilisateurs",	"Utilisateurs",	0 },
 	{ "postes",		"/admin/postes",	"Postes",	0 },
+	{ "messages",		"/admin/messages",	"Messages",	0 },
+	{ "reservations",	"/admin/reservations",	"Réservations",	0 },
+	{ "stats",		"/admin/statistiques",	"Statistiques",	1 },
+	{ "journal",		"/admin/journal",	"Journal",	1 },
 	{ "staff",		"/admin/staff",		"Personnel",	1 },
 };
 

@@ -181,6 +181,7 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 		admin_button(&h, "Désactiver l'utilisateur", "danger");
 		hb_raw(&h, "</form>");
 	}
+	admin_rgpd_box(r, &h, r->id);
 	hb_raw(&h, "<p>Sessions : ");
 	hb_int(&h, admin_jint(row, "nb_sessions"));
 	hb_raw(&h, " — créé le ");

@@ -261,8 +261,8 @@ file_name(const struct range *g, const char *what, char *buf, size_t sz)
 	return buf;
 }
 
-int
-stats_activite(struct req *r)
+static int
+do_activite(struct req *r, struct range *gp)
 {
 	static const char *const pas_names[] = { "jour", "semaine", "mois" };
 	static const char *const cols[] = { "periode", "sessions", "heures",
@@ -279,8 +279,7 @@ stats_activite(struct req *r)
 	long long start, end;
 	enum db_err e;
 
-	if ((st = read_range(r, &g, 1)) != 0)
-		return st;
+	g = *gp;
 	series = json_object_new_array();
 	/* The buckets, each clipped to the range, in local days: bucket n
 	 * starts at bound n (INTERVAL answers n + 1 inside it). */
@@ -439,8 +438,8 @@ open_seconds(struct req *r, const struct range *g, struct open_site *os,
 	return 0;
 }
 
-int
-stats_postes(struct req *r)
+static int
+do_postes(struct req *r, struct range *gp)
 {
 	static const char *const cols[] = { "poste_nom", "site_nom",
 	    "sessions", "heures", "taux", NULL };
@@ -456,8 +455,8 @@ stats_postes(struct req *r)
 	enum db_err e;
 	int st;
 
-	if ((st = read_range(r, &g, 0)) != 0 ||
-	    (st = open_seconds(r, &g, os, &nos)) != 0)
+	g = *gp;
+	if ((st = open_seconds(r, &g, os, &nos)) != 0)
 		return st;
 	if ((e = DB_EXEC(r->db, stmts, STMT_POSTES, &res, NULL, NULL,
 	    DBI(g.from), DBI(g.to))) != DB_OK)
@@ -502,8 +501,8 @@ stats_postes(struct req *r)
 	return http_json(r, 200, o);
 }
 
-int
-stats_heures(struct req *r)
+static int
+do_heures(struct req *r, struct range *gp)
 {
 	static const char *const cols[] = { "jour", "heure", "sessions",
 	    "heures", NULL };
@@ -520,8 +519,7 @@ stats_heures(struct req *r)
 	char fn[64];
 	enum db_err e;
 
-	if ((st = read_range(r, &g, 0)) != 0)
-		return st;
+	g = *gp;
 	if ((e = DB_EXEC(r->db, stmts, STMT_HOURS, &res, NULL, NULL,
 	    DBI(g.from), DBI(g.to))) != DB_OK)
 		return http_db_error(r, e);
@@ -562,8 +560,8 @@ stats_heures(struct req *r)
 
 /* Categories and sites share a shape: id, name, sessions, hours, people. */
 static int
-breakdown(struct req *r, int idx, const char *key, const char *idname,
-    const char *namename)
+breakdown(struct req *r, struct range *gp, int idx, const char *key,
+    const char *idname, const char *namename)
 {
 	static const char *const ccols[] = { "nom", "sessions", "heures",
 	    "personnes", NULL };
@@ -581,8 +579,7 @@ breakdown(struct req *r, int idx, const char *key, const char *idname,
 	enum db_err e;
 	int st, cat = idx == STMT_CATEGORIES;
 
-	if ((st = read_range(r, &g, 0)) != 0)
-		return st;
+	g = *gp;
 	if ((e = DB_EXEC(r->db, stmts, idx, &res, NULL, NULL, DBI(g.from),
 	    DBI(g.to))) != DB_OK)
 		return http_db_error(r, e);
@@ -618,16 +615,67 @@ breakdown(struct req *r, int idx, const char *key, const char *idname,
 	return http_json(r, 200, o);
 }
 
-int
-stats_categories(struct req *r)
+static int
+do_categories(struct req *r, struct range *g)
 {
-	return breakdown(r, STMT_CATEGORIES, "categories", "categorie_id", "nom");
+	return breakdown(r, g, STMT_CATEGORIES, "categories", "categorie_id",
+	    "nom");
 }
 
-int
-stats_sites(struct req *r)
+static int
+do_sites(struct req *r, struct range *g)
 {
-	return breakdown(r, STMT_SITES, "sites", "site_id", "nom");
+	return breakdown(r, g, STMT_SITES, "sites", "site_id", "nom");
+}
+
+/* The API's handlers: read the range, run the report. */
+#define HANDLER(name, with_pas)						\
+int									\
+stats_##name(struct req *r)						\
+{									\
+	struct range g;							\
+	int st;								\
+									\
+	if ((st = read_range(r, &g, with_pas)) != 0)			\
+		return st;						\
+	return do_##name(r, &g);					\
+}
+HANDLER(activite, 1)
+HANDLER(postes, 0)
+HANDLER(heures, 0)
+HANDLER(categories, 0)
+HANDLER(sites, 0)
+
+int
+stats_all(struct req *r, struct json_object **out)
+{
+	static const struct {
+		const char	*key;
+		int		(*fn)(struct req *, struct range *);
+	} reports[] = {
+		{ "activite", do_activite }, { "postes", do_postes },
+		{ "heures", do_heures }, { "categories", do_categories },
+		{ "sites", do_sites },
+	};
+	struct range g;
+	size_t i;
+	int st;
+
+	*out = NULL;
+	if ((st = read_range(r, &g, 1)) != 0)
+		return st;
+	g.csv = 0;
+	*out = json_object_new_object();
+	for (i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+		if ((st = reports[i].fn(r, &g)) != 200) {
+			json_object_put(*out);
+			*out = NULL;
+			return st;
+		}
+		json_object_object_add(*out, reports[i].key,
+		    json_object_get(r->out));
+	}
+	return 200;
 }
 
 int
