@@ -11,7 +11,9 @@
  * from CRC32 of the row number (reproducible, and each one computed
  * once per row): 10 % guest passes, 30 min to 2 h each, mostly used,
  * started between 8:00 and 18:59 UTC. These rows skip the state machine
- * and write no events: they are history, not live activity.
+ * and write no events: they are history, not live activity. The demo
+ * postes and people are inactive (history only): they stay out of the
+ * desk's lists and grids, and count in the statistics.
  */
 #include <stdio.h>
 #include <string.h>
@@ -53,12 +55,13 @@ static const char *const stmts[STMT__MAX] = {
 	    "'18:00') h WHERE NOT EXISTS (SELECT 1 FROM site_horaires x WHERE "
 	    "x.site_id = ?)",
 	[STMT_POSTE] = "INSERT IGNORE INTO postes (nom, site_id, emplacement, "
-	    "token_hash, etat) VALUES (?, ?, ?, ?, 'hors_ligne')",
+	    "token_hash, etat, actif) VALUES (?, ?, ?, ?, 'hors_ligne', 0)",
 	[STMT_POSTE_IDS] = "SELECT id FROM postes WHERE nom LIKE 'Stats %' "
 	    "ORDER BY id LIMIT ?",
 	[STMT_PEOPLE] = "INSERT INTO utilisateurs (nom, prenom, categorie_id, "
-	    "email) SELECT 'Demo Stats', CONCAT('Personne ', seq), 1 + seq % 3, "
-	    "CONCAT('demo-stats-', seq, '@example.org') FROM seq_1_to_3000 "
+	    "email, actif) SELECT 'Demo Stats', CONCAT('Personne ', seq), "
+	    "1 + seq % 3, CONCAT('demo-stats-', seq, '@example.org'), 0 "
+	    "FROM seq_1_to_3000 "
 	    "WHERE NOT EXISTS (SELECT 1 FROM utilisateurs WHERE email = "
 	    "'demo-stats-1@example.org')",
 	[STMT_PEOPLE_RANGE] = "SELECT MIN(id), MAX(id), COUNT(*) FROM "
