@@ -40,7 +40,7 @@ API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o csv.o demo_stats
 	       admin/reservations.o admin/stats.o admin/rgpd.o
 PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o
 UNIT_TESTS  := test_hours test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
-	       test_admin_html
+	       test_admin_html test_csv
 
 SHARED	:= $(addprefix $(B)/shared/,$(SHARED_OBJS))
 API	:= $(addprefix $(B)/fcgi-api/,$(API_OBJS))
