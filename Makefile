@@ -34,6 +34,7 @@ SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o sweep.o rules.o hours.o 
 API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o \
 	       api/auth.o api/staff.o api/utilisateurs.o api/postes.o \
 	       api/sessions.o api/kiosk.o api/dashboard.o api/events.o \
+	       api/sites.o api/categories.o api/invites.o \
 	       admin/html_out.o admin/pages.o admin/staff.o admin/postes.o \
 	       admin/utilisateurs.o admin/sessions.o
 PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o

@@ -755,7 +755,7 @@ enum sess_err
 sess_note_code(struct db *db, struct ev_batch *b, enum ev_type t,
     long long session_id, long long pid, const char *motif)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *s = NULL;
 	size_t mark = b->n;
 	enum sess_err se;
 
@@ -766,6 +766,10 @@ sess_note_code(struct db *db, struct ev_batch *b, enum ev_type t,
 		json_object_put(o);
 		return SESS_DB;
 	}
+	/* A valid code shows the session, as the seed's code_valid did. */
+	if (t == EV_CODE_VALID && session_id > 0 &&
+	    sess_get(db, session_id, &s) == SESS_OK)
+		json_object_object_add(o, "session", s);
 	se = sess_dberr(ev_record(db, b, t, session_id, pid, o));
 	json_object_put(o);
 	return sess_finish(db, b, mark, se);
