@@ -35,6 +35,7 @@ API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o csv.o demo_stats
 	       api/auth.o api/staff.o api/utilisateurs.o api/postes.o \
 	       api/sessions.o api/kiosk.o api/dashboard.o api/events.o \
 	       api/messages.o api/reservations.o api/stats.o api/audit.o api/rgpd.o \
+	       api/sites.o api/categories.o api/invites.o \
 	       admin/html_out.o admin/pages.o admin/staff.o admin/postes.o \
 	       admin/utilisateurs.o admin/sessions.o admin/messages.o \
 	       admin/reservations.o admin/stats.o admin/rgpd.o

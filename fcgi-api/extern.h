@@ -199,6 +199,29 @@ int		 utilisateurs_get(struct req *);
 int		 utilisateurs_create(struct req *);
 int		 utilisateurs_update(struct req *);
 int		 utilisateurs_delete(struct req *);
+int		 utilisateurs_quota(struct req *);
+
+/* api/sites.c */
+int		 sites_list(struct req *);
+int		 sites_create(struct req *);
+int		 sites_get(struct req *);
+int		 sites_update(struct req *);
+int		 sites_delete(struct req *);
+int		 sites_set_hours(struct req *);
+int		 sites_add_closure(struct req *);
+int		 sites_del_closure(struct req *);
+
+/* api/categories.c */
+int		 categories_list(struct req *);
+int		 categories_create(struct req *);
+int		 categories_get(struct req *);
+int		 categories_update(struct req *);
+int		 categories_delete(struct req *);
+
+/* api/invites.c */
+int		 invites_create(struct req *);
+int		 invites_lots(struct req *);
+int		 invites_lot(struct req *);
 
 /* api/postes.c */
 int		 postes_list(struct req *);

@@ -47,6 +47,26 @@ static const struct route routes[] = {
 	{ METH_GET,    "/api/utilisateurs/:id",			utilisateurs_get,    ACC_STAFF, B_NONE },
 	{ METH_PATCH,  "/api/utilisateurs/:id",			utilisateurs_update, ACC_STAFF, B_JSON },
 	{ METH_DELETE, "/api/utilisateurs/:id",			utilisateurs_delete, ACC_STAFF, B_NONE },
+	{ METH_GET,    "/api/utilisateurs/:id/quota",		utilisateurs_quota,  ACC_STAFF, B_NONE },
+
+	{ METH_GET,    "/api/sites",				sites_list,	ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/sites",				sites_create,	ACC_ADMIN, B_JSON },
+	{ METH_GET,    "/api/sites/:id",			sites_get,	ACC_STAFF, B_NONE },
+	{ METH_PATCH,  "/api/sites/:id",			sites_update,	ACC_ADMIN, B_JSON },
+	{ METH_DELETE, "/api/sites/:id",			sites_delete,	ACC_ADMIN, B_NONE },
+	{ METH_PUT,    "/api/sites/:id/horaires",		sites_set_hours, ACC_ADMIN, B_JSON },
+	{ METH_POST,   "/api/sites/:id/fermetures",		sites_add_closure, ACC_ADMIN, B_JSON },
+	{ METH_DELETE, "/api/sites/:id/fermetures",		sites_del_closure, ACC_ADMIN, B_NONE },
+
+	{ METH_GET,    "/api/categories",			categories_list, ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/categories",			categories_create, ACC_ADMIN, B_JSON },
+	{ METH_GET,    "/api/categories/:id",			categories_get,	ACC_STAFF, B_NONE },
+	{ METH_PATCH,  "/api/categories/:id",			categories_update, ACC_ADMIN, B_JSON },
+	{ METH_DELETE, "/api/categories/:id",			categories_delete, ACC_ADMIN, B_NONE },
+
+	{ METH_POST,   "/api/invites",				invites_create,	ACC_STAFF, B_JSON },
+	{ METH_GET,    "/api/invites/lots",			invites_lots,	ACC_STAFF, B_NONE },
+	{ METH_GET,    "/api/invites/lots/:id",			invites_lot,	ACC_STAFF, B_NONE },
 
 	{ METH_GET,    "/api/postes",				postes_list,	ACC_STAFF, B_NONE },
 	{ METH_POST,   "/api/postes",				postes_create,	ACC_ADMIN, B_JSON },

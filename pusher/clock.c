@@ -14,7 +14,9 @@
  *    second, and is woken early when an event may move a deadline.
  *  - time_update, each whole second, for every active session that
  *    someone listens to on sessions/<id>: ephemeral (not in the outbox),
- *    derived from fin_prevue by the database's clock.
+ *    derived from fin_prevue by the database's clock. It also carries
+ *    the seed's temps_restant_minutes, pourcentage_utilise and statut,
+ *    at the top level (where the seed's clients read them) and in data.
  *  - stats_update on `dashboard`: at most one per second, only after
  *    events (or every 30 s), from stats_get; the last one is cached for
  *    new subscribers and get_stats.
@@ -45,7 +47,7 @@ enum stmt { STMT_ACTIVE, STMT__MAX };
 static const char *const stmts[STMT__MAX] = {
 	/* STMT_ACTIVE: seconds left, rounded up, by the database's clock */
 	"SELECT id, fin_prevue, GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND,"
-	" UTC_TIMESTAMP(3), fin_prevue) / 1000000)) FROM sessions"
+	" UTC_TIMESTAMP(3), fin_prevue) / 1000000)), duree_totale FROM sessions"
 	" WHERE statut = 'active' AND fin_prevue IS NOT NULL",
 };
 
@@ -102,7 +104,7 @@ clock_time_updates(void)
 	struct json_object	*o, *d;
 	struct msg		*m;
 	char			 iso[TIME_ISO_LEN];
-	long long		 id;
+	long long		 id, left, total, pct;
 	size_t			 i;
 
 	if (DB_EXEC0(cdb, stmts, STMT_ACTIVE, &res, NULL, NULL) != DB_OK) {
@@ -121,10 +123,24 @@ clock_time_updates(void)
 		    json_object_new_string("time_update"));
 		json_object_object_add(o, "session_id",
 		    json_object_new_int64(id));
+		left = db_int(res, i, 2);
+		total = db_int(res, i, 3);
+		pct = total > 0 ? ((total - left) * 100 + total / 2) / total : 100;
 		json_object_object_add(d, "temps_restant",
-		    json_object_new_int64(db_int(res, i, 2)));
+		    json_object_new_int64(left));
 		json_object_object_add(d, "fin_prevue",
 		    json_object_new_string(iso));
+		json_object_object_add(d, "temps_restant_minutes",
+		    json_object_new_int64((left + 59) / 60));
+		json_object_object_add(d, "pourcentage_utilise",
+		    json_object_new_int64(pct < 0 ? 0 : pct > 100 ? 100 : pct));
+		json_object_object_add(d, "statut", json_object_new_string("active"));
+		json_object_object_add(o, "temps_restant", json_object_new_int64(left));
+		json_object_object_add(o, "temps_restant_minutes",
+		    json_object_new_int64((left + 59) / 60));
+		json_object_object_add(o, "pourcentage_utilise",
+		    json_object_new_int64(pct < 0 ? 0 : pct > 100 ? 100 : pct));
+		json_object_object_add(o, "statut", json_object_new_string("active"));
 		json_object_object_add(o, "data", d);
 		if ((m = msg_from_obj(0, EV_CH_SESSION, id, o)) != NULL) {
 			hub_set_time(id, m);

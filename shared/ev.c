@@ -139,7 +139,7 @@ struct json_object *
 ev_wire(long long id, const char *type, const char *timestamp,
     long long session_id, long long poste_id, struct json_object *data)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *s;
 	const char *r;
 
 	json_object_object_add(o, "id", json_object_new_int64(id));
@@ -159,6 +159,10 @@ ev_wire(long long id, const char *type, const char *timestamp,
 		json_object_object_add(o, "message",
 		    json_object_new_string(ev_raison_message(r)));
 	}
+	/* ...and the session of a valid code at the top level too. */
+	if (strcmp(type, "code_valid") == 0 && data != NULL &&
+	    (s = json_object_object_get(data, "session")) != NULL)
+		json_object_object_add(o, "session", json_object_get(s));
 	return o;
 }
 

@@ -16,7 +16,8 @@
  *	 "session_id":7,"poste_id":3,"data":{...}}
  *
  * session_terminated also carries the seed's top-level "raison" and
- * "message" (the French sentence a kiosk shows).
+ * "message" (the French sentence a kiosk shows), code_valid its
+ * "session".
  */
 #ifndef POSTES_EV_H
 #define POSTES_EV_H

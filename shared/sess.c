@@ -763,11 +763,24 @@ out:
 	return sess_finish(db, b, mark, se);
 }
 
+void
+sess_fill_poste(struct db *db, struct json_object *o, long long pid)
+{
+	struct json_object *p = NULL, *v;
+
+	if (json_object_object_get(o, "poste") != NULL ||
+	    poste_get(db, pid, &p) != SESS_OK)
+		return;
+	if ((v = json_object_object_get(p, "nom")) != NULL)
+		json_object_object_add(o, "poste", json_object_get(v));
+	json_object_put(p);
+}
+
 enum sess_err
 sess_note_code(struct db *db, struct ev_batch *b, enum ev_type t,
     long long session_id, long long pid, const char *motif)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *s = NULL;
 	size_t mark = b->n;
 	enum sess_err se;
 
@@ -777,6 +790,12 @@ sess_note_code(struct db *db, struct ev_batch *b, enum ev_type t,
 	if (db_begin(db) != DB_OK) {
 		json_object_put(o);
 		return SESS_DB;
+	}
+	/* A valid code shows the session, as the seed's code_valid did. */
+	if (t == EV_CODE_VALID && session_id > 0 &&
+	    sess_get(db, session_id, &s) == SESS_OK) {
+		sess_fill_poste(db, s, pid);
+		json_object_object_add(o, "session", s);
 	}
 	se = sess_dberr(ev_record(db, b, t, session_id, pid, o));
 	json_object_put(o);

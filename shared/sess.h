@@ -176,7 +176,11 @@ enum sess_err	sess_suspend(struct db *, struct ev_batch *,
 enum sess_err	sess_terminate(struct db *, struct ev_batch *,
 		    const struct actor *, long long id,
 		    enum sess_raison);
-/* Record EV_CODE_VALID / EV_CODE_REFUSED for the dashboard (own txn). */
+/* The seed's "poste" of a session not yet started: the name of poste
+ * pid where its code is being typed (left alone when set). */
+void		sess_fill_poste(struct db *, struct json_object *, long long pid);
+/* Record EV_CODE_VALID / EV_CODE_REFUSED for the dashboard (own txn);
+ * code_valid carries the session (seed fields, poste filled). */
 enum sess_err	sess_note_code(struct db *, struct ev_batch *, enum ev_type,
 		    long long session_id, long long pid, const char *motif);
 /*

@@ -162,6 +162,7 @@ kiosk_validate(struct req *r)
 		return st;
 	sid = json_object_get_int64(json_object_object_get(o, "id"));
 	sess_note_code(r->db, &r->evs, EV_CODE_VALID, sid, r->poste_id, NULL);
+	sess_fill_poste(r->db, o, r->poste_id);
 	st = answer(r, 200, "code_valid", o);
 	http_sess_note(r->out, &n);
 	return st;

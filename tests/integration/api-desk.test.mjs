@@ -1,316 +1,413 @@
-// api-desk.test.mjs - the desk's tools over the API: messages to a poste
-// or a site and their acknowledgement by the kiosk, reservations (rules,
-// who may start during the slot, no-show freeing), statistics (JSON and
-// CSV), the audit viewer, and a person's export then erasure. Every
-// refusal changes nothing.
+// api-desk.test.mjs - the desk's rules through the API (issue 9, items
+// 2, 3, 4, 10, 11): sites with opening hours and closure days, a start
+// refused when closed and cut at closing, sessions ended at closing
+// (fermeture_site, once), closing warnings; categories with daily and
+// weekly quotas enforced at create, extend and validate; guest passes
+// one by one or in batches, expiring with the local day; the seed's
+// field names; a poste announced back online. Every refusal is checked
+// to change nothing.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as L from './lib.mjs';
 
+const TZ = process.env.POSTES_TZ || 'Europe/Paris';
 let staff;
 before(async () => { staff = await L.admin(); });
 
-// What a refusal must leave alone: the desk's tables too.
-const desk = () => L.sql(`SELECT (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM message_postes),
-  (SELECT COUNT(*) FROM message_postes WHERE acquitte_at IS NOT NULL),
-  (SELECT CONCAT(COUNT(*), '/', COALESCE(BIT_XOR(CRC32(CONCAT_WS('|', id, statut, poste_id,
-    IFNULL(utilisateur_id, '~'), debut, fin))), 0)) FROM reservations)`)[0];
-async function unchanged(fn) {
-  const a = { db: L.dbFingerprint(), desk: desk() };
-  const r = await fn();
-  assert.deepEqual({ db: L.dbFingerprint(), desk: desk() }, a, 'the database changed');
-  return r;
+// The town hall's wall clock now (+ offset seconds): ISO day 1..7 and
+// seconds since local midnight.
+function local(offset = 0) {
+  const d = new Date(Date.now() + offset * 1000);
+  const f = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, hour12: false, weekday: 'short',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', year: 'numeric', month: '2-digit', day: '2-digit' });
+  const p = Object.fromEntries(f.formatToParts(d).map((x) => [x.type, x.value]));
+  const jour = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(p.weekday) + 1;
+  const h = Number(p.hour) % 24;
+  return { jour, sec: h * 3600 + Number(p.minute) * 60 + Number(p.second),
+    date: `${p.year}-${p.month}-${p.day}` };
 }
-// A CSV download as its bytes: fetch's text() would hide the BOM.
-async function csvGet(path) {
-  const res = await fetch(L.BASE + path, { headers: { cookie: staff.cookie } });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  return { status: res.status, headers: res.headers, bytes, text: bytes.subarray(3).toString('utf8') };
-}
-function refused(r, status, code, what = '') {
-  assert.equal(r.status, status, `${what}: ${r.text}`);
-  assert.equal(r.json?.error?.code, code, `${what}: ${r.text}`);
-  assert.ok(r.json.error.message.length > 3, what);
+const hms = (s) => [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60]
+  .map((x) => String(x).padStart(2, '0')).join(':');
+
+// A site open today from an hour ago (or midnight) until now + closeIn s.
+async function siteClosingIn(closeIn) {
+  const now = local();
+  if (now.sec + closeIn >= 86400 - 5) return null;	// too close to midnight to test
+  const r = await staff.post('/api/sites', { nom: L.uniq('Site-'), adresse: '1 place de la Mairie' });
+  const site = L.expectStatus(r, 201, 'site');
+  const h = await staff.req('PUT', `/api/sites/${site.id}/horaires`, { horaires: [
+    { jour: now.jour, ouverture: hms(Math.max(0, now.sec - 3600)), fermeture: hms(now.sec + closeIn) },
+  ] });
+  L.expectStatus(h, 200, 'horaires');
+  return site;
 }
 
-async function site(nom = L.uniq('Site ')) {
-  L.sql(`INSERT INTO sites (nom) VALUES (${L.lit(nom)})`);
-  return Number(L.sqlOne(`SELECT id FROM sites WHERE nom = ${L.lit(nom)}`));
-}
-const inSite = (pid, sid) => L.sql(`UPDATE postes SET site_id = ${sid} WHERE id = ${pid}`);
+const hoursFp = () => L.sql(`SELECT CONCAT(COUNT(*), '/', COALESCE(BIT_XOR(CRC32(CONCAT_WS('|', site_id,
+  jour, ouverture, fermeture))), 0)) FROM site_horaires`)[0][0];
 
-test('a message to one poste: stored with its sender, read by that kiosk only, acknowledged once', async () => {
-  const p = await L.newPoste(staff), other = await L.newPoste(staff);
-  const k = L.kiosk(p.token), ko = L.kiosk(other.token);
-  const since = L.lastEventId();
-  const m = L.expectStatus(await staff.post('/api/messages',
-    { cible: 'poste', poste_id: p.id, texte: 'Fermeture dans 10 minutes' }), 201, 'send');
-  assert.equal(m.texte, 'Fermeture dans 10 minutes');
-  assert.equal(m.staff_id, staff.user.id);
-  assert.equal(m.postes_total, 1);
-  assert.equal(m.postes_acquittes, 0);
-  assert.deepEqual(m.acquittements.map((a) => [a.poste_id, a.acquitte_at]), [[p.id, null]]);
-  // The kiosk reads it, on its poste's channel and in its list.
-  const ev = L.expectStatus(await k.get(`/api/events?channel=postes/${p.id}&since=${since}`), 200);
-  assert.deepEqual(ev.events.map((e) => e.type), ['message']);
-  assert.equal(ev.events[0].data.texte, 'Fermeture dans 10 minutes');
-  assert.equal(ev.events[0].data.staff_nom, undefined, 'the kiosk is not told who wrote');
-  const list = L.expectStatus(await k.get('/api/kiosk/messages'), 200);
-  assert.deepEqual(list.messages.map((x) => x.id), [m.id]);
-  // Another kiosk sees neither the message nor that channel.
-  assert.deepEqual(L.expectStatus(await ko.get('/api/kiosk/messages'), 200).messages, []);
-  refused(await ko.get(`/api/events?channel=postes/${p.id}`), 403, 'forbidden', 'foreign poste channel');
-  refused(await ko.post(`/api/kiosk/messages/${m.id}/ack`, {}), 404, 'not_found', 'foreign ack');
-  // Acknowledged: staff see it, the kiosk's list is empty, twice is harmless.
-  const a = L.expectStatus(await k.post(`/api/kiosk/messages/${m.id}/ack`, {}), 200);
-  assert.equal(a.deja_acquitte, false);
-  assert.equal(L.expectStatus(await k.post(`/api/kiosk/messages/${m.id}/ack`, {}), 200).deja_acquitte, true);
-  assert.deepEqual(L.expectStatus(await k.get('/api/kiosk/messages'), 200).messages, []);
-  const seen = L.expectStatus(await staff.get(`/api/messages/${m.id}`), 200);
-  assert.equal(seen.postes_acquittes, 1);
-  assert.ok(seen.acquittements[0].acquitte_at);
-  const dash = L.expectStatus(await staff.get(`/api/events?channel=dashboard&since=${since}`), 200);
-  assert.deepEqual(dash.events.map((e) => e.type).filter((t) => t.startsWith('message')),
-    ['message_sent', 'message_acquitte']);
-  assert.equal(L.sqlOne(`SELECT COUNT(*) FROM audit_log WHERE action = 'message.send' AND cible_id = ${m.id}`), '1');
+test('sites: create, read, hours replaced as a whole; bad or conflicting input refused, nothing changed', async () => {
+  let r = await staff.post('/api/sites', { nom: L.uniq('Médiathèque '), adresse: 'rue des Écoles' });
+  const site = L.expectStatus(r, 201);
+  assert.equal(site.horaires_definis, false);
+  assert.equal(site.ouvert, true, 'no hours declared: always open');
+  assert.deepEqual(site.horaires, []);
+  r = await staff.post('/api/sites', { nom: site.nom });
+  assert.equal(r.status, 409);
+  assert.equal(r.json.error.code, 'nom_taken');
+  r = await staff.req('PUT', `/api/sites/${site.id}/horaires`, { horaires: [
+    { jour: 1, ouverture: '09:00', fermeture: '12:00' }, { jour: 1, ouverture: '14:00', fermeture: '18:30' },
+    { jour: 6, ouverture: '10:00', fermeture: '24:00' },
+  ] });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.horaires, [
+    { jour: 1, ouverture: '09:00', fermeture: '12:00' }, { jour: 1, ouverture: '14:00', fermeture: '18:30' },
+    { jour: 6, ouverture: '10:00', fermeture: '24:00' }]);
+  assert.equal(r.json.horaires_definis, true);
+  const before = { db: L.dbFingerprint(), hours: hoursFp() };
+  for (const [body, status, code] of [
+    [{ horaires: [{ jour: 8, ouverture: '09:00', fermeture: '10:00' }] }, 422, 'validation_error'],
+    [{ horaires: [{ jour: 0, ouverture: '09:00', fermeture: '10:00' }] }, 422, 'validation_error'],
+    [{ horaires: [{ jour: 1, ouverture: '9h', fermeture: '10:00' }] }, 422, 'validation_error'],
+    [{ horaires: [{ jour: 1, ouverture: '09:00', fermeture: '24:30' }] }, 422, 'validation_error'],
+    [{ horaires: [{ jour: 1, ouverture: '09:00' }] }, 422, 'validation_error'],
+    [{ horaires: [{ jour: 1, ouverture: '09:00', fermeture: '10:00', extra: 1 }] }, 422, 'validation_error'],
+    [{ horaires: [{ jour: '1', ouverture: '09:00', fermeture: '10:00' }] }, 422, 'validation_error'],
+    [{ horaires: [{ jour: 1, ouverture: '12:00', fermeture: '09:00' }] }, 422, 'horaires_invalides'],
+    [{ horaires: [{ jour: 1, ouverture: '09:00', fermeture: '09:00' }] }, 422, 'horaires_invalides'],
+    [{ horaires: [{ jour: 2, ouverture: '09:00', fermeture: '12:00' },
+      { jour: 2, ouverture: '11:00', fermeture: '13:00' }] }, 409, 'horaires_chevauchement'],
+    [{ horaires: Array.from({ length: 29 }, (_, i) => ({ jour: 1 + (i % 7), ouverture: '00:00', fermeture: '00:01' })) },
+      422, 'validation_error'],
+    [{ horaires: 'lundi' }, 422, 'validation_error'],
+    [{ horaires: [], site: 1 }, 422, 'unknown_field'],
+  ]) {
+    r = await staff.req('PUT', `/api/sites/${site.id}/horaires`, body);
+    assert.equal(r.status, status, `${JSON.stringify(body).slice(0, 80)}: ${r.text}`);
+    assert.equal(r.json.error.code, code);
+    assert.ok(r.json.error.message.length > 5);
+  }
+  r = await staff.req('PUT', '/api/sites/999999/horaires', { horaires: [] });
+  assert.equal(r.status, 404);
+  for (const [body, code] of [[{ nom: '' }, 'validation_error'], [{ nom: 'x'.repeat(129) }, 'validation_error'],
+    [{ nom: 'ok', actif: false }, 'unknown_field'], [{ nom: 'ok', adresse: 'x'.repeat(256) }, 'validation_error']]) {
+    r = await staff.post('/api/sites', body);
+    assert.equal(r.status, 422, JSON.stringify(body));
+    assert.equal(r.json.error.code, code);
+  }
+  // Closure days: a real date, not past, once.
+  for (const [body, code] of [[{ jour: '2026-02-30' }, 'validation_error'], [{ jour: '25/12/2027' }, 'validation_error'],
+    [{ jour: '2020-01-01' }, 'validation_error'], [{ jour: '2099-01-01', motif: 'x'.repeat(256) }, 'validation_error']]) {
+    r = await staff.post(`/api/sites/${site.id}/fermetures`, body);
+    assert.equal(r.status, 422, JSON.stringify(body));
+    assert.equal(r.json.error.code, code);
+  }
+  assert.deepEqual(L.dbFingerprint(), before.db);
+  assert.equal(hoursFp(), before.hours);
+  r = await staff.post(`/api/sites/${site.id}/fermetures`, { jour: '2099-12-25', motif: 'Noël' });
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.fermetures, [{ jour: '2099-12-25', motif: 'Noël' }]);
+  r = await staff.post(`/api/sites/${site.id}/fermetures`, { jour: '2099-12-25' });
+  assert.equal(r.status, 409);
+  assert.equal(r.json.error.code, 'fermeture_existe');
+  r = await staff.del(`/api/sites/${site.id}/fermetures?jour=2099-12-25`);
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json.fermetures, []);
+  // An agent reads sites but may not change them.
+  const ag = new L.Client();
+  const name = L.uniq('agent');
+  L.expectStatus(await staff.post('/api/staff', { username: name, nom: 'Agent', role: 'agent',
+    password: 'agent-password-123' }), 201);
+  await ag.login(name, 'agent-password-123');
+  assert.equal((await ag.get(`/api/sites/${site.id}`)).status, 200);
+  assert.equal((await ag.post('/api/sites', { nom: L.uniq('x') })).status, 403);
+  // A poste belongs to a site; an unknown site is refused.
+  r = await staff.post('/api/postes', { nom: L.uniq('P-'), site_id: 999999 });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.code, 'site_inconnu');
+  const p = await L.newPoste(staff, { site_id: site.id });
+  assert.equal(p.site_id, site.id);
+  assert.equal(p.site_nom, site.nom);
+  // GET /api/postes/:id and the poste_created event have one shape.
+  r = await staff.get(`/api/postes/${p.id}`);
+  const ev = JSON.parse(L.sqlOne(`SELECT payload FROM events WHERE type = 'poste_created' AND poste_id = ${p.id}`));
+  assert.deepEqual(Object.keys(ev).sort(), Object.keys(r.json).sort());
 });
 
-test('a message to a site reaches each of its active postes; a staff notice reaches the dashboards only', async () => {
-  const s = await site();
-  const p1 = await L.newPoste(staff), p2 = await L.newPoste(staff), off = await L.newPoste(staff);
-  inSite(p1.id, s); inSite(p2.id, s); inSite(off.id, s);
-  L.expectStatus(await staff.patch(`/api/postes/${off.id}`, { actif: false }), 200);
-  const m = L.expectStatus(await staff.post('/api/messages', { cible: 'site', site_id: s, texte: 'Coupure réseau à 15 h' }), 201);
-  assert.deepEqual(m.acquittements.map((a) => a.poste_id).sort(), [p1.id, p2.id].sort());
-  for (const p of [p1, p2])
-    assert.equal(L.expectStatus(await L.kiosk(p.token).get('/api/kiosk/messages'), 200).messages.at(-1).id, m.id);
-  const since = L.lastEventId();
-  const n = L.expectStatus(await staff.post('/api/messages', { cible: 'staff', texte: 'Réunion à 12 h' }), 201);
-  assert.equal(n.postes_total, 0);
-  const ev = L.expectStatus(await staff.get(`/api/events?channel=dashboard&since=${since}`), 200);
-  assert.deepEqual(ev.events.map((e) => [e.type, e.data.id]), [['message_sent', n.id]]);
-  const listed = L.expectStatus(await staff.get('/api/messages?cible=staff&per_page=5'), 200);
-  assert.equal(listed.results[0].id, n.id);
-});
-
-test('message refusals: 4xx with a code, nothing stored', async () => {
-  const p = await L.newPoste(staff);
-  const empty = await site();
-  await unchanged(async () => {
-    for (const [body, st, code] of [
-      [{ cible: 'poste', texte: 'x' }, 422, 'cible_invalide'],
-      [{ cible: 'poste', poste_id: p.id, site_id: empty, texte: 'x' }, 422, 'cible_invalide'],
-      [{ cible: 'staff', poste_id: p.id, texte: 'x' }, 422, 'cible_invalide'],
-      [{ cible: 'poste', poste_id: p.id, texte: '' }, 422, 'validation_error'],
-      [{ cible: 'poste', poste_id: p.id, texte: 'x'.repeat(501) }, 422, 'validation_error'],
-      [{ cible: 'poste', poste_id: p.id, texte: 'a\u0007b' }, 422, 'validation_error'],
-      [{ cible: 'tous', texte: 'x' }, 422, 'validation_error'],
-      [{ cible: 'poste', poste_id: 4294967295, texte: 'x' }, 404, 'not_found'],
-      [{ cible: 'site', site_id: empty, texte: 'x' }, 422, 'site_sans_poste'],
-      [{ cible: 'poste', poste_id: p.id, texte: 'x', urgent: true }, 422, 'unknown_field'],
-    ]) refused(await staff.post('/api/messages', body), st, code, JSON.stringify(body));
-    refused(await L.request('POST', '/api/messages', { body: { cible: 'staff', texte: 'x' } }), 401, 'unauthenticated');
-    refused(await L.kiosk(p.token).post('/api/messages', { cible: 'staff', texte: 'x' }), 401, 'unauthenticated');
-  });
-});
-
-const H = 3600 * 1000;
-const slot = (fromNowMs, lenMs) => ({ debut: L.iso(Date.now() + fromNowMs), fin: L.iso(Date.now() + fromNowMs + lenMs) });
-
-test('reservation refusals: overlap, past, order, length, maintenance, holder; nothing stored', async () => {
-  const p = await L.newPoste(staff), m = await L.newPoste(staff);
-  const u = await L.newUtilisateur(staff);
-  L.expectStatus(await staff.post('/api/reservations', { poste_id: p.id, utilisateur_id: u.id, ...slot(2 * H, H) }), 201);
-  L.expectStatus(await staff.post(`/api/postes/${m.id}/maintenance`, { maintenance: true }), 200);
-  const inactive = await L.newUtilisateur(staff);
-  L.expectStatus(await staff.patch(`/api/utilisateurs/${inactive.id}`, { actif: false }), 200);
-  await unchanged(async () => {
-    for (const [body, st, code] of [
-      [{ poste_id: p.id, nom: 'Mme Roux', ...slot(2.5 * H, H) }, 409, 'reservation_chevauchement'],
-      [{ poste_id: p.id, nom: 'Mme Roux', ...slot(1.5 * H, H) }, 409, 'reservation_chevauchement'],
-      [{ poste_id: p.id, nom: 'Mme Roux', ...slot(-2 * H, H) }, 422, 'creneau_passe'],
-      [{ poste_id: p.id, nom: 'Mme Roux', debut: L.iso(Date.now() + 5 * H), fin: L.iso(Date.now() + 4 * H) }, 422, 'fin_avant_debut'],
-      [{ poste_id: p.id, nom: 'Mme Roux', ...slot(5 * H, 60 * 1000) }, 422, 'duree_invalide'],
-      [{ poste_id: p.id, nom: 'Mme Roux', ...slot(5 * H, 9 * H) }, 422, 'duree_invalide'],
-      [{ poste_id: p.id, nom: 'Mme Roux', ...slot(100 * 24 * H, H) }, 422, 'creneau_trop_loin'],
-      [{ poste_id: m.id, nom: 'Mme Roux', ...slot(5 * H, H) }, 409, 'poste_indisponible'],
-      [{ poste_id: p.id, ...slot(5 * H, H) }, 422, 'titulaire_invalide'],
-      [{ poste_id: p.id, nom: 'X', utilisateur_id: u.id, ...slot(5 * H, H) }, 422, 'titulaire_invalide'],
-      [{ poste_id: p.id, utilisateur_id: inactive.id, ...slot(5 * H, H) }, 422, 'utilisateur_inactive'],
-      [{ poste_id: 4294967295, nom: 'X', ...slot(5 * H, H) }, 404, 'not_found'],
-      [{ poste_id: p.id, nom: 'X', debut: 'demain', fin: L.iso(Date.now() + 6 * H) }, 422, 'validation_error'],
-      [{ poste_id: p.id, nom: 'x'.repeat(101), ...slot(5 * H, H) }, 422, 'validation_error'],
-    ]) refused(await staff.post('/api/reservations', body), st, code, JSON.stringify(body));
-  });
-  // Back-to-back slots are not an overlap.
-  L.expectStatus(await staff.post('/api/reservations', { poste_id: p.id, nom: 'M. Blanc',
-    debut: L.sqlOne(`SELECT DATE_FORMAT(MAX(fin), '%Y-%m-%dT%H:%i:%sZ') FROM reservations WHERE poste_id = ${p.id}`),
-    fin: L.iso(Date.now() + 4 * H) }), 201, 'back to back');
-});
-
-test('during a reserved slot only the holder starts on the poste; the kiosk shows the slot, never the name', async () => {
-  const p = await L.newPoste(staff);
+test('a closed site refuses to start a session (site_ferme), changing nothing; a closure day closes it', async () => {
+  const now = local();
+  const site = L.expectStatus(await staff.post('/api/sites', { nom: L.uniq('Fermé-') }), 201);
+  // Open only on another day of the week.
+  L.expectStatus(await staff.req('PUT', `/api/sites/${site.id}/horaires`, { horaires: [
+    { jour: (now.jour % 7) + 1, ouverture: '09:00', fermeture: '17:00' }] }), 200);
+  const p = await L.newPoste(staff, { site_id: site.id });
+  const s = await L.newSession(staff, { duree: 1800 });
   const k = L.kiosk(p.token);
-  const holder = await L.newUtilisateur(staff), other = await L.newUtilisateur(staff);
-  const r = L.expectStatus(await staff.post('/api/reservations',
-    { poste_id: p.id, utilisateur_id: holder.id, debut: L.iso(Date.now() - 60 * 1000), fin: L.iso(Date.now() + H) }), 201);
-  const seen = L.expectStatus(await k.get('/api/kiosk/session'), 200);
-  assert.equal(seen.reservation.id, r.id);
-  assert.equal(seen.reservation.debut, r.debut);
-  assert.equal(JSON.stringify(seen.reservation).includes(holder.nom), false);
-  assert.equal(seen.fuseau, 'Europe/Paris');
-  const so = await L.newSession(staff, { utilisateur_id: other.id });
-  refused(await k.post('/api/kiosk/start', { code: so.code }), 409, 'poste_reserve', 'someone else');
-  assert.equal(L.sqlOne(`SELECT statut FROM sessions WHERE id = ${so.id}`), 'en_attente');
-  const sh = await L.newSession(staff, { utilisateur_id: holder.id });
-  L.expectStatus(await k.post('/api/kiosk/start', { code: sh.code }), 200, 'holder');
-  const after = L.expectStatus(await staff.get(`/api/reservations/${r.id}`), 200);
-  assert.equal(after.statut, 'honoree');
-  assert.equal(after.session_id, sh.id);
-  // Cancelling an honoured reservation is refused.
-  refused(await staff.post(`/api/reservations/${r.id}/cancel`, {}), 409, 'invalid_state');
-  L.expectStatus(await staff.post(`/api/sessions/${sh.id}/terminate`, {}), 200);
+  const before = L.dbFingerprint({ withLogs: false });
+  for (const path of ['/api/kiosk/validate', '/api/kiosk/start']) {
+    const r = await k.post(path, { code: s.code });
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.json.error.code, 'site_ferme');
+    assert.match(r.json.error.message, /fermé/);
+  }
+  assert.deepEqual(L.dbFingerprint({ withLogs: false }), before);
+  assert.equal((await staff.get(`/api/sessions/${s.id}`)).json.statut, 'en_attente');
+  // Open today, but today is a closure day.
+  const site2 = await siteClosingIn(3600);
+  if (!site2) return;
+  const p2 = await L.newPoste(staff, { site_id: site2.id });
+  L.expectStatus(await staff.post(`/api/sites/${site2.id}/fermetures`, { jour: now.date, motif: 'Inventaire' }), 201);
+  let r = await L.kiosk(p2.token).post('/api/kiosk/start', { code: s.code });
+  assert.equal(r.json.error.code, 'site_ferme');
+  L.expectStatus(await staff.del(`/api/sites/${site2.id}/fermetures?jour=${now.date}`), 200);
+  r = await L.kiosk(p2.token).post('/api/kiosk/start', { code: s.code });
+  assert.equal(r.status, 200, r.text);
 });
 
-test('a no-show frees the poste after the delay (sweep, event), then anyone may start', async () => {
-  const p = await L.newPoste(staff);
+test('a session is cut at closing: start capped with a message, extension refused past closing', async () => {
+  const site = await siteClosingIn(1200);
+  if (!site) return;
+  const p = await L.newPoste(staff, { site_id: site.id });
+  const s = await L.newSession(staff, { duree: 3600 });
   const k = L.kiosk(p.token);
-  const r = L.expectStatus(await staff.post('/api/reservations',
-    { poste_id: p.id, nom: 'M. Absent', debut: L.iso(Date.now() - 60 * 1000), fin: L.iso(Date.now() + H) }), 201);
-  const s = await L.newSession(staff);
-  refused(await k.post('/api/kiosk/start', { code: s.code }), 409, 'poste_reserve', 'registered person on a walk-in slot');
-  const since = L.lastEventId();
-  // The slot began 20 minutes ago: past the 15-minute default delay.
-  L.sql(`UPDATE reservations SET debut = UTC_TIMESTAMP(3) - INTERVAL 20 MINUTE WHERE id = ${r.id}`);
-  await L.waitUntil(async () => (await staff.get(`/api/reservations/${r.id}`)).json.statut === 'liberee'
-    || (L.cli('sweep') && false), 8000, 'no-show freed');
-  const ev = L.expectStatus(await k.get(`/api/events?channel=postes/${p.id}&since=${since}`), 200);
-  assert.ok(ev.events.some((e) => e.type === 'reservation_updated' && e.data.statut === 'liberee'));
-  L.expectStatus(await k.post('/api/kiosk/start', { code: s.code }), 200, 'free again');
-  L.expectStatus(await staff.post(`/api/sessions/${s.id}/terminate`, {}), 200);
+  let r = await k.post('/api/kiosk/validate', { code: s.code });
+  assert.equal(r.status, 200, r.text);
+  assert.ok(r.json.avis.coupe >= 2390 && r.json.avis.coupe <= 2401, JSON.stringify(r.json.avis));
+  assert.match(r.json.avis.message, /fermeture du site \(\d\d:\d\d\)/);
+  r = await k.post('/api/kiosk/start', { code: s.code });
+  assert.equal(r.status, 200, r.text);
+  const left = r.json.session.temps_restant;
+  assert.ok(left >= 1190 && left <= 1200, `left ${left}`);
+  assert.equal(r.json.session.duree_totale, left, 'the balance past closing is not kept');
+  assert.match(r.json.avis.ferme_a, /Z$/);
+  const before = L.dbFingerprint();
+  r = await staff.post(`/api/sessions/${s.id}/extend`, { duree: 600 });
+  assert.equal(r.status, 409);
+  assert.equal(r.json.error.code, 'fermeture_site');
+  assert.match(r.json.error.message, /ferme à \d\d:\d\d/);
+  assert.deepEqual(L.dbFingerprint(), before);
 });
 
-test('statistics: series, postes, heatmap, categories, sites; CSV for French spreadsheets; bad ranges refused', async () => {
-  const p = await L.newPoste(staff);
-  const u = await L.newUtilisateur(staff);
-  const s = await L.newSession(staff, { utilisateur_id: u.id, duree: 3600 });
-  L.expectStatus(await L.kiosk(p.token).post('/api/kiosk/start', { code: s.code }), 200);
-  L.expectStatus(await staff.post(`/api/sessions/${s.id}/terminate`, {}), 200);
-  // Started two days ago at 12:30 UTC, 45 minutes used.
-  const day = new Date(Date.now() - 2 * 24 * H);
-  const ymd = day.toISOString().slice(0, 10);
-  L.sql(`UPDATE sessions SET started_at = '${ymd} 12:30:00', ended_at = '${ymd} 13:15:00',
-    duree_totale = 3600, temps_restant = 900 WHERE id = ${s.id}`);
-  const q = `du=${ymd}&au=${ymd}`;
-  const act = L.expectStatus(await staff.get(`/api/stats/activite?${q}&pas=jour`), 200);
-  assert.equal(act.series.length, 1);
-  assert.equal(act.series[0].periode, ymd);
-  assert.ok(act.series[0].sessions >= 1 && act.total.sessions === act.series[0].sessions);
-  assert.ok(act.total.personnes >= 1);
-  const postes = L.expectStatus(await staff.get(`/api/stats/postes?${q}`), 200);
-  const mine = postes.postes.find((x) => x.poste_id === p.id);
-  assert.equal(mine.sessions, 1);
-  assert.equal(mine.secondes, 2700);
-  assert.equal(mine.heures, 0.75);
-  assert.equal(mine.taux, 3.12, '45 min of a 24 h day (no site: always open)');
-  const hm = L.expectStatus(await staff.get(`/api/stats/heures?${q}`), 200);
-  assert.equal(hm.cellules.length, 168);
-  const isoDow = ((day.getUTCDay() + 6) % 7) + 1;
-  // 12:30 UTC is 13:30 or 14:30 in Paris.
-  const cell = hm.cellules.filter((c) => c.jour === isoDow && (c.heure === 13 || c.heure === 14));
-  assert.ok(cell.some((c) => c.sessions >= 1), JSON.stringify(cell));
-  const cats = L.expectStatus(await staff.get(`/api/stats/categories?${q}`), 200);
-  assert.ok(cats.categories.find((c) => c.code === 'adulte').sessions >= 1);
-  L.expectStatus(await staff.get(`/api/stats/sites?${q}`), 200);
-  // CSV: BOM, ';', CRLF, quoted text, decimal comma, a file name.
-  const csv = await csvGet(`/api/stats/postes?${q}&format=csv`);
-  assert.equal(csv.status, 200);
-  assert.match(csv.headers.get('content-type'), /^text\/csv; charset=utf-8/);
-  assert.match(csv.headers.get('content-disposition'), /attachment; filename="stats-postes-\d{8}-\d{8}\.csv"/);
-  assert.deepEqual([...csv.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM');
-  const lines = csv.text.split('\r\n');
-  assert.equal(lines[0], '"Poste";"Site";"Sessions";"Heures";"Taux d\'occupation (%)"');
-  assert.ok(lines.includes(`"${p.nom}";;1;0,75;3,12`), lines.join('\n'));
-  // Refusals.
-  for (const [qq, code] of [['du=2026-02-30', 'validation_error'], ['du=01/02/2026', 'validation_error'],
-    ['du=2026-03-02&au=2026-03-01', 'periode_invalide'], ['du=2020-01-01&au=2026-01-01', 'periode_trop_longue'],
-    ['pas=annee', 'validation_error'], ['format=xlsx', 'validation_error'], ['x=1', 'unknown_parameter']])
-    refused(await staff.get(`/api/stats/activite?${qq}`), 422, code, qq);
-  refused(await staff.get('/api/stats/postes?pas=jour'), 422, 'validation_error');
-  const agentName = L.uniq('ag');
-  L.expectStatus(await staff.post('/api/staff', { username: agentName, nom: 'Agent', role: 'agent', password: 'agent-password-1' }), 201);
-  const agent = new L.Client();
-  await agent.login(agentName, 'agent-password-1');
-  refused(await agent.get('/api/stats/activite'), 403, 'forbidden');
-});
-
-test('audit viewer: filters, pages, CSV; admin only; bad filters refused', async () => {
-  const u = await L.newUtilisateur(staff);
-  L.expectStatus(await staff.patch(`/api/utilisateurs/${u.id}`, { notes: 'audit' }), 200);
-  const r = L.expectStatus(await staff.get(`/api/audit?cible_type=utilisateur&cible_id=${u.id}`), 200);
-  assert.deepEqual(r.results.map((x) => x.action), ['utilisateur.update', 'utilisateur.create']);
-  assert.equal(r.results[0].staff_username, staff.user.username);
-  const byAction = L.expectStatus(await staff.get(`/api/audit?action=utilisateur.update&staff_id=${staff.user.id}&per_page=1&page=1`), 200);
-  assert.equal(byAction.per_page, 1);
-  assert.ok(byAction.count >= 1);
-  const today = new Date().toISOString().slice(0, 10);
-  const ranged = L.expectStatus(await staff.get(`/api/audit?cible_type=utilisateur&cible_id=${u.id}&du=2000-01-01&au=${today}`), 200);
-  assert.equal(ranged.count, 2);
-  const none = L.expectStatus(await staff.get(`/api/audit?cible_type=utilisateur&cible_id=${u.id}&du=2000-01-01&au=2000-01-02`), 200);
-  assert.equal(none.count, 0);
-  const csv = await csvGet(`/api/audit?cible_type=utilisateur&cible_id=${u.id}&format=csv`);
-  assert.match(csv.headers.get('content-disposition'), /journal-audit\.csv/);
-  const rows = csv.text.trim().split('\r\n');
-  assert.equal(rows.length, 3);
-  assert.match(rows[1], /"utilisateur\.update";"utilisateur";\d+;/);
-  const actions = L.expectStatus(await staff.get('/api/audit/actions'), 200);
-  assert.ok(actions.actions.includes('utilisateur.create'));
-  for (const [qq, code] of [['du=hier', 'validation_error'], ['staff_id=0', 'validation_error'],
-    ['du=2026-03-02&au=2026-03-01', 'periode_invalide'], ['per_page=500', 'validation_error'], ['ordre=asc', 'unknown_parameter']])
-    refused(await staff.get(`/api/audit?${qq}`), 422, code, qq);
-});
-
-test('a person exported (JSON, CSV) then erased: history anonymised, statistics kept, both audited', async () => {
-  const p = await L.newPoste(staff);
-  const nom = L.uniq('Effacé-');
-  const u = await L.newUtilisateur(staff, { nom, prenom: 'Zoé', email: `${L.uniq('z')}@example.org` });
-  const s = await L.newSession(staff, { utilisateur_id: u.id });
-  L.expectStatus(await L.kiosk(p.token).post('/api/kiosk/start', { code: s.code }), 200);
-  // Refused while a session is live, and without confirmation.
-  await unchanged(async () => {
-    refused(await staff.post(`/api/utilisateurs/${u.id}/erase`, { confirmer: true }), 409, 'sessions_en_cours');
-    refused(await staff.post(`/api/utilisateurs/${u.id}/erase`, { confirmer: false }), 422, 'confirmation_requise');
-    refused(await staff.post(`/api/utilisateurs/${u.id}/erase`, {}), 422, 'validation_error');
-    refused(await staff.post('/api/utilisateurs/4294967295/erase', { confirmer: true }), 404, 'not_found');
+test('closing time: the hours moved under a running session cut it; the sweep ends it with fermeture_site, once', async () => {
+  await L.withClockStopped(async () => {
+    const site = await siteClosingIn(7200);
+    if (!site) return;
+    const p = await L.newPoste(staff, { site_id: site.id });
+    const s = await L.newSession(staff, { duree: 3600 });
+    const k = L.kiosk(p.token);
+    L.expectStatus(await k.post('/api/kiosk/start', { code: s.code }), 200);
+    // The desk decides to close in 3 seconds.
+    const now = local();
+    if (now.sec + 3 >= 86400) return;
+    let r = await staff.req('PUT', `/api/sites/${site.id}/horaires`, { horaires: [
+      { jour: now.jour, ouverture: hms(Math.max(0, now.sec - 3600)), fermeture: hms(now.sec + 3) }] });
+    assert.equal(r.status, 200, r.text);
+    r = await staff.get(`/api/sessions/${s.id}`);
+    assert.ok(r.json.temps_restant <= 4, `cut: ${r.json.temps_restant}`);
+    assert.equal(L.sqlOne(`SELECT COUNT(*) FROM events WHERE session_id = ${s.id} AND type = 'session_updated'`), '1');
+    // The closing warning first (once), then the end (once).
+    L.cli('sweep');
+    L.cli('sweep');
+    const warn = L.sql(`SELECT payload, poste_id FROM events WHERE session_id = ${s.id} AND type = 'fermeture_proche'`);
+    assert.equal(warn.length, 1, 'one closing warning');
+    const w = JSON.parse(warn[0][0]);
+    assert.equal(w.minutes, 1);
+    assert.equal(Number(warn[0][1]), p.id);
+    await L.waitUntil(async () => (await staff.get(`/api/sessions/${s.id}`)).json.temps_restant === 0, 6000, 'closing');
+    await Promise.all([L.cli('sweep'), L.cli('sweep')]);
+    L.cli('sweep');
+    r = await staff.get(`/api/sessions/${s.id}`);
+    assert.equal(r.json.statut, 'terminee');
+    assert.equal(r.json.raison, 'fermeture_site');
+    const term = (await staff.get(`/api/events?channel=sessions/${s.id}&since=0`)).json.events
+      .filter((e) => e.type === 'session_terminated');
+    assert.equal(term.length, 1, 'one ending, one event');
+    const t = term[0];
+    assert.equal(t.raison, 'fermeture_site');
+    assert.match(t.message, /site ferme/);
+    assert.equal((await staff.get(`/api/postes/${p.id}`)).json.etat, 'disponible');
+    // Closed now: nothing starts.
+    const s2 = await L.newSession(staff, { duree: 600 });
+    r = await k.post('/api/kiosk/start', { code: s2.code });
+    assert.equal(r.json.error.code, 'site_ferme');
   });
-  L.expectStatus(await staff.post(`/api/sessions/${s.id}/terminate`, {}), 200);
-  const ex = L.expectStatus(await staff.get(`/api/utilisateurs/${u.id}/export`), 200);
-  assert.equal(ex.utilisateur.nom, nom);
-  assert.deepEqual(ex.sessions.map((x) => x.id), [s.id]);
-  assert.ok(ex.journal.some((j) => j.action === 'utilisateur.create'));
-  const csv = await csvGet(`/api/utilisateurs/${u.id}/export?format=csv`);
-  assert.match(csv.headers.get('content-disposition'), new RegExp(`donnees-utilisateur-${u.id}\\.csv`));
-  assert.ok(csv.text.includes(`"utilisateur";1;"nom";"${nom}"`), csv.text.slice(0, 300));
-  assert.ok(csv.text.includes(`"session";1;"id";"${s.id}"`));
-  const erased = L.expectStatus(await staff.post(`/api/utilisateurs/${u.id}/erase`, { confirmer: true }), 200);
-  assert.equal(erased.sessions_anonymisees, 1);
-  refused(await staff.get(`/api/utilisateurs/${u.id}`), 404, 'not_found');
-  const row = L.sql(`SELECT utilisateur_id, categorie_id, anonymise, statut FROM sessions WHERE id = ${s.id}`)[0];
-  assert.deepEqual(row, [null, '1', '1', 'terminee']);
-  assert.ok(Number(L.sqlOne(`SELECT COUNT(*) FROM events WHERE session_id = ${s.id}`)) > 0);
-  assert.equal(L.sqlOne(`SELECT COUNT(*) FROM events WHERE payload LIKE BINARY '%${nom}%'`), '0', 'no name left in the outbox');
-  const actions = L.sql(`SELECT action FROM audit_log WHERE cible_type = 'utilisateur' AND cible_id = ${u.id} ORDER BY id`).map((x) => x[0]);
-  assert.deepEqual(actions.slice(-3), ['utilisateur.export', 'utilisateur.export', 'utilisateur.erase']);
 });
 
-test('retention: the sweep anonymises sessions ended longer ago than POSTES_RETENTION_MONTHS', async () => {
-  const s = await L.newSession(staff);
+test('categories: CRUD with declared limits; protected and used ones kept', async () => {
+  let r = await staff.get('/api/categories');
+  const codes = r.json.results.map((c) => c.code);
+  for (const c of ['adulte', 'jeune', 'invite']) assert.ok(codes.includes(c));
+  const code = L.uniq('cat_');
+  r = await staff.post('/api/categories', { code, nom: 'Scolaires', quota_jour: 3600, quota_semaine: 7200, duree_defaut: 1800 });
+  const cat = L.expectStatus(r, 201);
+  assert.equal(cat.quota_jour, 3600);
+  const before = L.dbFingerprint();
+  for (const [body, status, ecode] of [
+    [{ code, nom: 'x' }, 409, 'code_taken'],
+    [{ code: 'Majuscule', nom: 'x' }, 422, 'validation_error'],
+    [{ code: 'a b', nom: 'x' }, 422, 'validation_error'],
+    [{ code: L.uniq('c_'), nom: 'x', quota_jour: 30 }, 422, 'validation_error'],
+    [{ code: L.uniq('c_'), nom: 'x', quota_jour: 86401 }, 422, 'validation_error'],
+    [{ code: L.uniq('c_'), nom: 'x', quota_jour: 7200, quota_semaine: 3600 }, 422, 'quota_incoherent'],
+    [{ code: L.uniq('c_'), nom: 'x', quota_jour: 1800, duree_defaut: 3600 }, 422, 'quota_incoherent'],
+    [{ code: L.uniq('c_'), nom: 'x', bogus: 1 }, 422, 'unknown_field'],
+    [{ nom: 'x' }, 422, 'validation_error'],
+  ]) {
+    r = await staff.post('/api/categories', body);
+    assert.equal(r.status, status, JSON.stringify(body));
+    assert.equal(r.json.error.code, ecode);
+  }
+  const invite = (await staff.get('/api/categories')).json.results.find((c) => c.code === 'invite');
+  r = await staff.patch(`/api/categories/${invite.id}`, { code: 'visiteur' });
+  assert.equal(r.json.error.code, 'categorie_protegee');
+  r = await staff.del(`/api/categories/${invite.id}`);
+  assert.equal(r.json.error.code, 'categorie_protegee');
+  r = await staff.patch(`/api/categories/${cat.id}`, { quota_semaine: 1800 });
+  assert.equal(r.json.error.code, 'quota_incoherent');
+  assert.deepEqual(L.dbFingerprint(), before);
+  await L.newUtilisateur(staff, { categorie_id: cat.id });
+  r = await staff.del(`/api/categories/${cat.id}`);
+  assert.equal(r.status, 409);
+  assert.equal(r.json.error.code, 'categorie_utilisee');
+  r = await staff.patch(`/api/categories/${cat.id}`, { quota_jour: null, nom: 'Scolaires (libre)' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.quota_jour, null);
+});
+
+test('quotas: the daily and weekly limits refuse create, extend and validate with a clear message, changing nothing', async () => {
+  const cat = L.expectStatus(await staff.post('/api/categories', { code: L.uniq('q_'), nom: 'Quota test',
+    quota_jour: 3600, quota_semaine: 5400, duree_defaut: 1200 }), 201);
+  const u = await L.newUtilisateur(staff, { categorie_id: cat.id });
+  assert.equal(u.categorie_id, cat.id);
+  // Without a duration, the category's default.
+  let r = await staff.post('/api/sessions', { utilisateur_id: u.id });
+  const s1 = L.expectStatus(r, 201);
+  assert.equal(s1.duree_totale, 1200);
+  assert.equal(s1.avis.restant_jour, 2400);
+  r = await staff.post('/api/sessions', { utilisateur_id: u.id, duree: 2400 });
+  const s2 = L.expectStatus(r, 201);
+  r = await staff.get(`/api/utilisateurs/${u.id}/quota`);
+  assert.deepEqual([r.json.utilise_jour, r.json.restant_jour, r.json.restant_semaine], [3600, 0, 1800]);
+  const before = L.dbFingerprint();
+  r = await staff.post('/api/sessions', { utilisateur_id: u.id, duree: 60 });
+  assert.equal(r.status, 409);
+  assert.equal(r.json.error.code, 'quota_jour_atteint');
+  assert.match(r.json.error.message, /Quota journalier atteint/);
+  r = await staff.post(`/api/sessions/${s1.id}/extend`, { duree: 60 });
+  assert.equal(r.json.error.code, 'quota_jour_atteint');
+  assert.deepEqual(L.dbFingerprint(), before);
+  // A session ended early gives back what it did not use.
+  L.expectStatus(await staff.post(`/api/sessions/${s2.id}/terminate`, {}), 200);
+  r = await staff.get(`/api/utilisateurs/${u.id}/quota`);
+  assert.equal(r.json.restant_jour, 2400);
+  // The limit lowered after the code was given: the kiosk refuses it.
+  const p = await L.newPoste(staff);
+  L.expectStatus(await staff.patch(`/api/categories/${cat.id}`, { quota_jour: 600, duree_defaut: 600 }), 200);
+  const b2 = L.dbFingerprint({ withLogs: false });
+  r = await L.kiosk(p.token).post('/api/kiosk/validate', { code: s1.code });
+  assert.equal(r.status, 409, r.text);
+  assert.equal(r.json.error.code, 'quota_jour_atteint');
+  assert.match(r.json.error.message, /temps du jour est épuisé/);
+  assert.deepEqual(L.dbFingerprint({ withLogs: false }), b2);
+  // Weekly: the same person, daily limit lifted, weekly one binding.
+  L.expectStatus(await staff.patch(`/api/categories/${cat.id}`, { quota_jour: null }), 200);
+  r = await staff.post('/api/sessions', { utilisateur_id: u.id, duree: 4300 });
+  assert.equal(r.status, 409);
+  assert.equal(r.json.error.code, 'quota_semaine_atteint');
+  assert.equal(r.json.error.restant, 4200);
+  r = await staff.post('/api/sessions', { utilisateur_id: u.id, duree: 4200 });
+  assert.equal(r.status, 201, r.text);
+});
+
+test('guest passes: one or a batch of 20, no person, invite category, valid until the end of the local day', async () => {
+  let r = await staff.post('/api/invites', { nombre: 20, duree: 1800 });
+  const lot = L.expectStatus(r, 201);
+  assert.equal(lot.nombre, 20);
+  assert.equal(lot.sessions.length, 20);
+  assert.equal(new Set(lot.sessions.map((s) => s.code)).size, 20);
+  const ids = lot.sessions.map((s) => s.id).join(',');
+  const rows = L.sql(`SELECT DISTINCT utilisateur_id, invite, (SELECT code FROM categories c WHERE c.id = s.categorie_id),
+    duree_totale, statut FROM sessions s WHERE id IN (${ids})`);
+  assert.deepEqual(rows, [[null, '1', 'invite', '1800', 'en_attente']]);
+  // Valid until the next local midnight.
+  const until = Date.parse(lot.valide_jusqu);
+  const tomorrow = local((until - Date.now()) / 1000);
+  assert.equal(tomorrow.sec, 0, `${lot.valide_jusqu} is a local midnight`);
+  assert.ok(until - Date.now() <= 25 * 3600e3 && until > Date.now());
+  assert.equal(L.sqlOne(`SELECT COUNT(*) FROM events WHERE type = 'invites_created'
+    AND JSON_VALUE(payload, '$.lot_id') = ${lot.id}`), '1');
+  r = await staff.get(`/api/invites/lots/${lot.id}`);
+  assert.equal(r.json.sessions.length, 20);
+  r = await staff.get('/api/invites/lots?per_page=5');
+  assert.equal(r.json.results[0].id, lot.id);
+  const before = L.dbFingerprint();
+  for (const [body, status, code] of [[{ nombre: 41 }, 422, 'validation_error'], [{ nombre: 0 }, 422, 'validation_error'],
+    [{ duree: 30 }, 422, 'validation_error'], [{ duree: 7200 }, 422, 'quota_jour_atteint'],
+    [{ nombre: '3' }, 422, 'validation_error'], [{ nom: 'x' }, 422, 'unknown_field']]) {
+    r = await staff.post('/api/invites', body);
+    assert.equal(r.status, status, JSON.stringify(body));
+    assert.equal(r.json.error.code, code);
+  }
+  assert.deepEqual(L.dbFingerprint(), before);
+  // A single pass with the category's default, used at a kiosk.
+  r = await staff.post('/api/invites', {});
+  const one = L.expectStatus(r, 201);
+  assert.equal(one.sessions.length, 1);
+  assert.equal(one.duree, 1800);
+  const p = await L.newPoste(staff);
+  r = await L.kiosk(p.token).post('/api/kiosk/start', { code: one.sessions[0].code });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.session.utilisateur, null);
+  assert.equal(r.json.session.invite, 1);
+  assert.equal(r.json.session.categorie, 'invite');
+  // Unused passes expire with the day.
+  await L.withClockStopped(async () => {
+    L.sql(`UPDATE sessions SET valide_jusqu = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE lot_id = ${lot.id}`);
+    L.cli('sweep');
+    L.cli('sweep');
+    L.cli('sweep');
+  });
+  await L.waitUntil(() => L.sqlOne(`SELECT COUNT(*) FROM sessions WHERE lot_id = ${lot.id} AND statut = 'terminee'
+    AND raison = 'expiree'`) === '20', 10000, 'expiry');
+  assert.equal(L.sqlOne(`SELECT COUNT(*) FROM events e JOIN sessions s ON s.id = e.session_id
+    WHERE s.lot_id = ${lot.id} AND e.type = 'session_terminated'`), '20');
+});
+
+test('seed names: code_valid carries code_acces, utilisateur, poste, duree_initiale; session_terminated raison and message', async () => {
+  const p = await L.newPoste(staff);
+  const u = await L.newUtilisateur(staff, { prenom: 'Jeanne', nom: 'Dupont' });
+  const s = await L.newSession(staff, { utilisateur_id: u.id, duree: 2700 });
+  const k = L.kiosk(p.token);
+  let r = await k.post('/api/kiosk/validate', { code: s.code });
+  // The seed's example: {"type":"code_valid","session":{"id":..,"code_acces":"ABC123",
+  //  "utilisateur":"Jeanne Dupont","poste":"Poste 1","duree_initiale":2700, ...}}
+  assert.equal(r.json.type, 'code_valid');
+  assert.equal(r.json.session.code_acces, s.code);
+  assert.equal(r.json.session.utilisateur, 'Jeanne Dupont');
+  assert.equal(r.json.session.duree_initiale, 2700);
+  r = await k.post('/api/kiosk/start', { code: s.code });
+  assert.equal(r.json.session.poste, p.nom);
+  // The dashboard's code_valid event carries the same session.
+  const ev = JSON.parse(L.sqlOne(`SELECT payload FROM events WHERE session_id = ${s.id} AND type = 'code_valid'`));
+  assert.equal(ev.poste_id, p.id);
+  assert.equal(ev.session.code_acces, s.code);
+  assert.equal(ev.session.utilisateur, 'Jeanne Dupont');
   L.expectStatus(await staff.post(`/api/sessions/${s.id}/terminate`, {}), 200);
-  const fresh = await L.newSession(staff);
-  L.expectStatus(await staff.post(`/api/sessions/${fresh.id}/terminate`, {}), 200);
-  L.sql(`UPDATE sessions SET ended_at = UTC_TIMESTAMP() - INTERVAL 13 MONTH WHERE id = ${s.id}`);
-  L.cli('sweep');
-  await L.waitUntil(() => L.sqlOne(`SELECT anonymise FROM sessions WHERE id = ${s.id}`) === '1', 70000, 'anonymised');
-  assert.equal(L.sqlOne(`SELECT utilisateur_id FROM sessions WHERE id = ${s.id}`), null);
-  assert.notEqual(L.sqlOne(`SELECT utilisateur_id FROM sessions WHERE id = ${fresh.id}`), null);
+  r = await staff.get(`/api/events?channel=sessions/${s.id}&since=0`);
+  const t = r.json.events.find((e) => e.type === 'session_terminated');
+  // The seed's example: {"type":"session_terminated","raison":"admin","message":"..."}
+  assert.equal(t.raison, 'admin');
+  assert.equal(t.message, "Session terminée par l'accueil.");
+  assert.equal(t.data.raison, 'admin');
+});
+
+test('a poste back from hors_ligne is announced (poste_online)', async () => {
+  const p = await L.newPoste(staff);
+  L.sql(`UPDATE postes SET etat = 'hors_ligne' WHERE id = ${p.id}`);
+  const since = L.lastEventId();
+  const r = await L.kiosk(p.token).post('/api/kiosk/heartbeat');
+  assert.equal(r.status, 200);
+  const evs = L.sql(`SELECT type FROM events WHERE id > ${since} AND poste_id = ${p.id} ORDER BY id`).map((x) => x[0]);
+  assert.deepEqual(evs, ['poste_status', 'poste_online']);
+  L.expectStatus(await L.kiosk(p.token).post('/api/kiosk/heartbeat'), 200);
+  assert.equal(L.sqlOne(`SELECT COUNT(*) FROM events WHERE poste_id = ${p.id} AND type = 'poste_online'`), '1');
 });

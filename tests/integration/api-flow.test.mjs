@@ -248,10 +248,11 @@ test('login, poste, utilisateur, session, kiosk start/extend/end/resume, termina
     'session_extended', 'session_suspended', 'session_started', 'session_terminated']);
   for (let i = 0; i < evs.length; i++) {
     const e = evs[i];
-    // session_terminated also carries the seed's top-level raison and message.
-    assert.deepEqual(Object.keys(e).sort(), e.type === 'session_terminated'
-      ? ['data', 'id', 'message', 'poste_id', 'raison', 'session_id', 'timestamp', 'type']
-      : ['data', 'id', 'poste_id', 'session_id', 'timestamp', 'type']);
+    // session_terminated also carries the seed's top-level raison and
+    // message, code_valid its session (issue 9, item 10).
+    const seed = { session_terminated: ['message', 'raison'], code_valid: ['session'] }[e.type] || [];
+    assert.deepEqual(Object.keys(e).sort(),
+      ['data', 'id', 'poste_id', 'session_id', 'timestamp', 'type', ...seed].sort());
     assert.equal(e.session_id, s0.id);
     assert.ok(e.id > since);
     if (i > 0) assert.ok(e.id > evs[i - 1].id, 'ids increase');
