@@ -276,7 +276,7 @@ do_activite(struct req *r, struct range *gp)
 	char label[16], fn[64];
 	size_t i, n = 0;
 	int y, m, d, wd, k, st, by, bm, bd;
-	long long start, end;
+	long long start;
 	enum db_err e;
 
 	g = *gp;
@@ -296,14 +296,12 @@ do_activite(struct req *r, struct range *gp)
 		if (k + d > g.ndays)
 			d = g.ndays - k;
 		start = local_midnight(by, bm, bd);
-		end = local_midnight(by, bm, bd + d);
 		if (g.pas == PAS_MOIS)
 			snprintf(label, sizeof(label), "%04d-%02d", by, bm);
 		else
 			snprintf(label, sizeof(label), "%04d-%02d-%02d", by,
 			    bm, bd);
 		p[n] = DBI(start);
-		(void)end;
 		row = json_object_new_object();
 		json_object_object_add(row, "periode",
 		    json_object_new_string(label));
