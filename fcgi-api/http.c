@@ -665,7 +665,9 @@ http_page(struct req *r, const char *const *stmts, int count_idx,
 		return st;
 	if ((count = http_count(r, stmts, count_idx, filters, nf)) < 0)
 		return (int)-count;
-	memcpy(p, filters, nf * sizeof(*p));
+	/* A list without filters passes NULL: memcpy must not see it. */
+	if (nf > 0)
+		memcpy(p, filters, nf * sizeof(*p));
 	p[nf] = DBI(limit);
 	p[nf + 1] = DBI(offset);
 	if ((e = db_exec(r->db, stmts, list_idx, p, nf + 2, &res, NULL,
