@@ -1,4 +1,4 @@
-// admin-desk.test.mjs - the desk's tools in the admin HTML pages, as a
+// admin-desk-tools.test.mjs - the desk's tools in the admin HTML pages, as a
 // browser without JavaScript uses them: a message sent to a poste (its
 // acknowledgement shown), a reservation made then cancelled (a refused
 // one re-shown with its reason, nothing stored), the statistics and the

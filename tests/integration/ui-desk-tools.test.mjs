@@ -1,4 +1,4 @@
-// ui-desk.test.mjs - the desk's day in Chromium: a message sent from the
+// ui-desk-tools.test.mjs - the desk's day in Chromium: a message sent from the
 // dashboard shows on a kiosk with its banner and is acknowledged (staff
 // see it read); a reservation shows on the kiosk, refuses someone else
 // and is honoured by its holder; the statistics drawn from generated
