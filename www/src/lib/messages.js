@@ -1,6 +1,9 @@
 // messages.js - every word the dashboard and the kiosk show, French first.
+// The desk's rules keep theirs in messages-rules.js, merged at the end.
 
-export default {
+import rules from './messages-rules.js';
+
+const messages = {
   fr: {
     'app.title': 'Postes — Espace public numérique',
     'app.skip': 'Aller au contenu',
@@ -412,3 +415,7 @@ export default {
     'kiosk.err.default': 'The code is refused ({code}). Please ask at the desk.',
   },
 };
+
+for (const l of Object.keys(messages)) Object.assign(messages[l], rules[l]);
+
+export default messages;
