@@ -373,4 +373,17 @@ int		 admin_sessions_suspend(struct req *);
 int		 admin_sessions_end(struct req *);
 int		 admin_sessions_ticket(struct req *);
 
+/* admin/desk.c */
+int		 admin_sites_list(struct req *);
+int		 admin_sites_create(struct req *);
+int		 admin_sites_edit(struct req *);
+int		 admin_sites_hours(struct req *);
+int		 admin_sites_closure(struct req *);
+int		 admin_categories_list(struct req *);
+int		 admin_categories_create(struct req *);
+int		 admin_categories_update(struct req *);
+int		 admin_invites_list(struct req *);
+int		 admin_invites_create(struct req *);
+int		 admin_invites_sheet(struct req *);
+
 #endif

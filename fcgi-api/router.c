@@ -123,6 +123,17 @@ static const struct route routes[] = {
 	{ METH_POST,   "/admin/sessions/:id/suspendre",		admin_sessions_suspend, ACC_ANY, B_FORM },
 	{ METH_POST,   "/admin/sessions/:id/terminer",		admin_sessions_end, ACC_ANY, B_FORM },
 	{ METH_GET,    "/admin/sessions/:id/ticket",		admin_sessions_ticket, ACC_ANY, B_NONE },
+	{ METH_GET,    "/admin/sites",				admin_sites_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/sites",				admin_sites_create, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/sites/:id",			admin_sites_edit, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/sites/:id/horaires",		admin_sites_hours, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/sites/:id/fermetures",		admin_sites_closure, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/categories",			admin_categories_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/categories",			admin_categories_create, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/categories/:id",			admin_categories_update, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/invites",			admin_invites_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/invites",			admin_invites_create, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/invites/:id",			admin_invites_sheet, ACC_ANY, B_NONE },
 };
 
 /* 1 when path matches pattern; a ":id" segment sets *id. */

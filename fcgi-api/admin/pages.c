@@ -58,6 +58,9 @@ static const struct {
 	{ "session_extended",	"La session a été prolongée." },
 	{ "session_suspended",	"La session a été suspendue ; le temps restant est conservé." },
 	{ "session_ended",	"La session a été terminée." },
+	{ "site_saved",		"Le site a été enregistré." },
+	{ "categorie_saved",	"La catégorie a été enregistrée." },
+	{ "invites_created",	"Les passes ont été créés : imprimez la feuille." },
 };
 
 static const char css[] =
@@ -116,6 +119,9 @@ static const struct {
 	{ "sessions",		"/admin/sessions",	"Sessions",	0 },
 	{ "utilisateurs",	"/admin/utilisateurs",	"Utilisateurs",	0 },
 	{ "postes",		"/admin/postes",	"Postes",	0 },
+	{ "invites",		"/admin/invites",	"Passes invités", 0 },
+	{ "sites",		"/admin/sites",		"Sites",	0 },
+	{ "categories",		"/admin/categories",	"Catégories",	0 },
 	{ "staff",		"/admin/staff",		"Personnel",	1 },
 };
 
