@@ -374,6 +374,8 @@ int		 admin_sessions_end(struct req *);
 int		 admin_sessions_ticket(struct req *);
 
 /* admin/desk.c */
+void		 admin_pick(struct req *, struct hbuf *, int sites,
+		    long long current);
 int		 admin_sites_list(struct req *);
 int		 admin_sites_create(struct req *);
 int		 admin_sites_edit(struct req *);

@@ -19,6 +19,42 @@
 #include "timefmt.h"
 #include "extern.h"
 
+enum stmt { STMT_PICK_SITES, STMT_PICK_CATS, STMT__MAX };
+
+static const char *const stmts[STMT__MAX] = {
+	[STMT_PICK_SITES] = "SELECT id, nom FROM sites ORDER BY nom LIMIT 200",
+	[STMT_PICK_CATS] = "SELECT id, nom FROM categories WHERE actif = 1 "
+	    "AND code <> 'invite' ORDER BY id LIMIT 100",
+};
+
+/*
+ * A <select> of the sites (with "none") or the categories, for the
+ * postes' and people's forms; current is the selected id (0: none).
+ */
+void
+admin_pick(struct req *r, struct hbuf *h, int sites, long long current)
+{
+	struct db_res *res = NULL;
+	size_t i;
+
+	hb_raw(h, sites ? "<label for=\"site_id\">Site</label><select "
+	    "id=\"site_id\" name=\"site_id\"><option value=\"\">—</option>" :
+	    "<label for=\"categorie_id\">Catégorie</label><select "
+	    "id=\"categorie_id\" name=\"categorie_id\">");
+	if (DB_EXEC0(r->db, stmts, sites ? STMT_PICK_SITES : STMT_PICK_CATS,
+	    &res, NULL, NULL) == DB_OK)
+		for (i = 0; res != NULL && i < res->nrows; i++) {
+			hb_raw(h, "<option value=\"");
+			hb_int(h, db_int(res, i, 0));
+			hb_raw(h, db_int(res, i, 0) == current ? "\" selected>" :
+			    "\">");
+			hb_text(h, db_str(res, i, 1));
+			hb_raw(h, "</option>");
+		}
+	db_res_free(res);
+	hb_raw(h, "</select>");
+}
+
 /* ------------------------------------------------------------- sites */
 
 static int
