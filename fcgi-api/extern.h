@@ -269,6 +269,7 @@ struct hbuf {
 	size_t		 len;
 	size_t		 cap;
 	int		 err;	/* an allocation failed: the page is lost */
+	int		 en;	/* the page is in English (admin/lang.c) */
 };
 /* The program's own markup (literals only, never data). */
 void		 hb_raw(struct hbuf *, const char *markup);
@@ -372,6 +373,11 @@ int		 admin_sessions_extend(struct req *);
 int		 admin_sessions_suspend(struct req *);
 int		 admin_sessions_end(struct req *);
 int		 admin_sessions_ticket(struct req *);
+
+/* admin/lang.c */
+int		 admin_lang_en(const struct req *);
+const char	*admin_tr(const struct hbuf *, const char *fr);
+int		 admin_lang(struct req *);
 
 /* admin/desk.c */
 void		 admin_pick(struct req *, struct hbuf *, int sites,

@@ -100,6 +100,7 @@ static const struct route routes[] = {
 	 */
 	{ METH_GET,    "/admin",				admin_home,	ACC_ANY, B_NONE },
 	{ METH_GET,    "/admin/login",				admin_login_form, ACC_ANY, B_NONE },
+	{ METH_GET,    "/admin/langue",				admin_lang,	ACC_ANY, B_NONE },
 	{ METH_POST,   "/admin/login",				admin_login,	ACC_ANY, B_FORM },
 	{ METH_POST,   "/admin/logout",				admin_logout,	ACC_ANY, B_FORM },
 	{ METH_GET,    "/admin/staff",				admin_staff_list, ACC_ANY, B_NONE },

@@ -116,3 +116,28 @@ test('a batch of guest passes and its A4 sheet', async () => {
   r = await web.get('/admin/invites');
   assert.match(r.text, new RegExp(`href="${loc}"`));
 });
+
+test('the admin pages in English with the dashboard\'s switch (the postes_lang cookie), French by default', async () => {
+  let r = await web.get('/admin/sites');
+  assert.match(r.text, /<html lang="fr">/);
+  assert.match(r.text, /<h1>Sites et horaires<\/h1>/);
+  r = await web.get('/admin/langue?l=en');
+  assert.equal(r.status, 303);
+  const sc = r.headers.getSetCookie().find((c) => c.startsWith('postes_lang='));
+  assert.match(sc, /^postes_lang=en; Path=\//);
+  assert.doesNotMatch(sc, /HttpOnly/, 'the dashboard reads it too');
+  r = await web.get('/admin/sites');
+  assert.match(r.text, /<html lang="en">/);
+  assert.match(r.text, /<h1>Sites and opening hours<\/h1>/);
+  assert.match(r.text, />Workstations<\/a>/);
+  assert.match(r.text, />Create the site<\/button>/);
+  assert.match(r.text, /href="\/admin\/langue\?l=fr"/);
+  r = await web.get('/admin/categories');
+  assert.match(r.text, /Daily quota \(min\)/);
+  r = await web.get('/admin/langue?l=de');
+  assert.equal(r.status, 422);
+  r = await web.get('/admin/langue?l=fr');
+  assert.equal(r.status, 303);
+  r = await web.get('/admin/sites');
+  assert.match(r.text, /<html lang="fr">/);
+});

@@ -179,6 +179,19 @@ test('the desk in Chromium: opening hours, quota, guest sheet, closing time', { 
     const e = await k.waitForSelector('[data-test=error]');
     assert.equal(await e.getAttribute('data-code'), 'site_ferme');
   });
+  await t.test('one language switch for the dashboard and the admin pages', async () => {
+    await a.goto(BASE + '/#/sites');
+    await a.click('button:has-text("English")');
+    await a.waitForSelector('h1:has-text("Sites and opening hours")');
+    await a.goto(BASE + '/admin/sites');
+    assert.equal(await a.getAttribute('html', 'lang'), 'en');
+    assert.equal(await a.textContent('h1'), 'Sites and opening hours');
+    await a.click('[data-test=lang]');	// back to French from the admin side
+    await a.waitForSelector('html[lang=fr]');
+    await a.goto(BASE + '/#/sites');
+    await a.reload();
+    await a.waitForSelector('h1:has-text("Sites et horaires")');
+  });
   assert.deepEqual(db.dialogs, []);
   assert.deepEqual(db.errors, []);
 });
