@@ -37,8 +37,8 @@ API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o csv.o demo_stats
 	       api/messages.o api/reservations.o api/stats.o api/audit.o api/rgpd.o \
 	       api/sites.o api/categories.o api/invites.o \
 	       admin/html_out.o admin/pages.o admin/staff.o admin/postes.o \
-	       admin/utilisateurs.o admin/sessions.o admin/messages.o \
-	       admin/reservations.o admin/stats.o admin/rgpd.o
+	       admin/utilisateurs.o admin/sessions.o admin/desk.o admin/lang.o \
+	       admin/messages.o admin/reservations.o admin/stats.o admin/rgpd.o
 PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o
 UNIT_TESTS  := test_hours test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
 	       test_admin_html test_csv

@@ -66,7 +66,7 @@ int
 csv_rows(struct req *r, struct json_object *rows, const char *const *cols,
     const char *const *heads, const char *filename)
 {
-	struct hbuf h = { NULL, 0, 0, 0 };
+	struct hbuf h = { 0 };
 	size_t i, j, n;
 	struct json_object *row;
 

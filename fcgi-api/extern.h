@@ -321,6 +321,7 @@ struct hbuf {
 	size_t		 len;
 	size_t		 cap;
 	int		 err;	/* an allocation failed: the page is lost */
+	int		 en;	/* the page is in English (admin/lang.c) */
 };
 /* The program's own markup (literals only, never data). */
 void		 hb_raw(struct hbuf *, const char *markup);
@@ -443,5 +444,25 @@ int		 admin_sessions_extend(struct req *);
 int		 admin_sessions_suspend(struct req *);
 int		 admin_sessions_end(struct req *);
 int		 admin_sessions_ticket(struct req *);
+
+/* admin/lang.c */
+int		 admin_lang_en(const struct req *);
+const char	*admin_tr(const struct hbuf *, const char *fr);
+int		 admin_lang(struct req *);
+
+/* admin/desk.c */
+void		 admin_pick(struct req *, struct hbuf *, int sites,
+		    long long current);
+int		 admin_sites_list(struct req *);
+int		 admin_sites_create(struct req *);
+int		 admin_sites_edit(struct req *);
+int		 admin_sites_hours(struct req *);
+int		 admin_sites_closure(struct req *);
+int		 admin_categories_list(struct req *);
+int		 admin_categories_create(struct req *);
+int		 admin_categories_update(struct req *);
+int		 admin_invites_list(struct req *);
+int		 admin_invites_create(struct req *);
+int		 admin_invites_sheet(struct req *);
 
 #endif

@@ -52,7 +52,8 @@ enum poste_etat { POSTE_DISPONIBLE, POSTE_OCCUPE, POSTE_HORS_LIGNE,
 	"s.duree_totale AS duree_initiale, " \
 	"CAST(IF(s.statut = 'active', " SESS_SQL_LEFT ", s.temps_restant) AS SIGNED) " \
 	"AS temps_restant, " \
-	"s.fin_prevue, s.valide_jusqu, s.created_at, s.started_at, s.ended_at " \
+	"s.fin_prevue, s.ferme_a, s.valide_jusqu, s.created_at, s.started_at, " \
+	"s.ended_at " \
 	"FROM sessions s LEFT JOIN utilisateurs u ON u.id = s.utilisateur_id " \
 	"LEFT JOIN categories c ON c.id = s.categorie_id " \
 	"LEFT JOIN postes p ON p.id = s.poste_id "

@@ -119,6 +119,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		admin_input(&h, "Emplacement (facultatif)", "emplacement",
 		    "text", admin_jstr(vals, "emplacement"),
 		    "maxlength=\"128\"");
+		admin_pick(r, &h, 1, admin_jint(vals, "site_id"));
 		hb_raw(&h, "<p>");
 		admin_button(&h, "Créer le poste", NULL);
 		hb_raw(&h, "</p></fieldset></form>");
@@ -167,12 +168,13 @@ admin_postes_create(struct req *r)
 	static const struct ffield fs[] = {
 		{ "nom", FF_STR },
 		{ "emplacement", FF_STR },
+		{ "site_id", FF_INT },
 	};
 	int st;
 
 	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
 		return st;
-	if ((st = admin_call(r, postes_create, admin_form_json(r, fs, 2))) == 201)
+	if ((st = admin_call(r, postes_create, admin_form_json(r, fs, 3))) == 201)
 		return token_page(r, "Poste créé");
 	return admin_refused(r, st, list_page, 1);
 }
@@ -202,6 +204,7 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 	    "required maxlength=\"64\"");
 	admin_input(&h, "Emplacement", "emplacement", "text",
 	    admin_jstr(vals, "emplacement"), "maxlength=\"128\"");
+	admin_pick(r, &h, 1, admin_jint(vals, "site_id"));
 	admin_check(&h, "Poste actif", "actif", admin_jtrue(vals, "actif"));
 	hb_raw(&h, "<p>");
 	admin_button(&h, "Enregistrer", NULL);
@@ -235,12 +238,13 @@ admin_postes_update(struct req *r)
 		{ "nom", FF_STR },
 		{ "emplacement", FF_STR },
 		{ "actif", FF_CHECK },
+		{ "site_id", FF_INT },
 	};
 	int st;
 
 	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
 		return st;
-	if ((st = admin_call(r, postes_update, admin_form_json(r, fs, 3))) == 200)
+	if ((st = admin_call(r, postes_update, admin_form_json(r, fs, 4))) == 200)
 		return admin_redirect(r, "/admin/postes", "poste_updated");
 	return admin_refused(r, st, edit_page, 1);
 }

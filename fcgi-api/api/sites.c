@@ -51,8 +51,10 @@ static const char *const stmts[STMT__MAX] = {
 	    "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
 	[STMT_LOCK] = "SELECT id FROM sites WHERE id = ? FOR UPDATE",
 	[STMT_DELETE] = "DELETE FROM sites WHERE id = ?",
-	[STMT_HOURS] = "SELECT jour, TIME_FORMAT(ouverture, '%H:%i') AS "
-	    "ouverture, TIME_FORMAT(fermeture, '%H:%i') AS fermeture "
+	/* "HH:MM", or "HH:MM:SS" when the seconds are not zero. */
+	[STMT_HOURS] = "SELECT jour, TIME_FORMAT(ouverture, IF(SECOND(ouverture) "
+	    "= 0, '%H:%i', '%H:%i:%s')) AS ouverture, TIME_FORMAT(fermeture, "
+	    "IF(SECOND(fermeture) = 0, '%H:%i', '%H:%i:%s')) AS fermeture "
 	    "FROM site_horaires WHERE site_id = ? ORDER BY jour, ouverture",
 	[STMT_HOURS_DEL] = "DELETE FROM site_horaires WHERE site_id = ?",
 	[STMT_HOURS_ADD] = "INSERT INTO site_horaires (site_id, jour, "

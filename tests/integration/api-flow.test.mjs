@@ -16,7 +16,7 @@ const SESSION_FIELDS = ['id', 'code', 'statut', 'raison', 'utilisateur_id',
   'created_at', 'started_at', 'ended_at',
   // the person's category, guest passes, and the seed's names (issue 9)
   'categorie_id', 'categorie', 'invite', 'code_acces', 'utilisateur', 'poste',
-  'duree_initiale'];
+  'duree_initiale', 'ferme_a'];
 const t = (s) => Date.parse(s);
 
 test('login, poste, utilisateur, session, kiosk start/extend/end/resume, terminate, stats, events', async () => {

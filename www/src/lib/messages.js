@@ -1,9 +1,12 @@
 // messages.js - every word the dashboard and the kiosk show, French first.
-// The desk's tools keep theirs in messages-desk.js, merged here.
+// The desk's rules keep theirs in messages-rules.js and the desk's tools
+// in messages-desk.js, merged at the end.
 
 import desk from './messages-desk.js';
 
-export default {
+import rules from './messages-rules.js';
+
+const messages = {
   fr: {
     'app.title': 'Postes — Espace public numérique',
     'app.skip': 'Aller au contenu',
@@ -417,3 +420,7 @@ export default {
     ...desk.en,
   },
 };
+
+for (const l of Object.keys(messages)) Object.assign(messages[l], rules[l]);
+
+export default messages;
