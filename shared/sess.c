@@ -880,7 +880,7 @@ sess_site_recap(struct db *db, struct ev_batch *b, long long sid)
 		return -1;
 	for (i = 0; res != NULL && i < res->nrows; i++) {
 		if (b->n > EV_BATCH_MAX - 4)
-			break;	/* the sweep's closing catches the rest */
+			break;	/* the caller publishes and calls again */
 		id = db_int(res, i, 0);
 		mark = b->n;
 		if (db_begin(db) != DB_OK)

@@ -187,7 +187,8 @@ enum sess_err	sess_note_code(struct db *, struct ev_batch *, enum ev_type,
  * The hours of site sid changed: every session running on its postes is
  * cut at the new closing (or ended with fermeture_site when the site is
  * now closed). Each session commits on its own. Returns the number of
- * sessions changed, or -1.
+ * sessions changed (a batch: call again until 0, publishing b between
+ * calls), or -1.
  */
 int		sess_site_recap(struct db *, struct ev_batch *, long long sid);
 

@@ -190,8 +190,11 @@ site_changed(struct req *r, const char *action, const char *detail,
 	json_object_put(o);
 	if ((st = http_tx_end(r, e)) != 0)
 		return st;
+	/* A batch of events at a time (each session commits on its own),
+	 * until no running session of the site is left to cut. */
 	if (recap)
-		sess_site_recap(r->db, &r->evs, r->id);
+		while (sess_site_recap(r->db, &r->evs, r->id) > 0)
+			ev_pub_send(r->pub, &r->evs);
 	if (status == 204)
 		return 204;
 	return answer_site(r, status);

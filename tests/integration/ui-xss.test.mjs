@@ -53,7 +53,9 @@ test('hostile names are text everywhere', { timeout: 120_000 }, async () => {
     assert.ok((await p.textContent('dialog h2')).includes(NOM));
     await p.keyboard.press('Escape');
     // The create-session picker lists it too.
-    await (await urow.$('button:has-text("Créer une session")')).click();
+    // The list may have been drawn again meanwhile (search results): find the row anew.
+    const urow2 = await p.waitForSelector(`[data-user="${u.json.id}"]`);
+    await (await urow2.$('button:has-text("Créer une session")')).click();
     await p.waitForSelector(`[data-test=user-select] option[value="${u.json.id}"]`);
     assert.ok((await p.textContent(`[data-test=user-select] option[value="${u.json.id}"]`)).includes(NOM));
     await p.keyboard.press('Escape');
