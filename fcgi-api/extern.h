@@ -210,6 +210,7 @@ int		 sites_delete(struct req *);
 int		 sites_set_hours(struct req *);
 int		 sites_add_closure(struct req *);
 int		 sites_del_closure(struct req *);
+int		 sites_del_closure_body(struct req *);
 
 /* api/categories.c */
 int		 categories_list(struct req *);
@@ -458,6 +459,7 @@ int		 admin_sites_create(struct req *);
 int		 admin_sites_edit(struct req *);
 int		 admin_sites_hours(struct req *);
 int		 admin_sites_closure(struct req *);
+int		 admin_sites_unclose(struct req *);
 int		 admin_categories_list(struct req *);
 int		 admin_categories_create(struct req *);
 int		 admin_categories_update(struct req *);

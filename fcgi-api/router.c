@@ -152,6 +152,7 @@ static const struct route routes[] = {
 	{ METH_GET,    "/admin/sites/:id",			admin_sites_edit, ACC_ANY, B_NONE },
 	{ METH_POST,   "/admin/sites/:id/horaires",		admin_sites_hours, ACC_ANY, B_FORM },
 	{ METH_POST,   "/admin/sites/:id/fermetures",		admin_sites_closure, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/sites/:id/fermetures/retirer",	admin_sites_unclose, ACC_ANY, B_FORM },
 	{ METH_GET,    "/admin/categories",			admin_categories_list, ACC_ANY, B_NONE },
 	{ METH_POST,   "/admin/categories",			admin_categories_create, ACC_ANY, B_FORM },
 	{ METH_POST,   "/admin/categories/:id",			admin_categories_update, ACC_ANY, B_FORM },

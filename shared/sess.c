@@ -55,6 +55,7 @@ enum stmt {
 	STMT_LOT_INSERT,
 	STMT_SITE_ACTIVE,
 	STMT_RECAP,
+	STMT_SEEN_BEFORE,
 	STMT__MAX
 };
 
@@ -118,6 +119,9 @@ static const char *const stmts[STMT__MAX] = {
 	    "'en_attente', ?, ?, FROM_UNIXTIME(?), ?)",
 	[STMT_LOT_INSERT] = "INSERT INTO invite_lots (nombre, duree, "
 	    "valide_jusqu, created_by) VALUES (?, ?, FROM_UNIXTIME(?), ?)",
+	/* Seen before: a first heartbeat is not a return. */
+	[STMT_SEEN_BEFORE] = "SELECT last_seen IS NOT NULL FROM postes "
+	    "WHERE id = ? FOR UPDATE",
 	[STMT_SITE_ACTIVE] = "SELECT s.id FROM sessions s JOIN postes p ON "
 	    "p.id = s.poste_actif WHERE p.site_id = ? ORDER BY s.id LIMIT 500",
 	/* The hours changed under a running session: end it at close. */
@@ -807,11 +811,20 @@ poste_heartbeat(struct db *db, struct ev_batch *b, long long pid)
 {
 	unsigned long long n = 0;
 	struct json_object *p = NULL;
+	struct db_res *res = NULL;
 	size_t mark = b->n, before;
 	enum sess_err se;
+	int seen;
 
 	if (db_begin(db) != DB_OK)
 		return SESS_DB;
+	if (DB_EXEC(db, stmts, STMT_SEEN_BEFORE, &res, NULL, NULL, DBI(pid)) !=
+	    DB_OK) {
+		se = SESS_DB;
+		goto out;
+	}
+	seen = res != NULL && res->nrows > 0 && db_int(res, 0, 0) != 0;
+	db_res_free(res);
 	if (DB_EXEC(db, stmts, STMT_HEARTBEAT, NULL, &n, NULL, DBI(pid)) != DB_OK) {
 		se = SESS_DB;
 		goto out;
@@ -825,7 +838,7 @@ poste_heartbeat(struct db *db, struct ev_batch *b, long long pid)
 		se = poste_move(db, b, pid, POSTE_OCCUPE, "hors_ligne");
 	else
 		se = poste_move(db, b, pid, POSTE_DISPONIBLE, "hors_ligne");
-	if (se == SESS_OK && b->n > before)
+	if (se == SESS_OK && b->n > before && seen)
 		se = sess_record_poste(db, b, EV_POSTE_ONLINE, pid);
 out:
 	json_object_put(p);
@@ -892,7 +905,7 @@ sess_site_recap(struct db *db, struct ev_batch *b, long long sid)
 		return -1;
 	for (i = 0; res != NULL && i < res->nrows; i++) {
 		if (b->n > EV_BATCH_MAX - 4)
-			break;	/* the sweep's closing catches the rest */
+			break;	/* the caller publishes and calls again */
 		id = db_int(res, i, 0);
 		mark = b->n;
 		if (db_begin(db) != DB_OK)

@@ -188,12 +188,13 @@ enum sess_err	sess_note_code(struct db *, struct ev_batch *, enum ev_type,
  * The hours of site sid changed: every session running on its postes is
  * cut at the new closing (or ended with fermeture_site when the site is
  * now closed). Each session commits on its own. Returns the number of
- * sessions changed, or -1.
+ * sessions changed (a batch: call again until 0, publishing b between
+ * calls), or -1.
  */
 int		sess_site_recap(struct db *, struct ev_batch *, long long sid);
 
-/* Poste seen now: last_seen, and back from hors_ligne if it was (then
- * poste_online is announced). */
+/* Poste seen now: last_seen, and back from hors_ligne if it was (then,
+ * unless it is its very first heartbeat, poste_online is announced). */
 enum sess_err	poste_heartbeat(struct db *, struct ev_batch *, long long pid);
 /* Staff sets or clears maintenance; a poste silent for offline_after
  * seconds comes back hors_ligne rather than disponible. */

@@ -208,6 +208,16 @@ site_page(struct req *r, int status, const char *err, struct json_object *vals)
 		hb_text(&h, admin_jstr(f, "jour"));
 		hb_raw(&h, " — ");
 		hb_text(&h, admin_jstr(f, "motif"));
+		if (r->role == ROLE_ADMIN) {
+			snprintf(action, sizeof(action),
+			    "/admin/sites/%lld/fermetures/retirer", r->id);
+			admin_form_open(r, &h, action, "inline");
+			hb_raw(&h, "<input type=\"hidden\" name=\"jour\"");
+			hb_attr(&h, "value", admin_jstr(f, "jour"));
+			hb_raw(&h, "> ");
+			admin_button(&h, "Retirer", "secondary");
+			hb_raw(&h, "</form>");
+		}
 		hb_raw(&h, "</li>");
 	}
 	hb_raw(&h, "</ul>");
@@ -303,6 +313,22 @@ admin_sites_closure(struct req *r)
 	if ((st = admin_call(r, sites_add_closure, admin_form_json(r, fs, 2))) !=
 	    201)
 		return admin_refused(r, st, site_page, 1);
+	snprintf(loc, sizeof(loc), "/admin/sites/%lld", r->id);
+	return admin_redirect(r, loc, "site_saved");
+}
+
+int
+admin_sites_unclose(struct req *r)
+{
+	static const struct ffield fs[] = { { "jour", FF_STR } };
+	char loc[64];
+	int st;
+
+	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
+		return st;
+	if ((st = admin_call(r, sites_del_closure_body,
+	    admin_form_json(r, fs, 1))) != 200)
+		return admin_refused(r, st, site_page, 0);
 	snprintf(loc, sizeof(loc), "/admin/sites/%lld", r->id);
 	return admin_redirect(r, loc, "site_saved");
 }

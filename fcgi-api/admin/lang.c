@@ -74,7 +74,7 @@ static const struct { const char *fr, *en; } words[] = {
 	{ "Code (minuscules, chiffres, _)", "Code (lowercase, digits, _)" },
 	{ "Remettre en service", "Back in service" },
 	{ "Mettre en maintenance", "Put in maintenance" },
-	{ "Tous", "All" },
+	{ "Tous", "All" }, { "Retirer", "Remove" },
 	/* table heads */
 	{ "Actions", "Actions" }, { "Adresse", "Address" }, { "Code", "Code" },
 	{ "Créé le", "Created" }, { "Dernier signal", "Last seen" },

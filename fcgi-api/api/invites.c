@@ -116,7 +116,9 @@ invites_lots(struct req *r)
 
 	if ((st = valid_query(r, fs, 2, v)) != 0)
 		return st;
-	return http_page(r, stmts, STMT_LOTS_COUNT, STMT_LOTS, NULL, 0);
+	/* No filter; a non-null list all the same (memcpy of 0 from it). */
+	return http_page(r, stmts, STMT_LOTS_COUNT, STMT_LOTS,
+	    (struct db_param[]){ DBNULL }, 0);
 }
 
 int

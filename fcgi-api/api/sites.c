@@ -190,8 +190,11 @@ site_changed(struct req *r, const char *action, const char *detail,
 	json_object_put(o);
 	if ((st = http_tx_end(r, e)) != 0)
 		return st;
+	/* A batch of events at a time (each session commits on its own),
+	 * until no running session of the site is left to cut. */
 	if (recap)
-		sess_site_recap(r->db, &r->evs, r->id);
+		while (sess_site_recap(r->db, &r->evs, r->id) > 0)
+			ev_pub_send(r->pub, &r->evs);
 	if (status == 204)
 		return 204;
 	return answer_site(r, status);
@@ -439,6 +442,31 @@ sites_add_closure(struct req *r)
 	    strcmp(v[0].s, date) == 0, 201);
 }
 
+/* Remove closure day jour of site r->id (the API's and the admin
+ * pages' way alike). */
+static int
+del_closure(struct req *r, const char *jour)
+{
+	unsigned long long n = 0;
+	enum db_err e;
+	int st;
+
+	if (valid_date(jour) == -1)
+		return http_error(r, 422, "validation_error",
+		    "Champ « jour » : une date AAAA-MM-JJ est attendue");
+	if ((st = lock_site(r)) != 0)
+		return st;
+	if ((e = DB_EXEC(r->db, stmts, STMT_CLOSED_DEL, NULL, &n, NULL,
+	    DBI(r->id), DBS(jour))) != DB_OK)
+		return http_tx_end(r, e);
+	if (n == 0) {
+		db_rollback(r->db);
+		return http_error(r, 404, "not_found",
+		    "Ce jour de fermeture n'est pas enregistré");
+	}
+	return site_changed(r, "site.fermeture_retrait", jour, 0, 200);
+}
+
 int
 sites_del_closure(struct req *r)
 {
@@ -446,24 +474,24 @@ sites_del_closure(struct req *r)
 		{ "jour", V_STR, 1, 0, 10, 10, NULL },
 	};
 	struct vval v[1];
-	unsigned long long n = 0;
-	enum db_err e;
 	int st;
 
 	if ((st = valid_query(r, fs, 1, v)) != 0)
 		return st;
-	if (valid_date(v[0].s) == -1)
-		return http_error(r, 422, "validation_error",
-		    "Paramètre « jour » : une date AAAA-MM-JJ est attendue");
-	if ((st = lock_site(r)) != 0)
+	return del_closure(r, v[0].s);
+}
+
+/* The same with a JSON body {"jour": "YYYY-MM-DD"} (the admin form). */
+int
+sites_del_closure_body(struct req *r)
+{
+	static const struct vfield fs[] = {
+		{ "jour", V_STR, 1, 0, 10, 10, NULL },
+	};
+	struct vval v[1];
+	int st;
+
+	if ((st = valid_json(r, fs, 1, v)) != 0)
 		return st;
-	if ((e = DB_EXEC(r->db, stmts, STMT_CLOSED_DEL, NULL, &n, NULL,
-	    DBI(r->id), DBS(v[0].s))) != DB_OK)
-		return http_tx_end(r, e);
-	if (n == 0) {
-		db_rollback(r->db);
-		return http_error(r, 404, "not_found",
-		    "Ce jour de fermeture n'est pas enregistré");
-	}
-	return site_changed(r, "site.fermeture_retrait", v[0].s, 0, 200);
+	return del_closure(r, v[0].s);
 }

@@ -69,6 +69,11 @@ test('a site, its weekly hours and a closure day through the forms', async () =>
   r = await web.submit(loc, `${loc}/fermetures`, { jour: '2099-05-01', motif: '' });
   assert.equal(r.status, 409);
   assert.match(r.text, /déjà enregistré/);
+  r = await web.submit(loc, `${loc}/fermetures/retirer`, { jour: '2099-05-02' });
+  assert.equal(r.status, 404);
+  r = await web.submit(loc, `${loc}/fermetures/retirer`, { jour: '2099-05-01' });
+  assert.equal(r.status, 303);
+  assert.deepEqual((await api.get(`/api/sites/${id}`)).json.fermetures, []);
 });
 
 test('categories and quotas through the forms (minutes), incoherent limits refused', async () => {

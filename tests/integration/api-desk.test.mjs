@@ -402,8 +402,13 @@ test('seed names: code_valid carries code_acces, utilisateur, poste, duree_initi
 
 test('a poste back from hors_ligne is announced (poste_online)', async () => {
   const p = await L.newPoste(staff);
+  // A first heartbeat is no return.
+  let since = L.lastEventId();
+  L.expectStatus(await L.kiosk(p.token).post('/api/kiosk/heartbeat'), 200);
+  assert.deepEqual(L.sql(`SELECT type FROM events WHERE id > ${since} AND poste_id = ${p.id}`).map((x) => x[0]),
+    ['poste_status']);
   L.sql(`UPDATE postes SET etat = 'hors_ligne' WHERE id = ${p.id}`);
-  const since = L.lastEventId();
+  since = L.lastEventId();
   const r = await L.kiosk(p.token).post('/api/kiosk/heartbeat');
   assert.equal(r.status, 200);
   const evs = L.sql(`SELECT type FROM events WHERE id > ${since} AND poste_id = ${p.id} ORDER BY id`).map((x) => x[0]);

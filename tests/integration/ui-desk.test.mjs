@@ -65,11 +65,12 @@ test('the desk in Chromium: opening hours, quota, guest sheet, closing time', { 
     await a.fill('[data-test=slot] input >> nth=1', hms(to).slice(0, 5));
     await a.click('[data-test=save-hours]');
     await a.waitForSelector('[data-test=saved]');
-    const card = await a.waitForSelector(`[data-site="${site}"][data-ouvert="1"] [data-test=site-state]`);
-    assert.match(await card.textContent(), /Ouvert — ferme à \d\d:\d\d/);
     const r = await api('GET', `/api/sites/${site}`, undefined, { cookie });
-    assert.deepEqual(r.json.horaires.map((h) => h.jour), [now.jour]);
+    assert.deepEqual(r.json.horaires, [{ jour: now.jour, ouverture: hms(from).slice(0, 5), fermeture: hms(to).slice(0, 5) }]);
     assert.equal(r.json.ouvert, true);
+    // The card says it too (once drawn again with its hours).
+    const card = await a.waitForSelector(`[data-site="${site}"][data-horaires="1"][data-ouvert="1"] [data-test=site-state]`);
+    assert.match(await card.textContent(), /Ouvert — ferme à \d\d:\d\d/);
     // A site open on another day only is shown closed, and its kiosk refuses codes.
     const closed = (await api('POST', '/api/sites', { nom: `Annexe ${Date.now() % 100000}` }, { cookie })).json;
     await api('PUT', `/api/sites/${closed.id}/horaires`, { horaires: [{ jour: (now.jour % 7) + 1, ouverture: '09:00', fermeture: '12:00' }] }, { cookie });
