@@ -60,14 +60,18 @@ unitdir	?= /etc/systemd/system
 DESTDIR	?=
 INSTALL_DEPS ?= bash deploy/install-deps.sh
 
-SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o stats.o html.o timefmt.o audit.o
+SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o sweep.o rules.o hours.o stats.o \
+	       html.o timefmt.o audit.o message.o resa.o rgpd.o
 # fcgi-api/: the program's core; api/: one file per JSON resource;
 # admin/: the server-rendered HTML pages.
-API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o \
+API_OBJS    := main.o router.o http.o valid.o throttle.o demo.o csv.o demo_stats.o \
 	       api/auth.o api/staff.o api/utilisateurs.o api/postes.o \
 	       api/sessions.o api/kiosk.o api/dashboard.o api/events.o \
+	       api/messages.o api/reservations.o api/stats.o api/audit.o api/rgpd.o \
+	       api/sites.o api/categories.o api/invites.o \
 	       admin/html_out.o admin/pages.o admin/staff.o admin/postes.o \
-	       admin/utilisateurs.o admin/sessions.o
+	       admin/utilisateurs.o admin/sessions.o admin/desk.o admin/lang.o \
+	       admin/messages.o admin/reservations.o admin/stats.o admin/rgpd.o
 PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o \
 	       revoke.o
 # agent/: postes-agent, the lock screen of the public PCs (X11, GTK 3,
@@ -75,8 +79,8 @@ PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake
 AGENT_OBJS  := main.o config.o api.o stream.o sseparse.o clock.o lock.o bar.o \
 	       cleanup.o msg.o
 AGENT_PKGS  := gtk+-3.0 libcurl json-c
-UNIT_TESTS  := test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
-	       test_admin_html test_agent test_http_io
+UNIT_TESTS  := test_hours test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
+	       test_admin_html test_csv test_agent test_http_io
 
 SHARED	:= $(addprefix $(B)/shared/,$(SHARED_OBJS))
 API	:= $(addprefix $(B)/fcgi-api/,$(API_OBJS))

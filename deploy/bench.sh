@@ -2,7 +2,9 @@
 # bench.sh - `make bench`: benchmarks, not tests. Builds the optimised
 # binaries, starts a private stack on free ports (var/bench), runs the API
 # benchmark, the same kiosk/validate as FastCGI and as plain CGI (Apache),
-# and, when present, the pusher benchmark beside Nchan, prints
+# the statistics reports on 200,000 generated sessions
+# (tests/bench/stats-bench.sh) and, when present, the pusher benchmark
+# beside Nchan, prints
 # the figures, and stops everything. Nothing is asserted.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +30,10 @@ bash tests/bench/api-bench.sh
 echo
 echo "######## API: FastCGI vs plain CGI (kiosk/validate)"
 bash tests/bench/cgi-bench.sh
+
+echo
+echo "######## Statistics on a year of history (200,000 sessions)"
+bash tests/bench/stats-bench.sh
 if [ -x tests/bench/pusher-bench.sh ]; then
   echo
   echo "######## Pusher vs Nchan"

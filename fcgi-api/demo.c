@@ -99,10 +99,10 @@ demo_load(struct db *db, const struct config *cfg)
 	/* Waiting, running, paused, and ended for each reason. */
 	for (i = 0; i < 10; i++) {
 		if (sess_create(db, &b, &sys, users[i], (i % 3 + 1) * 3600,
-		    now + 7 * 86400, 0, &s) != SESS_OK)
+		    now + 7 * 86400, 0, &s, NULL) != SESS_OK)
 			goto fail;
 		if (i >= 2 && i < 7)
-			sess_start(db, &b, NULL, s, postes[i - 2]);
+			sess_start(db, &b, NULL, s, postes[i - 2], NULL);
 		if (i == 4)
 			sess_suspend(db, &b, NULL, s);
 		if (i == 5)

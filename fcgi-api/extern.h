@@ -20,6 +20,8 @@
 #include "crypto.h"
 #include "ev.h"
 #include "sess.h"
+#include "sweep.h"
+#include "rules.h"
 
 struct json_object;
 struct config;
@@ -105,6 +107,9 @@ struct req {
 	const char		*allow;		/* for 405 */
 	char			*html;		/* HTML body, wins over out */
 	size_t			 htmllen;
+	char			*csv;		/* CSV download, wins over out */
+	size_t			 csvlen;
+	char			 filename[64];	/* its name: [a-z0-9_.-] only */
 	char			 location[256];	/* for 303, when set */
 	char			*cookies[REQ_MAX_COOKIES];	/* more Set-Cookie */
 	size_t			 ncookies;
@@ -122,6 +127,13 @@ int		 http_error(struct req *, int status, const char *code,
 		    const char *message);
 int		 http_db_error(struct req *, enum db_err);
 int		 http_sess_error(struct req *, enum sess_err);
+/* The same, with the figures of note (may be NULL) in the message. */
+int		 http_sess_refusal(struct req *, enum sess_err,
+		    const struct sess_note *);
+/* Add "avis" (closing cut, allowance left) to an answer object. */
+void		 http_sess_note(struct json_object *, const struct sess_note *);
+void		 http_duration(long long seconds, char *buf, size_t sz);
+void		 http_local_hm(long long t, char *buf, size_t sz);
 int		 http_json(struct req *, int status, struct json_object *);
 int		 http_row(struct req *, const char *const *stmts, int idx,
 		    int status, const char *notfound);
@@ -209,6 +221,30 @@ int		 utilisateurs_get(struct req *);
 int		 utilisateurs_create(struct req *);
 int		 utilisateurs_update(struct req *);
 int		 utilisateurs_delete(struct req *);
+int		 utilisateurs_quota(struct req *);
+
+/* api/sites.c */
+int		 sites_list(struct req *);
+int		 sites_create(struct req *);
+int		 sites_get(struct req *);
+int		 sites_update(struct req *);
+int		 sites_delete(struct req *);
+int		 sites_set_hours(struct req *);
+int		 sites_add_closure(struct req *);
+int		 sites_del_closure(struct req *);
+int		 sites_del_closure_body(struct req *);
+
+/* api/categories.c */
+int		 categories_list(struct req *);
+int		 categories_create(struct req *);
+int		 categories_get(struct req *);
+int		 categories_update(struct req *);
+int		 categories_delete(struct req *);
+
+/* api/invites.c */
+int		 invites_create(struct req *);
+int		 invites_lots(struct req *);
+int		 invites_lot(struct req *);
 
 /* api/postes.c */
 int		 postes_list(struct req *);
@@ -235,6 +271,53 @@ int		 kiosk_end(struct req *);
 int		 kiosk_session(struct req *);
 int		 kiosk_ticket(struct req *);
 
+/* api/messages.c */
+int		 messages_list(struct req *);
+int		 messages_get(struct req *);
+int		 messages_create(struct req *);
+int		 kiosk_messages(struct req *);
+int		 kiosk_message_ack(struct req *);
+
+/* api/reservations.c */
+int		 reservations_list(struct req *);
+int		 reservations_get(struct req *);
+int		 reservations_create(struct req *);
+int		 reservations_cancel(struct req *);
+/* The kiosk's next reservation (no holder), or NULL. Caller owns it. */
+struct json_object *reservations_kiosk_next(struct req *);
+
+/* api/stats.c */
+int		 stats_activite(struct req *);
+int		 stats_postes(struct req *);
+int		 stats_heures(struct req *);
+int		 stats_categories(struct req *);
+int		 stats_sites(struct req *);
+/* Every report of the query's range at once (the admin pages); *out
+ * {"activite","postes","heures","categories","sites"}, caller owns it.
+ * 200, or the error status with r->out set. */
+int		 stats_all(struct req *, struct json_object **out);
+/* UTC instant of local midnight of "YYYY-MM-DD" (of the next day when
+ * next is set), in the town hall's zone. 0, or -1 if not a date. */
+int		 stats_day_bound(const char *s, int next, long long *t);
+
+/* api/audit.c */
+int		 audit_list(struct req *);
+int		 audit_actions(struct req *);
+
+/* api/rgpd.c */
+int		 rgpd_export(struct req *);
+int		 rgpd_erase_user(struct req *);
+
+/* csv.c */
+/*
+ * Answer rows (a json array of objects) as a CSV download: the columns
+ * cols (NULL-terminated) under the headings heads, as file filename
+ * ([a-z0-9_.-], the program's own). Returns 200, or an error status.
+ */
+int		 csv_rows(struct req *, struct json_object *rows,
+		    const char *const *cols, const char *const *heads,
+		    const char *filename);
+
 /* api/dashboard.c */
 int		 dashboard_stats(struct req *);
 int		 health(struct req *);
@@ -258,6 +341,8 @@ long long	 throttle_failures(struct req *, const char *key,
 
 /* main.c: the CLI's demo data */
 int		 demo_load(struct db *, const struct config *);
+/* demo_stats.c: N past sessions for the statistics; 0 or -1. */
+int		 demo_stats(struct db *, const char *count);
 
 /* admin/html_out.c */
 /* A page being built; all zero to start. */
@@ -266,6 +351,7 @@ struct hbuf {
 	size_t		 len;
 	size_t		 cap;
 	int		 err;	/* an allocation failed: the page is lost */
+	int		 en;	/* the page is in English (admin/lang.c) */
 };
 /* The program's own markup (literals only, never data). */
 void		 hb_raw(struct hbuf *, const char *markup);
@@ -317,6 +403,10 @@ void		 admin_button(struct hbuf *, const char *label, const char *cls);
 void		 admin_select(struct hbuf *, const char *label, const char *name,
 		    const char *const *values, const char *const *labels,
 		    const char *current);
+void		 admin_filter(struct hbuf *, const char *label,
+		    const char *name, const char *const *values,
+		    const char *const *labels, const char *all_label,
+		    const char *current);
 const char	*admin_label(const char *const *values,
 		    const char *const *labels, const char *value);
 int		 admin_call(struct req *, handler_fn, struct json_object *in);
@@ -358,6 +448,25 @@ int		 admin_utilisateurs_edit(struct req *);
 int		 admin_utilisateurs_update(struct req *);
 int		 admin_utilisateurs_deactivate(struct req *);
 
+/* admin/messages.c */
+int		 admin_messages_list(struct req *);
+int		 admin_messages_create(struct req *);
+int		 admin_messages_show(struct req *);
+
+/* admin/reservations.c */
+int		 admin_reservations_list(struct req *);
+int		 admin_reservations_create(struct req *);
+int		 admin_reservations_cancel(struct req *);
+
+/* admin/stats.c */
+int		 admin_stats(struct req *);
+int		 admin_audit(struct req *);
+
+/* admin/rgpd.c */
+/* The RGPD box of a person's page: export links, erase form. */
+void		 admin_rgpd_box(struct req *, struct hbuf *, long long id);
+int		 admin_rgpd_erase(struct req *);
+
 /* admin/sessions.c */
 int		 admin_sessions_list(struct req *);
 int		 admin_sessions_create(struct req *);
@@ -365,5 +474,26 @@ int		 admin_sessions_extend(struct req *);
 int		 admin_sessions_suspend(struct req *);
 int		 admin_sessions_end(struct req *);
 int		 admin_sessions_ticket(struct req *);
+
+/* admin/lang.c */
+int		 admin_lang_en(const struct req *);
+const char	*admin_tr(const struct hbuf *, const char *fr);
+int		 admin_lang(struct req *);
+
+/* admin/desk.c */
+void		 admin_pick(struct req *, struct hbuf *, int sites,
+		    long long current);
+int		 admin_sites_list(struct req *);
+int		 admin_sites_create(struct req *);
+int		 admin_sites_edit(struct req *);
+int		 admin_sites_hours(struct req *);
+int		 admin_sites_closure(struct req *);
+int		 admin_sites_unclose(struct req *);
+int		 admin_categories_list(struct req *);
+int		 admin_categories_create(struct req *);
+int		 admin_categories_update(struct req *);
+int		 admin_invites_list(struct req *);
+int		 admin_invites_create(struct req *);
+int		 admin_invites_sheet(struct req *);
 
 #endif

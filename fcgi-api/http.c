@@ -17,12 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <fcgiapp.h>	/* FCGX_GetParam: a lookup in any envp */
 #include <json-c/json.h>
 
 #include "config.h"
 #include "log.h"
+#include "timefmt.h"
 #include "extern.h"
 
 static const char *const meth_names[METH__MAX] = {
@@ -362,6 +364,41 @@ http_db_error(struct req *r, enum db_err e)
 int
 http_sess_error(struct req *r, enum sess_err e)
 {
+	return http_sess_refusal(r, e, NULL);
+}
+
+/* "1 h 05", "25 min": a duration in words for a message. */
+void
+http_duration(long long s, char *buf, size_t sz)
+{
+	long long m = (s + 59) / 60;
+
+	if (m >= 60)
+		snprintf(buf, sz, "%lld h %02lld", m / 60, m % 60);
+	else
+		snprintf(buf, sz, "%lld min", m);
+}
+
+/* "18:00": a closing instant on the town hall's wall clock. */
+void
+http_local_hm(long long t, char *buf, size_t sz)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, sz, "%H:%M", &tm) == 0)
+		snprintf(buf, sz, "?");
+}
+
+int
+http_sess_refusal(struct req *r, enum sess_err e, const struct sess_note *n)
+{
+	struct json_object *err;
+	char msg[256], d[32], h[16];
+	long long left;
+	int st;
+
 	switch (e) {
 	case SESS_OK:
 		return 200;
@@ -385,6 +422,46 @@ http_sess_error(struct req *r, enum sess_err e)
 	case SESS_USER_INACTIVE:
 		return http_error(r, 422, "utilisateur_inactive",
 		    "Utilisateur inconnu ou désactivé");
+	case SESS_RESERVED:
+		return http_error(r, 409, "poste_reserve",
+		    "Ce poste est réservé pour une autre personne en ce moment");
+	case SESS_ELSEWHERE:
+		return http_error(r, 409, "session_en_cours_ailleurs",
+		    "Cette session est déjà ouverte sur un autre poste.");
+	case SESS_SITE_CLOSED:
+		return http_error(r, 409, "site_ferme",
+		    "Le site est fermé : aucune session ne peut commencer "
+		    "maintenant.");
+	case SESS_CLOSING:
+		if (n != NULL && n->ferme_a > 0) {
+			http_local_hm(n->ferme_a, h, sizeof(h));
+			snprintf(msg, sizeof(msg), "Le site ferme à %s : "
+			    "impossible d'ajouter du temps.", h);
+		} else
+			snprintf(msg, sizeof(msg), "Le site est fermé : "
+			    "impossible d'ajouter du temps.");
+		return http_error(r, 409, "fermeture_site", msg);
+	case SESS_QUOTA_JOUR:
+	case SESS_QUOTA_SEMAINE:
+		left = n == NULL ? -1 : e == SESS_QUOTA_JOUR ? n->restant_jour :
+		    n->restant_semaine;
+		http_duration(left > 0 ? left : 0, d, sizeof(d));
+		if (left > 0)
+			snprintf(msg, sizeof(msg), "Quota %s atteint : il reste "
+			    "%s %s pour cette personne.", e == SESS_QUOTA_JOUR ?
+			    "journalier" : "hebdomadaire", d,
+			    e == SESS_QUOTA_JOUR ? "aujourd'hui" : "cette semaine");
+		else
+			snprintf(msg, sizeof(msg), "Quota %s atteint : plus de "
+			    "temps %s pour cette personne.", e == SESS_QUOTA_JOUR ?
+			    "journalier" : "hebdomadaire",
+			    e == SESS_QUOTA_JOUR ? "aujourd'hui" : "cette semaine");
+		st = http_error(r, 409, e == SESS_QUOTA_JOUR ?
+		    "quota_jour_atteint" : "quota_semaine_atteint", msg);
+		err = json_object_object_get(r->out, "error");
+		json_object_object_add(err, "restant",
+		    json_object_new_int64(left > 0 ? left : 0));
+		return st;
 	case SESS_DB:
 		break;
 	}
@@ -395,6 +472,44 @@ static void
 io_puts(const struct http_io *io, const char *s)
 {
 	io->write(io->arg, s, strlen(s));
+}
+
+/*
+ * Add to the answer o what a rule decided besides yes: "avis" with the
+ * seconds cut by the closing and a sentence, and the allowance left.
+ */
+void
+http_sess_note(struct json_object *o, const struct sess_note *n)
+{
+	struct json_object *a;
+	char msg[256], iso[TIME_ISO_LEN], h[16], d[32];
+
+	if (o == NULL || n == NULL || (n->coupe == 0 && n->ferme_a == 0 &&
+	    n->restant_jour < 0 && n->restant_semaine < 0))
+		return;
+	a = json_object_new_object();
+	json_object_object_add(a, "coupe", json_object_new_int64(n->coupe));
+	if (n->ferme_a > 0) {
+		time_iso(n->ferme_a, iso);
+		json_object_object_add(a, "ferme_a", json_object_new_string(iso));
+	}
+	if (n->coupe > 0 && n->ferme_a > 0) {
+		http_local_hm(n->ferme_a, h, sizeof(h));
+		http_duration(n->coupe, d, sizeof(d));
+		snprintf(msg, sizeof(msg), "Durée limitée à la fermeture du "
+		    "site (%s) : %s en moins.", h, d);
+		json_object_object_add(a, "message", json_object_new_string(msg));
+	} else if (n->ferme_a > 0) {
+		http_local_hm(n->ferme_a, h, sizeof(h));
+		snprintf(msg, sizeof(msg), "La session s'arrêtera à la "
+		    "fermeture du site (%s).", h);
+		json_object_object_add(a, "message", json_object_new_string(msg));
+	}
+	json_object_object_add(a, "restant_jour", n->restant_jour < 0 ? NULL :
+	    json_object_new_int64(n->restant_jour));
+	json_object_object_add(a, "restant_semaine", n->restant_semaine < 0 ?
+	    NULL : json_object_new_int64(n->restant_semaine));
+	json_object_object_add(o, "avis", a);
 }
 
 /*
@@ -417,6 +532,11 @@ http_finish(struct req *r, int status)
 		ctype = "text/html; charset=utf-8";
 		csp = "default-src 'none'; style-src 'unsafe-inline'; "
 		    "form-action 'self'; frame-ancestors 'none'";
+	} else if (r->csv != NULL) {
+		body = r->csv;
+		len = r->csvlen;
+		ctype = "text/csv; charset=utf-8";
+		csp = "default-src 'none'; frame-ancestors 'none'";
 	} else {
 		if (r->out != NULL)
 			body = json_object_to_json_string_length(r->out,
@@ -443,6 +563,11 @@ http_finish(struct req *r, int status)
 	if (r->location[0] != '\0' && n < sizeof(h))
 		n += (size_t)snprintf(h + n, sizeof(h) - n,
 		    "Location: %s\r\n", r->location);
+	/* The file name is the program's own (csv_answer checks it). */
+	if (r->csv != NULL && n < sizeof(h))
+		n += (size_t)snprintf(h + n, sizeof(h) - n,
+		    "Content-Disposition: attachment; filename=\"%s\"\r\n",
+		    r->filename);
 	if (body != NULL && n < sizeof(h))
 		n += (size_t)snprintf(h + n, sizeof(h) - n,
 		    "Content-Type: %s\r\n"
@@ -505,6 +630,7 @@ req_free(struct req *r)
 	for (i = 0; i < r->ncookies; i++)
 		free(r->cookies[i]);
 	free(r->html);
+	free(r->csv);
 	json_object_put(r->in);
 	json_object_put(r->out);
 	free(r->body);
@@ -588,7 +714,9 @@ http_page(struct req *r, const char *const *stmts, int count_idx,
 		return st;
 	if ((count = http_count(r, stmts, count_idx, filters, nf)) < 0)
 		return (int)-count;
-	memcpy(p, filters, nf * sizeof(*p));
+	/* A list without filters passes NULL: memcpy must not see it. */
+	if (nf > 0)
+		memcpy(p, filters, nf * sizeof(*p));
 	p[nf] = DBI(limit);
 	p[nf + 1] = DBI(offset);
 	if ((e = db_exec(r->db, stmts, list_idx, p, nf + 2, &res, NULL,

@@ -9,6 +9,7 @@
  *	postes-api sweep		apply what time decided (cron fallback
  *					when the pusher is down)
  *	postes-api demo			load demonstration data into an empty DB
+ *	postes-api demo-stats N		add N past sessions (a year of history)
  *
  * The responder is stateless between requests: it keeps only a database
  * connection with its prepared statements and a ZeroMQ PUSH socket, both
@@ -41,6 +42,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
+#include "sweep.h"
 #include "extern.h"
 
 /*
@@ -229,9 +231,10 @@ static int
 sweep(struct db *db, struct ev_pub *pub, const struct config *cfg)
 {
 	struct ev_batch b = { { NULL }, 0, 0 };
+	struct sweep sw = { cfg, 0, 0 };
 	int n, total = 0;
 
-	while ((n = clock_sweep(db, cfg, &b, pub)) > 0) {
+	while ((n = sweep_run(db, &sw, &b, pub)) > 0) {
 		total += n;
 		ev_pub_send(pub, &b);
 	}
@@ -254,11 +257,10 @@ main(int argc, char *argv[])
 	cgi = is_plain_cgi();	/* then argv is ignored (see above) */
 	if (config_load(&cfg) == -1 || crypto_init() == -1)
 		return cgi ? cgi_unavailable() : 1;
-	sess_configure(&cfg);
 	if ((db = db_new(&cfg)) == NULL)
 		return 1;
 	/* Publishing is best effort: without ZeroMQ we still serve. An empty
-	 * endpoint means that no pusher runs (shared hosting). */
+	 * endpoint (POSTES_ZMQ_ENDPOINT=none) means that no pusher runs. */
 	if (cfg.zmq_endpoint[0] != '\0')
 		pub = ev_pub_open(&cfg);
 
@@ -272,9 +274,11 @@ main(int argc, char *argv[])
 		rc = sweep(db, pub, &cfg);
 	else if (strcmp(cmd, "demo") == 0)
 		rc = demo_load(db, &cfg) == 0 ? 0 : 1;
+	else if (strcmp(cmd, "demo-stats") == 0 && argc == 3)
+		rc = demo_stats(db, argv[2]) == 0 ? 0 : 1;
 	else
 		fprintf(stderr, "usage: postes-api [serve|bootstrap-admin|"
-		    "sweep|demo]\n");
+		    "sweep|demo|demo-stats N]\n");
 	ev_pub_close(pub);
 	db_free(db);
 	return rc;

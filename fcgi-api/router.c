@@ -48,6 +48,26 @@ static const struct route routes[] = {
 	{ METH_GET,    "/api/utilisateurs/:id",			utilisateurs_get,    ACC_STAFF, B_NONE },
 	{ METH_PATCH,  "/api/utilisateurs/:id",			utilisateurs_update, ACC_STAFF, B_JSON },
 	{ METH_DELETE, "/api/utilisateurs/:id",			utilisateurs_delete, ACC_STAFF, B_NONE },
+	{ METH_GET,    "/api/utilisateurs/:id/quota",		utilisateurs_quota,  ACC_STAFF, B_NONE },
+
+	{ METH_GET,    "/api/sites",				sites_list,	ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/sites",				sites_create,	ACC_ADMIN, B_JSON },
+	{ METH_GET,    "/api/sites/:id",			sites_get,	ACC_STAFF, B_NONE },
+	{ METH_PATCH,  "/api/sites/:id",			sites_update,	ACC_ADMIN, B_JSON },
+	{ METH_DELETE, "/api/sites/:id",			sites_delete,	ACC_ADMIN, B_NONE },
+	{ METH_PUT,    "/api/sites/:id/horaires",		sites_set_hours, ACC_ADMIN, B_JSON },
+	{ METH_POST,   "/api/sites/:id/fermetures",		sites_add_closure, ACC_ADMIN, B_JSON },
+	{ METH_DELETE, "/api/sites/:id/fermetures",		sites_del_closure, ACC_ADMIN, B_NONE },
+
+	{ METH_GET,    "/api/categories",			categories_list, ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/categories",			categories_create, ACC_ADMIN, B_JSON },
+	{ METH_GET,    "/api/categories/:id",			categories_get,	ACC_STAFF, B_NONE },
+	{ METH_PATCH,  "/api/categories/:id",			categories_update, ACC_ADMIN, B_JSON },
+	{ METH_DELETE, "/api/categories/:id",			categories_delete, ACC_ADMIN, B_NONE },
+
+	{ METH_POST,   "/api/invites",				invites_create,	ACC_STAFF, B_JSON },
+	{ METH_GET,    "/api/invites/lots",			invites_lots,	ACC_STAFF, B_NONE },
+	{ METH_GET,    "/api/invites/lots/:id",			invites_lot,	ACC_STAFF, B_NONE },
 
 	{ METH_GET,    "/api/postes",				postes_list,	ACC_STAFF, B_NONE },
 	{ METH_POST,   "/api/postes",				postes_create,	ACC_ADMIN, B_JSON },
@@ -64,12 +84,35 @@ static const struct route routes[] = {
 	{ METH_POST,   "/api/sessions/:id/suspend",		sessions_suspend, ACC_STAFF, B_OPT },
 	{ METH_POST,   "/api/sessions/:id/terminate",		sessions_terminate, ACC_STAFF, B_OPT },
 
+	{ METH_GET,    "/api/utilisateurs/:id/export",		rgpd_export,	ACC_ADMIN, B_NONE },
+	{ METH_POST,   "/api/utilisateurs/:id/erase",		rgpd_erase_user, ACC_ADMIN, B_JSON },
+
+	{ METH_GET,    "/api/messages",				messages_list,	ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/messages",				messages_create, ACC_STAFF, B_JSON },
+	{ METH_GET,    "/api/messages/:id",			messages_get,	ACC_STAFF, B_NONE },
+
+	{ METH_GET,    "/api/reservations",			reservations_list, ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/reservations",			reservations_create, ACC_STAFF, B_JSON },
+	{ METH_GET,    "/api/reservations/:id",			reservations_get, ACC_STAFF, B_NONE },
+	{ METH_POST,   "/api/reservations/:id/cancel",		reservations_cancel, ACC_STAFF, B_OPT },
+
+	{ METH_GET,    "/api/stats/activite",			stats_activite,	ACC_ADMIN, B_NONE },
+	{ METH_GET,    "/api/stats/postes",			stats_postes,	ACC_ADMIN, B_NONE },
+	{ METH_GET,    "/api/stats/heures",			stats_heures,	ACC_ADMIN, B_NONE },
+	{ METH_GET,    "/api/stats/categories",			stats_categories, ACC_ADMIN, B_NONE },
+	{ METH_GET,    "/api/stats/sites",			stats_sites,	ACC_ADMIN, B_NONE },
+
+	{ METH_GET,    "/api/audit",				audit_list,	ACC_ADMIN, B_NONE },
+	{ METH_GET,    "/api/audit/actions",			audit_actions,	ACC_ADMIN, B_NONE },
+
 	{ METH_POST,   "/api/kiosk/validate",			kiosk_validate,	ACC_KIOSK, B_JSON },
 	{ METH_POST,   "/api/kiosk/start",			kiosk_start,	ACC_KIOSK, B_JSON },
 	{ METH_POST,   "/api/kiosk/heartbeat",			kiosk_heartbeat, ACC_KIOSK, B_OPT },
 	{ METH_POST,   "/api/kiosk/end",			kiosk_end,	ACC_KIOSK, B_OPT },
 	{ METH_GET,    "/api/kiosk/session",			kiosk_session,	ACC_KIOSK, B_NONE },
 	{ METH_POST,   "/api/kiosk/ticket",			kiosk_ticket,	ACC_KIOSK, B_OPT },
+	{ METH_GET,    "/api/kiosk/messages",			kiosk_messages,	ACC_KIOSK, B_NONE },
+	{ METH_POST,   "/api/kiosk/messages/:id/ack",		kiosk_message_ack, ACC_KIOSK, B_OPT },
 
 	{ METH_GET,    "/api/dashboard/stats",			dashboard_stats, ACC_STAFF, B_NONE },
 	{ METH_GET,    "/api/events",				events_poll,	ACC_ANY, B_NONE },
@@ -81,6 +124,7 @@ static const struct route routes[] = {
 	 */
 	{ METH_GET,    "/admin",				admin_home,	ACC_ANY, B_NONE },
 	{ METH_GET,    "/admin/login",				admin_login_form, ACC_ANY, B_NONE },
+	{ METH_GET,    "/admin/langue",				admin_lang,	ACC_ANY, B_NONE },
 	{ METH_POST,   "/admin/login",				admin_login,	ACC_ANY, B_FORM },
 	{ METH_POST,   "/admin/logout",				admin_logout,	ACC_ANY, B_FORM },
 	{ METH_GET,    "/admin/staff",				admin_staff_list, ACC_ANY, B_NONE },
@@ -104,6 +148,27 @@ static const struct route routes[] = {
 	{ METH_POST,   "/admin/sessions/:id/suspendre",		admin_sessions_suspend, ACC_ANY, B_FORM },
 	{ METH_POST,   "/admin/sessions/:id/terminer",		admin_sessions_end, ACC_ANY, B_FORM },
 	{ METH_GET,    "/admin/sessions/:id/ticket",		admin_sessions_ticket, ACC_ANY, B_NONE },
+	{ METH_GET,    "/admin/sites",				admin_sites_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/sites",				admin_sites_create, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/sites/:id",			admin_sites_edit, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/sites/:id/horaires",		admin_sites_hours, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/sites/:id/fermetures",		admin_sites_closure, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/sites/:id/fermetures/retirer",	admin_sites_unclose, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/categories",			admin_categories_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/categories",			admin_categories_create, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/categories/:id",			admin_categories_update, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/invites",			admin_invites_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/invites",			admin_invites_create, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/invites/:id",			admin_invites_sheet, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/utilisateurs/:id/effacer",	admin_rgpd_erase, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/messages",			admin_messages_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/messages",			admin_messages_create, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/messages/:id",			admin_messages_show, ACC_ANY, B_NONE },
+	{ METH_GET,    "/admin/reservations",			admin_reservations_list, ACC_ANY, B_NONE },
+	{ METH_POST,   "/admin/reservations",			admin_reservations_create, ACC_ANY, B_FORM },
+	{ METH_POST,   "/admin/reservations/:id/annuler",	admin_reservations_cancel, ACC_ANY, B_FORM },
+	{ METH_GET,    "/admin/statistiques",			admin_stats,	ACC_ANY, B_NONE },
+	{ METH_GET,    "/admin/journal",			admin_audit,	ACC_ANY, B_NONE },
 };
 
 /* 1 when path matches pattern; a ":id" segment sets *id. */

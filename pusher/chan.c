@@ -272,7 +272,10 @@ sub_new(const struct transport *tp, void *conn, char *const *names,
 		return NULL;
 	}
 	for (i = 0; i < nnames; i++) {
-		if (ev_chan_parse(names[i], &mask, &sid) == -1) {
+		/* postes/<id> is served by GET /api/events only (a kiosk
+		 * polls it); the hub has no such channel yet. */
+		if (ev_chan_parse(names[i], &mask, &sid) == -1 ||
+		    mask == EV_CH_POSTE) {
 			*status = 404;
 			goto fail;
 		}
@@ -877,15 +880,19 @@ hub_reply_stats(struct sub *s)
 }
 
 void
-hub_reply_time(struct sub *s)
+hub_reply_time(struct sub *s, long long session_id)
 {
-	struct json_object	*o;
+	struct json_object	*o, *d;
 	struct chan		*c;
-	size_t			 i;
+	size_t			 i, n = 0;
 
 	for (i = 0; i < s->nmem; i++) {
 		if (s->mem[i].mask != EV_CH_SESSION)
 			continue;
+		/* The seed's get_time names its session: only that one. */
+		if (session_id > 0 && s->mem[i].session_id != session_id)
+			continue;
+		n++;
 		c = s->mem[i].chan;
 		if (c != NULL && c->last_time != NULL) {
 			sub_push(s, c->last_time);
@@ -897,6 +904,20 @@ hub_reply_time(struct sub *s)
 		json_object_object_add(o, "session_id",
 		    json_object_new_int64(s->mem[i].session_id));
 		json_object_object_add(o, "data", NULL);
+		sub_push_obj(s, o);
+	}
+	/* A session this subscriber does not follow: say so, leak nothing. */
+	if (session_id > 0 && n == 0) {
+		o = json_object_new_object();
+		d = json_object_new_object();
+		json_object_object_add(o, "type", json_object_new_string("error"));
+		json_object_object_add(d, "code",
+		    json_object_new_string("forbidden"));
+		json_object_object_add(d, "request",
+		    json_object_new_string("get_time"));
+		json_object_object_add(d, "session_id",
+		    json_object_new_int64(session_id));
+		json_object_object_add(o, "data", d);
 		sub_push_obj(s, o);
 	}
 }

@@ -4,16 +4,19 @@
  * One thread with its own database connection (MariaDB calls block, so
  * none of this runs on a network thread):
  *
- *  - clock_sweep (shared/sess.c, the same code as `postes-api sweep`)
- *    ends sessions at their end time, sends warnings, expires codes and
+ *  - sweep_run (shared/sweep.c, the same code as `postes-api sweep`)
+ *    ends sessions at their end time (or their site's closing), sends
+ *    warnings and closing warnings, expires codes and guest passes, and
  *    puts silent postes hors_ligne. Its events are committed to the
  *    outbox and the intake's doorbell is rung (intake_ring): it reads
  *    them from the outbox in id order like any other event.
- *    The thread sleeps until clock_next_deadline_ms says, capped at one
+ *    The thread sleeps until sweep_next_ms says, capped at one
  *    second, and is woken early when an event may move a deadline.
  *  - time_update, each whole second, for every active session that
  *    someone listens to on sessions/<id>: ephemeral (not in the outbox),
- *    derived from fin_prevue by the database's clock.
+ *    derived from fin_prevue by the database's clock. It also carries
+ *    the seed's temps_restant_minutes, pourcentage_utilise and statut,
+ *    at the top level (where the seed's clients read them) and in data.
  *  - stats_update on `dashboard`: at most one per second, only after
  *    events (or every 30 s), from stats_get; the last one is cached for
  *    new subscribers and get_stats.
@@ -31,6 +34,7 @@
 #include "log.h"
 #include "sess.h"
 #include "stats.h"
+#include "sweep.h"
 #include "timefmt.h"
 #include "extern.h"
 
@@ -43,7 +47,7 @@ enum stmt { STMT_ACTIVE, STMT__MAX };
 static const char *const stmts[STMT__MAX] = {
 	/* STMT_ACTIVE: seconds left, rounded up, by the database's clock */
 	"SELECT id, fin_prevue, GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND,"
-	" UTC_TIMESTAMP(3), fin_prevue) / 1000000)) FROM sessions"
+	" UTC_TIMESTAMP(3), fin_prevue) / 1000000)), duree_totale FROM sessions"
 	" WHERE statut = 'active' AND fin_prevue IS NOT NULL",
 };
 
@@ -52,6 +56,7 @@ static pthread_mutex_t	 ck_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 ck_cond;
 static int		 ck_running, ck_stop, ck_woken;
 static struct db	*cdb;
+static struct sweep	 ck_sweep;	/* its configuration, passed in */
 
 void
 clock_wake(void)
@@ -71,7 +76,7 @@ clock_run_sweep(void)
 	int		 n;
 
 	memset(&b, 0, sizeof(b));
-	n = clock_sweep(cdb, pcfg, &b, NULL);
+	n = sweep_run(cdb, &ck_sweep, &b, NULL);
 	if (b.n > 0)
 		intake_ring();
 	ev_batch_clear(&b);
@@ -85,7 +90,7 @@ clock_run_sweep(void)
 		metric_add(M_CLOCK_CHANGES, (unsigned long long)n);
 		return SWEEP_MIN_MS;	/* maybe more than one batch */
 	}
-	if ((d = clock_next_deadline_ms(cdb, pcfg)) < 0)
+	if ((d = sweep_next_ms(cdb, &ck_sweep)) < 0)
 		return 1000;
 	return d < SWEEP_MIN_MS ? SWEEP_MIN_MS : d > 1000 ? 1000 : d;
 }
@@ -97,7 +102,7 @@ clock_time_updates(void)
 	struct json_object	*o, *d;
 	struct msg		*m;
 	char			 iso[TIME_ISO_LEN];
-	long long		 id;
+	long long		 id, left, total, pct;
 	size_t			 i;
 
 	if (DB_EXEC0(cdb, stmts, STMT_ACTIVE, &res, NULL, NULL) != DB_OK) {
@@ -116,10 +121,24 @@ clock_time_updates(void)
 		    json_object_new_string("time_update"));
 		json_object_object_add(o, "session_id",
 		    json_object_new_int64(id));
+		left = db_int(res, i, 2);
+		total = db_int(res, i, 3);
+		pct = total > 0 ? ((total - left) * 100 + total / 2) / total : 100;
 		json_object_object_add(d, "temps_restant",
-		    json_object_new_int64(db_int(res, i, 2)));
+		    json_object_new_int64(left));
 		json_object_object_add(d, "fin_prevue",
 		    json_object_new_string(iso));
+		json_object_object_add(d, "temps_restant_minutes",
+		    json_object_new_int64((left + 59) / 60));
+		json_object_object_add(d, "pourcentage_utilise",
+		    json_object_new_int64(pct < 0 ? 0 : pct > 100 ? 100 : pct));
+		json_object_object_add(d, "statut", json_object_new_string("active"));
+		json_object_object_add(o, "temps_restant", json_object_new_int64(left));
+		json_object_object_add(o, "temps_restant_minutes",
+		    json_object_new_int64((left + 59) / 60));
+		json_object_object_add(o, "pourcentage_utilise",
+		    json_object_new_int64(pct < 0 ? 0 : pct > 100 ? 100 : pct));
+		json_object_object_add(o, "statut", json_object_new_string("active"));
 		json_object_object_add(o, "data", d);
 		if ((m = msg_from_obj(0, EV_CH_SESSION, id, o)) != NULL) {
 			hub_set_time(id, m);
@@ -219,6 +238,7 @@ clock_start(void)
 {
 	pthread_condattr_t	 ca;
 
+	ck_sweep.cfg = pcfg;
 	if ((cdb = db_new(pcfg)) == NULL)
 		return -1;
 	pthread_condattr_init(&ca);

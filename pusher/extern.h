@@ -355,7 +355,9 @@ void		 hub_replay_finish(struct sub *s, struct msg **evs, size_t n,
 void		 hub_set_stats(struct msg *m);
 /* Reply to get_stats / get_time on s. Locked. */
 void		 hub_reply_stats(struct sub *s);
-void		 hub_reply_time(struct sub *s);
+/* time_update for the subscriber's sessions/<id> (only session_id when > 0;
+ * an error when it does not follow that one). */
+void		 hub_reply_time(struct sub *s, long long session_id);
 /* Remember the last time_update of a session (takes a reference). */
 void		 hub_set_time(long long session_id, struct msg *m);
 /* 1 when someone listens on sessions/<id>. */

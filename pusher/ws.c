@@ -320,6 +320,7 @@ ws_on_message(void *arg, const unsigned char *p, size_t len)
 	struct json_object	*obj, *t, *o, *d;
 	const char		*type = NULL;
 	char			 ts[TIME_ISO_LEN];
+	long long		 sid;
 	time_t			 now = time(NULL);
 
 	(void)len;
@@ -332,8 +333,16 @@ ws_on_message(void *arg, const unsigned char *p, size_t len)
 		ws_reply(c, ws_error_obj("bad_message"));
 	else if (strcmp(type, "get_stats") == 0)
 		hub_reply_stats(c->sub);
-	else if (strcmp(type, "get_time") == 0)
-		hub_reply_time(c->sub);
+	else if (strcmp(type, "get_time") == 0) {
+		/* Optional "session_id": a positive integer. */
+		sid = 0;
+		if (json_object_object_get_ex(obj, "session_id", &t) &&
+		    (!json_object_is_type(t, json_type_int) ||
+		    (sid = json_object_get_int64(t)) <= 0))
+			ws_reply(c, ws_error_obj("bad_message"));
+		else
+			hub_reply_time(c->sub, sid);
+	}
 	else if (strcmp(type, "heartbeat") == 0) {
 		time_iso(now, ts);
 		o = json_object_new_object();

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "log.h"
@@ -23,7 +24,7 @@
 #define DEFAULT_HTTP	8080
 #define WARN_SEC_MAX	86400
 
-enum ckind { C_STR, C_UINT, C_INT, C_WARN };
+enum ckind { C_STR, C_UINT, C_INT, C_WARN, C_CLOSE_WARN };
 
 struct ckey {
 	const char	*name;		/* without the POSTES_ prefix */
@@ -65,6 +66,8 @@ static const struct ckey ckeys[] = {
 	STR("ORIGIN", origin),
 	STR("SECRET", secret),
 	{ "WARN_THRESHOLDS", C_WARN, 0, 0, 0, 0 },
+	{ "CLOSE_WARN", C_CLOSE_WARN, 0, 0, 0, 0 },
+	STR("TZ", tz),
 	UINT("HEARTBEAT_INTERVAL", heartbeat_interval, 1, 3600),
 	UINT("STAFF_SESSION_TTL", staff_session_ttl, 60, 31536000),
 	UINT("TICKET_TTL", ticket_ttl, 10, 31536000),
@@ -72,6 +75,8 @@ static const struct ckey ckeys[] = {
 	INT("COOKIE_SECURE", cookie_secure, 0, 1),
 	STR("VAR_DIR", var_dir),
 	STR("SECRETS_FILE", secrets_file),
+	UINT("RETENTION_MONTHS", retention_months, 1, 120),
+	UINT("RESA_NOSHOW", resa_noshow, 60, 14400),
 };
 
 #define NCKEYS	(sizeof(ckeys) / sizeof(ckeys[0]))
@@ -114,6 +119,13 @@ cmp_desc(const void *a, const void *b)
 int
 config_parse_warn(struct config *cfg, const char *s)
 {
+	return config_parse_secs(s, cfg->warn, &cfg->nwarn);
+}
+
+/* The same list into w[CONFIG_WARN_MAX] and *nw (closing warnings). */
+int
+config_parse_secs(const char *s, int *out, size_t *nout)
+{
 	int		 w[CONFIG_WARN_MAX];
 	char		 item[32];
 	const char	*p, *e, *q;
@@ -125,7 +137,7 @@ config_parse_warn(struct config *cfg, const char *s)
 	for (p = s; isspace((unsigned char)*p); p++)
 		continue;
 	if (*p == '\0') {
-		cfg->nwarn = 0;
+		*nout = 0;
 		return 0;
 	}
 	for (p = s; ; p = e + 1) {
@@ -150,8 +162,8 @@ config_parse_warn(struct config *cfg, const char *s)
 	for (i = j = 0; i < n; i++)
 		if (j == 0 || w[j - 1] != w[i])
 			w[j++] = w[i];
-	memcpy(cfg->warn, w, j * sizeof(w[0]));
-	cfg->nwarn = j;
+	memcpy(out, w, j * sizeof(w[0]));
+	*nout = j;
 	return 0;
 }
 
@@ -206,6 +218,15 @@ ckey_set(struct config *cfg, const struct ckey *k, const char *val,
 			return -1;
 		}
 		return 0;
+	case C_CLOSE_WARN:
+		if (config_parse_secs(val, cfg->close_warn,
+		    &cfg->nclose_warn) == -1) {
+			log_err("%s: POSTES_%s: expected up to %d comma-"
+			    "separated seconds in 1..%d", where, k->name,
+			    CONFIG_WARN_MAX, WARN_SEC_MAX);
+			return -1;
+		}
+		return 0;
 	}
 	return -1;
 }
@@ -234,12 +255,18 @@ config_defaults(struct config *cfg)
 	cfg->warn[0] = 300;
 	cfg->warn[1] = 60;
 	cfg->nwarn = 2;
+	cfg->close_warn[0] = 900;
+	cfg->close_warn[1] = 300;
+	cfg->nclose_warn = 2;
+	snprintf(cfg->tz, sizeof(cfg->tz), "Europe/Paris");
 	cfg->heartbeat_interval = 30;
 	cfg->staff_session_ttl = 43200;
 	cfg->ticket_ttl = 43200;
 	cfg->max_body = 65536;
 	cfg->cookie_secure = 0;
 	snprintf(cfg->var_dir, sizeof(cfg->var_dir), "var");
+	cfg->retention_months = 12;
+	cfg->resa_noshow = 900;
 }
 
 /*
@@ -342,6 +369,18 @@ config_load(struct config *cfg)
 		if (ckey_set(cfg, &ckeys[i], val, "environment") == -1)
 			return -1;
 	}
+
+	/*
+	 * The town hall's zone: POSTES_TZ, else the process's TZ, else
+	 * Europe/Paris. Local calendars (opening hours, quotas' days, the
+	 * end of a guest pass's day) are computed with localtime_r/mktime,
+	 * so TZ is set to it for the whole process.
+	 */
+	if (getenv("POSTES_TZ") == NULL && (val = getenv("TZ")) != NULL &&
+	    *val != '\0' && strlen(val) < sizeof(cfg->tz))
+		snprintf(cfg->tz, sizeof(cfg->tz), "%s", val);
+	setenv("TZ", cfg->tz, 1);
+	tzset();
 
 	if (strcmp(cfg->origin, DEFAULT_ORIGIN) == 0 &&
 	    cfg->http_port != DEFAULT_HTTP)

@@ -47,6 +47,9 @@ struct config {
 	char		 secret[128];		/* POSTES_SECRET, HMAC key (hex) */
 	int		 warn[CONFIG_WARN_MAX];	/* POSTES_WARN_THRESHOLDS, s, desc */
 	size_t		 nwarn;
+	int		 close_warn[CONFIG_WARN_MAX];	/* POSTES_CLOSE_WARN, s */
+	size_t		 nclose_warn;
+	char		 tz[64];		/* POSTES_TZ, the town hall's zone */
 	unsigned int	 heartbeat_interval;	/* POSTES_HEARTBEAT_INTERVAL, s */
 	unsigned int	 staff_session_ttl;	/* POSTES_STAFF_SESSION_TTL, s */
 	unsigned int	 ticket_ttl;		/* POSTES_TICKET_TTL, s: cap */
@@ -54,6 +57,9 @@ struct config {
 	int		 cookie_secure;		/* POSTES_COOKIE_SECURE=1 */
 	char		 var_dir[256];		/* POSTES_VAR_DIR */
 	char		 secrets_file[256];	/* POSTES_SECRETS_FILE */
+	/* The desk (docs/admin.md): RGPD retention, reservations. */
+	unsigned int	 retention_months;	/* POSTES_RETENTION_MONTHS */
+	unsigned int	 resa_noshow;		/* POSTES_RESA_NOSHOW, s */
 };
 
 /*
@@ -71,5 +77,7 @@ int	num_parse(const char *s, long long min, long long max, long long *out);
 
 /* Parse "300,60" into cfg->warn, sorted descending. 0 or -1. */
 int	config_parse_warn(struct config *cfg, const char *s);
+/* The same for any list of seconds: out[CONFIG_WARN_MAX], *n. */
+int	config_parse_secs(const char *s, int *out, size_t *n);
 
 #endif

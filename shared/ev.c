@@ -42,6 +42,17 @@ static const struct {
 	[EV_UTILISATEUR_UPDATED] = { "utilisateur_updated", EV_CH_DASHBOARD },
 	[EV_UTILISATEUR_DELETED] = { "utilisateur_deleted", EV_CH_DASHBOARD },
 	[EV_AUTH_REVOKED]	= { "auth_revoked", EV_CH_CONTROL },
+	[EV_FERMETURE_PROCHE]	= { "fermeture_proche", EV_CH_DASHBOARD | EV_CH_SESSIONS | EV_CH_SESSION },
+	[EV_POSTE_ONLINE]	= { "poste_online", EV_CH_POSTES | EV_CH_DASHBOARD },
+	[EV_INVITES_CREATED]	= { "invites_created", EV_CH_SESSIONS | EV_CH_DASHBOARD },
+	[EV_SITE_UPDATED]	= { "site_updated", EV_CH_POSTES | EV_CH_DASHBOARD },
+	/* A message once for the staff, then once per poste reached: its
+	 * kiosk (postes/<id>) and the session running there. */
+	[EV_MESSAGE_SENT]	= { "message_sent", EV_CH_DASHBOARD | EV_CH_POSTES },
+	[EV_MESSAGE_POSTE]	= { "message", EV_CH_POSTE | EV_CH_SESSION },
+	[EV_MESSAGE_ACKED]	= { "message_acquitte", EV_CH_DASHBOARD | EV_CH_POSTE },
+	[EV_RESERVATION_CREATED] = { "reservation_created", EV_CH_POSTES | EV_CH_POSTE },
+	[EV_RESERVATION_UPDATED] = { "reservation_updated", EV_CH_POSTES | EV_CH_POSTE },
 };
 
 static const char *const revoke_names[EV_REVOKE__MAX] = {
@@ -55,6 +66,7 @@ enum stmt {
 	STMT_INSERT,
 	STMT_FETCH_CHAN,
 	STMT_FETCH_SESSION,
+	STMT_FETCH_POSTE,
 	STMT_LAST,
 	STMT_FIRST,
 	STMT__MAX
@@ -72,6 +84,9 @@ static const char *const stmts[STMT__MAX] = {
 	[STMT_FETCH_SESSION] = "SELECT id, type, created_at, session_id, poste_id, "
 	    "payload FROM events WHERE session_id = ? AND id > ? AND "
 	    "(channels & 8) <> 0 ORDER BY id LIMIT ?",
+	[STMT_FETCH_POSTE] = "SELECT id, type, created_at, session_id, poste_id, "
+	    "payload FROM events WHERE poste_id = ? AND id > ? AND "
+	    "(channels & 32) <> 0 ORDER BY id LIMIT ?",
 	[STMT_LAST] = "SELECT last_id FROM event_seq WHERE id = 1",
 	[STMT_FIRST] = "SELECT COALESCE(MIN(id), 0) FROM events",
 };
@@ -113,14 +128,15 @@ ev_chan_parse(const char *name, unsigned int *mask, long long *session_id)
 		*mask = EV_CH_SESSIONS;
 	else if (strcmp(name, "postes") == 0)
 		*mask = EV_CH_POSTES;
-	else if (strncmp(name, "sessions/", 9) == 0) {
-		p = name + 9;
+	else if (strncmp(name, "sessions/", 9) == 0 ||
+	    strncmp(name, "postes/", 7) == 0) {
+		p = name[0] == 's' ? name + 9 : name + 7;
 		if (*p < '1' || *p > '9')
 			return -1;
 		id = strtoll(p, &end, 10);
 		if (*end != '\0' || id <= 0 || id > 4294967295LL)
 			return -1;
-		*mask = EV_CH_SESSION;
+		*mask = name[0] == 's' ? EV_CH_SESSION : EV_CH_POSTE;
 		*session_id = id;
 	} else
 		return -1;
@@ -185,7 +201,8 @@ struct json_object *
 ev_wire(long long id, const char *type, const char *timestamp,
     long long session_id, long long poste_id, struct json_object *data)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *s;
+	const char *r;
 
 	json_object_object_add(o, "id", json_object_new_int64(id));
 	json_object_object_add(o, "type", json_object_new_string(type));
@@ -196,7 +213,37 @@ ev_wire(long long id, const char *type, const char *timestamp,
 	    json_object_new_int64(poste_id) : NULL);
 	json_object_object_add(o, "data", data != NULL ? json_object_get(data) :
 	    json_object_new_object());
+	/* The seed's clients read why a session ended at the top level. */
+	if (strcmp(type, "session_terminated") == 0 && data != NULL &&
+	    (r = json_object_get_string(json_object_object_get(data,
+	    "raison"))) != NULL) {
+		json_object_object_add(o, "raison", json_object_new_string(r));
+		json_object_object_add(o, "message",
+		    json_object_new_string(ev_raison_message(r)));
+	}
+	/* ...and the session of a valid code at the top level too. */
+	if (strcmp(type, "code_valid") == 0 && data != NULL &&
+	    (s = json_object_object_get(data, "session")) != NULL)
+		json_object_object_add(o, "session", json_object_get(s));
 	return o;
+}
+
+const char *
+ev_raison_message(const char *raison)
+{
+	static const struct { const char *raison, *message; } m[] = {
+		{ "fermeture_normale", "Session fermée. À bientôt !" },
+		{ "temps_ecoule", "Temps écoulé : la session est terminée." },
+		{ "admin", "Session terminée par l'accueil." },
+		{ "expiree", "Ce code a expiré." },
+		{ "fermeture_site", "Le site ferme : la session est terminée." },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (strcmp(m[i].raison, raison) == 0)
+			return m[i].message;
+	return "Session terminée.";
 }
 
 enum db_err
@@ -273,8 +320,9 @@ ev_fetch(struct db *db, long long since, unsigned int mask,
 
 	*out = NULL;
 	*last = since;
-	if (mask == EV_CH_SESSION)
-		e = DB_EXEC(db, stmts, STMT_FETCH_SESSION, &res, NULL, NULL,
+	if (mask == EV_CH_SESSION || mask == EV_CH_POSTE)
+		e = DB_EXEC(db, stmts, mask == EV_CH_SESSION ?
+		    STMT_FETCH_SESSION : STMT_FETCH_POSTE, &res, NULL, NULL,
 		    DBI(session_id), DBI(since), DBI(limit));
 	else
 		e = DB_EXEC(db, stmts, STMT_FETCH_CHAN, &res, NULL, NULL,

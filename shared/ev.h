@@ -15,6 +15,10 @@
  *
  *	{"id":42,"type":"session_started","timestamp":"2026-...Z",
  *	 "session_id":7,"poste_id":3,"data":{...}}
+ *
+ * session_terminated also carries the seed's top-level "raison" and
+ * "message" (the French sentence a kiosk shows), code_valid its
+ * "session".
  */
 #ifndef POSTES_EV_H
 #define POSTES_EV_H
@@ -42,6 +46,15 @@ enum ev_type {
 	EV_UTILISATEUR_UPDATED,
 	EV_UTILISATEUR_DELETED,
 	EV_AUTH_REVOKED,	/* internal: EV_CH_CONTROL only */
+	EV_FERMETURE_PROCHE,	/* the site closes in N minutes */
+	EV_POSTE_ONLINE,	/* a poste back from hors_ligne */
+	EV_INVITES_CREATED,	/* a batch of guest passes */
+	EV_SITE_UPDATED,	/* a site, its hours or closure days */
+	EV_MESSAGE_SENT,
+	EV_MESSAGE_POSTE,
+	EV_MESSAGE_ACKED,
+	EV_RESERVATION_CREATED,
+	EV_RESERVATION_UPDATED,
 	EV__MAX
 };
 
@@ -57,6 +70,7 @@ enum ev_chan {
 	 * acts on it instead of delivering it: nobody outside sees it.
 	 */
 	EV_CH_CONTROL	= 1 << 4,
+	EV_CH_POSTE	= 1 << 5,	/* postes/<poste_id>: its kiosk */
 };
 
 /*
@@ -78,15 +92,17 @@ int		 ev_lookup(const char *name);
 unsigned int	 ev_channels(enum ev_type);
 
 /*
- * Parse a channel name ("dashboard", "sessions", "postes", "sessions/12").
- * Sets *mask to one EV_CH_ bit and *session_id (0 unless sessions/<id>).
+ * Parse a channel name ("dashboard", "sessions", "postes", "sessions/12",
+ * "postes/3"). Sets *mask to one EV_CH_ bit and *session_id to the id of
+ * sessions/<id> or postes/<id> (0 otherwise).
  * Returns 0, or -1 for an unknown or malformed name.
  */
 int		 ev_chan_parse(const char *name, unsigned int *mask,
 		    long long *session_id);
 
 /* Events recorded in a transaction, published after it commits. */
-#define EV_BATCH_MAX 16
+/* A message to a site records one event per poste (MESSAGE_POSTES_MAX). */
+#define EV_BATCH_MAX 72
 struct ev_batch {
 	char	*msg[EV_BATCH_MAX];	/* wire JSON, owned */
 	size_t	 n;
@@ -118,7 +134,7 @@ int		 ev_revoke_lookup(const char *name);
 
 /*
  * Events with id > since visible on a channel (mask, and session_id for
- * EV_CH_SESSION), oldest first, at most limit. *out is a json array of
+ * EV_CH_SESSION, poste id for EV_CH_POSTE), oldest first, at most limit. *out is a json array of
  * wire objects (caller owns); *last the highest id returned (or since).
  */
 enum db_err	 ev_fetch(struct db *, long long since, unsigned int mask,
@@ -129,6 +145,8 @@ enum db_err	 ev_last_id(struct db *, long long *last);
 /* Lowest id still in the table (0 when empty): older ids need a reset. */
 enum db_err	 ev_first_id(struct db *, long long *first);
 
+/* The French sentence for a raison (session_terminated's "message"). */
+const char	*ev_raison_message(const char *raison);
 /* Build the wire object of one event. Caller owns the result. */
 struct json_object *ev_wire(long long id, const char *type,
 		    const char *timestamp, long long session_id,

@@ -20,22 +20,21 @@
 #include "crypto.h"
 #include "log.h"
 #include "timefmt.h"
-#include "sess.h"
+#include "hours.h"
+#include "resa.h"
+#include "rules.h"
+#include "sess_int.h"
 
-const char *const sess_statut_names[SESS_STATUT__MAX] = {
-	"en_attente", "active", "suspendue", "terminee",
+const char *const sess_statut_names[SESS_STATUT__MAX + 1] = {
+	"en_attente", "active", "suspendue", "terminee", NULL,
 };
-const char *const sess_raison_names[RAISON__MAX] = {
+const char *const sess_raison_names[RAISON__MAX + 1] = {
 	"fermeture_normale", "temps_ecoule", "admin", "expiree",
+	"fermeture_site", NULL,
 };
-const char *const poste_etat_names[POSTE_ETAT__MAX] = {
-	"disponible", "occupe", "hors_ligne", "maintenance",
+const char *const poste_etat_names[POSTE_ETAT__MAX + 1] = {
+	"disponible", "occupe", "hors_ligne", "maintenance", NULL,
 };
-
-#define POSTE_COLS "p.id, p.nom, p.emplacement, p.etat, p.last_seen, " \
-	"p.actif, p.created_at, p.updated_at, " \
-	"(SELECT s.id FROM sessions s WHERE s.poste_actif = p.id) AS session_id " \
-	"FROM postes p "
 
 enum stmt {
 	STMT_GET,
@@ -52,40 +51,40 @@ enum stmt {
 	STMT_TERMINATE,
 	STMT_HEARTBEAT,
 	STMT_MAINT_OFF,
-	STMT_DUE_END,
-	STMT_DUE_WARN,
-	STMT_WARNED,
-	STMT_DUE_EXPIRE,
-	STMT_DUE_OFFLINE,
-	STMT_OFFLINE,
-	STMT_NEXT_ACTIVE,
-	STMT_NEXT_OTHER,
-	STMT_PURGE_EVENTS,
-	STMT_PURGE_THROTTLE,
-	STMT_PURGE_STAFF_SESSIONS,
+	STMT_GUEST_INSERT,
+	STMT_LOT_INSERT,
+	STMT_SITE_ACTIVE,
+	STMT_RECAP,
+	STMT_SEEN_BEFORE,
 	STMT__MAX
 };
 
 static const char *const stmts[STMT__MAX] = {
 	[STMT_GET] = "SELECT " SESS_SQL_FROM "WHERE s.id = ?",
 	[STMT_GET_BY_CODE] = "SELECT " SESS_SQL_FROM "WHERE s.code_vivant = ?",
-	[STMT_POSTE_GET] = "SELECT " POSTE_COLS "WHERE p.id = ?",
-	[STMT_USER_LOCK] = "SELECT actif FROM utilisateurs WHERE id = ? "
-	    "LOCK IN SHARE MODE",
-	[STMT_INSERT] = "INSERT INTO sessions (utilisateur_id, code, statut, "
-	    "duree_totale, temps_restant, valide_jusqu, created_by) "
-	    "VALUES (?, ?, 'en_attente', ?, ?, FROM_UNIXTIME(?), ?)",
+	[STMT_POSTE_GET] = "SELECT " POSTE_SQL_FROM "WHERE p.id = ?",
+	/* The person's row serialises the quota checks of that person. */
+	[STMT_USER_LOCK] = "SELECT actif, categorie_id FROM utilisateurs "
+	    "WHERE id = ? FOR UPDATE",
+	[STMT_INSERT] = "INSERT INTO sessions (utilisateur_id, categorie_id, "
+	    "code, statut, duree_totale, temps_restant, valide_jusqu, created_by) "
+	    "VALUES (?, ?, ?, 'en_attente', ?, ?, FROM_UNIXTIME(?), ?)",
 	[STMT_LOCK] = "SELECT s.statut, s.poste_id, s.valide_jusqu <= "
 	    "UTC_TIMESTAMP(3), IF(s.statut = 'active', " SESS_SQL_LEFT ", "
-	    "s.temps_restant) FROM sessions s WHERE s.id = ? FOR UPDATE",
-	[STMT_POSTE_LOCK] = "SELECT etat, actif FROM postes WHERE id = ? "
-	    "FOR UPDATE",
+	    "s.temps_restant), COALESCE(s.utilisateur_id, 0), s.invite, "
+	    "s.duree_totale, UNIX_TIMESTAMP(UTC_TIMESTAMP()), "
+	    "COALESCE(UNIX_TIMESTAMP(s.fin_prevue), 0), "
+	    "s.ferme_a IS NOT NULL AND s.fin_prevue >= s.ferme_a "
+	    "FROM sessions s WHERE s.id = ? FOR UPDATE",
+	[STMT_POSTE_LOCK] = "SELECT etat, actif, COALESCE(site_id, 0) "
+	    "FROM postes WHERE id = ? FOR UPDATE",
+	/* Whole seconds (the wire's precision): the start is the database's
+	 * second, so the clock shows exactly the balance when it starts. A
+	 * run cut by the closing gives up the rest of its balance (cut). */
 	[STMT_START] = "UPDATE sessions SET statut = 'active', poste_id = ?, "
-	    /* Whole seconds (the wire's precision): the start is rounded
-	     * down, so the clock shows exactly the balance when it starts. */
-	    "fin_prevue = FROM_UNIXTIME(FLOOR(UNIX_TIMESTAMP(UTC_TIMESTAMP(3))) "
-	    "  + temps_restant), "
-	    "averti_jusqu = temps_restant, "
+	    "fin_prevue = FROM_UNIXTIME(?), temps_restant = ?, "
+	    "duree_totale = duree_totale - ?, ferme_a = FROM_UNIXTIME(?), "
+	    "averti_jusqu = ?, averti_fermeture = NULL, "
 	    "started_at = COALESCE(started_at, UTC_TIMESTAMP(3)), "
 	    "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
 	/* Set etat when it is one of the listed ones (a FIND_IN_SET list). */
@@ -100,6 +99,7 @@ static const char *const stmts[STMT__MAX] = {
 	    "s.temps_restant = IF(s.statut = 'active', s.temps_restant, "
 	    "  s.temps_restant + ?), "
 	    "s.duree_totale = s.duree_totale + ?, "
+	    "s.ferme_a = COALESCE(FROM_UNIXTIME(?), s.ferme_a), "
 	    "s.updated_at = UTC_TIMESTAMP(3) WHERE s.id = ?",
 	[STMT_SUSPEND] = "UPDATE sessions SET statut = 'suspendue', "
 	    "temps_restant = ?, fin_prevue = NULL, averti_jusqu = NULL, "
@@ -113,63 +113,26 @@ static const char *const stmts[STMT__MAX] = {
 	    "UTC_TIMESTAMP(3) - INTERVAL ? SECOND, 'disponible', 'hors_ligne'), "
 	    "p.updated_at = UTC_TIMESTAMP(3) WHERE p.id = ? AND "
 	    "p.etat = 'maintenance'",
-	[STMT_DUE_END] = "SELECT id FROM sessions WHERE statut = 'active' AND "
-	    "fin_prevue <= UTC_TIMESTAMP(3) ORDER BY fin_prevue LIMIT 8",
-	[STMT_DUE_WARN] = "SELECT s.id, " SESS_SQL_LEFT ", s.averti_jusqu, s.poste_id "
-	    "FROM sessions s WHERE s.statut = 'active' AND "
-	    "s.fin_prevue <= UTC_TIMESTAMP(3) + INTERVAL ? SECOND "
-	    "ORDER BY s.fin_prevue LIMIT 8",
-	/* Idempotent: only one caller moves the mark below this threshold. */
-	[STMT_WARNED] = "UPDATE sessions SET averti_jusqu = ? WHERE id = ? AND "
-	    "statut = 'active' AND (averti_jusqu IS NULL OR averti_jusqu > ?)",
-	[STMT_DUE_EXPIRE] = "SELECT id FROM sessions WHERE statut IN "
-	    "('en_attente', 'suspendue') AND valide_jusqu <= UTC_TIMESTAMP(3) "
-	    "ORDER BY valide_jusqu LIMIT 8",
-	[STMT_DUE_OFFLINE] = "SELECT id FROM postes WHERE actif = 1 AND "
-	    "etat IN ('disponible', 'occupe') AND (last_seen IS NULL OR "
-	    "last_seen < UTC_TIMESTAMP(3) - INTERVAL ? SECOND) LIMIT 8",
-	[STMT_OFFLINE] = "UPDATE postes SET etat = 'hors_ligne', "
-	    "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND "
-	    "etat IN ('disponible', 'occupe') AND (last_seen IS NULL OR "
-	    "last_seen < UTC_TIMESTAMP(3) - INTERVAL ? SECOND)",
-	[STMT_NEXT_ACTIVE] = "SELECT TIMESTAMPDIFF(MICROSECOND, "
-	    "UTC_TIMESTAMP(3), fin_prevue) DIV 1000, averti_jusqu "
-	    "FROM sessions WHERE statut = 'active'",
-	[STMT_NEXT_OTHER] = "SELECT TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), "
-	    "LEAST(COALESCE((SELECT MIN(valide_jusqu) FROM sessions WHERE "
-	    "  statut IN ('en_attente', 'suspendue')), '2199-01-01'), "
-	    "COALESCE((SELECT MIN(last_seen) FROM postes WHERE actif = 1 AND "
-	    "  etat IN ('disponible', 'occupe')) + INTERVAL ? SECOND, "
-	    "  '2199-01-01'))) DIV 1000",
-
-	/* Housekeeping: what no reader needs any more, in small bites. */
-	[STMT_PURGE_EVENTS] = "DELETE FROM events WHERE created_at < "
-	    "UTC_TIMESTAMP(3) - INTERVAL 7 DAY ORDER BY id LIMIT 5000",
-	/* A back-off key lives while its failures go on (throttle.c). */
-	[STMT_PURGE_THROTTLE] = "DELETE FROM throttle WHERE "
-	    "COALESCE(last_fail, window_start) < "
-	    "UTC_TIMESTAMP(3) - INTERVAL 1 DAY AND (blocked_until IS NULL OR "
-	    "blocked_until < UTC_TIMESTAMP(3)) LIMIT 5000",
-	[STMT_PURGE_STAFF_SESSIONS] = "DELETE FROM staff_sessions WHERE "
-	    "expires_at < UTC_TIMESTAMP(3) LIMIT 5000",
+	[STMT_GUEST_INSERT] = "INSERT INTO sessions (utilisateur_id, "
+	    "categorie_id, invite, lot_id, code, statut, duree_totale, "
+	    "temps_restant, valide_jusqu, created_by) VALUES (NULL, ?, 1, ?, ?, "
+	    "'en_attente', ?, ?, FROM_UNIXTIME(?), ?)",
+	[STMT_LOT_INSERT] = "INSERT INTO invite_lots (nombre, duree, "
+	    "valide_jusqu, created_by) VALUES (?, ?, FROM_UNIXTIME(?), ?)",
+	/* Seen before: a first heartbeat is not a return. */
+	[STMT_SEEN_BEFORE] = "SELECT last_seen IS NOT NULL FROM postes "
+	    "WHERE id = ? FOR UPDATE",
+	[STMT_SITE_ACTIVE] = "SELECT s.id FROM sessions s JOIN postes p ON "
+	    "p.id = s.poste_actif WHERE p.site_id = ? ORDER BY s.id LIMIT 500",
+	/* The hours changed under a running session: end it at close. */
+	[STMT_RECAP] = "UPDATE sessions SET fin_prevue = FROM_UNIXTIME(?), "
+	    "ferme_a = FROM_UNIXTIME(?), duree_totale = duree_totale - ?, "
+	    "averti_jusqu = LEAST(COALESCE(averti_jusqu, ?), ?), "
+	    "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
 };
 
-static const struct config *cfg;
-
-void
-sess_configure(const struct config *c)
-{
-	cfg = c;
-}
-
-static long long
-offline_after(void)
-{
-	return cfg != NULL ? 3LL * cfg->heartbeat_interval : 90;
-}
-
-static enum sess_err
-dberr(enum db_err e)
+enum sess_err
+sess_dberr(enum db_err e)
 {
 	return e == DB_OK ? SESS_OK : SESS_DB;
 }
@@ -218,8 +181,8 @@ poste_get(struct db *db, long long id, struct json_object **out)
 }
 
 /* Record an event whose data is the session (or poste) as it is now. */
-static enum sess_err
-record_session(struct db *db, struct ev_batch *b, enum ev_type t,
+enum sess_err
+sess_record_session(struct db *db, struct ev_batch *b, enum ev_type t,
     long long id, struct json_object *extra)
 {
 	struct json_object *o;
@@ -233,20 +196,20 @@ record_session(struct db *db, struct ev_batch *b, enum ev_type t,
 			json_object_object_add(o, k, json_object_get(v));
 	}
 	pid = json_object_get_int64(json_object_object_get(o, "poste_id"));
-	se = dberr(ev_record(db, b, t, id, pid, o));
+	se = sess_dberr(ev_record(db, b, t, id, pid, o));
 	json_object_put(o);
 	return se;
 }
 
-static enum sess_err
-record_poste(struct db *db, struct ev_batch *b, enum ev_type t, long long pid)
+enum sess_err
+sess_record_poste(struct db *db, struct ev_batch *b, enum ev_type t, long long pid)
 {
 	struct json_object *o;
 	enum sess_err se;
 
 	if ((se = poste_get(db, pid, &o)) != SESS_OK)
 		return se;
-	se = dberr(ev_record(db, b, t, 0, pid, o));
+	se = sess_dberr(ev_record(db, b, t, 0, pid, o));
 	json_object_put(o);
 	return se;
 }
@@ -264,12 +227,11 @@ poste_move(struct db *db, struct ev_batch *b, long long pid,
 	if ((e = DB_EXEC(db, stmts, STMT_POSTE_ETAT, NULL, &n, NULL,
 	    DBS(poste_etat_names[to]), DBI(pid), DBS(from))) != DB_OK)
 		return SESS_DB;
-	return n > 0 ? record_poste(db, b, EV_POSTE_STATUS, pid) : SESS_OK;
+	return n > 0 ? sess_record_poste(db, b, EV_POSTE_STATUS, pid) : SESS_OK;
 }
-
 /* End a transaction: commit on success, else roll back and drop events. */
-static enum sess_err
-finish(struct db *db, struct ev_batch *b, size_t mark, enum sess_err se)
+enum sess_err
+sess_finish(struct db *db, struct ev_batch *b, size_t mark, enum sess_err se)
 {
 	if (se == SESS_OK && db_commit(db) != DB_OK)
 		se = SESS_DB;
@@ -281,21 +243,14 @@ finish(struct db *db, struct ev_batch *b, size_t mark, enum sess_err se)
 	return se;
 }
 
-struct locked {
-	enum sess_statut statut;
-	long long	 poste_id;
-	int		 expired;
-	long long	 remaining;
-};
-
-/* Inside a transaction: lock session id and read its state. */
-static enum sess_err
-lock_session(struct db *db, long long id, struct locked *l)
+enum sess_err
+sess_lock(struct db *db, long long id, struct locked *l)
 {
 	struct db_res *res = NULL;
 	const char *st;
 	int i;
 
+	memset(l, 0, sizeof(*l));
 	if (DB_EXEC(db, stmts, STMT_LOCK, &res, NULL, NULL, DBI(id)) != DB_OK)
 		return SESS_DB;
 	if (res == NULL || res->nrows == 0) {
@@ -310,109 +265,330 @@ lock_session(struct db *db, long long id, struct locked *l)
 	l->poste_id = db_isnull(res, 0, 1) ? 0 : db_int(res, 0, 1);
 	l->expired = (int)db_int(res, 0, 2);
 	l->remaining = db_int(res, 0, 3);
+	l->utilisateur_id = db_int(res, 0, 4);
+	l->invite = (int)db_int(res, 0, 5);
+	l->duree_totale = db_int(res, 0, 6);
+	l->now = db_int(res, 0, 7);
+	l->fin = db_int(res, 0, 8);
+	l->closing = !db_isnull(res, 0, 9) && db_int(res, 0, 9) != 0;
 	db_res_free(res);
 	return SESS_OK;
 }
 
-static enum sess_err terminate_locked(struct db *, struct ev_batch *,
-		    const struct actor *, long long, const struct locked *,
-		    enum sess_raison);
 static int	end_if_past(struct db *, struct ev_batch *, long long,
 		    const struct locked *, size_t, enum sess_err *);
+
+static void
+note_init(struct sess_note *n)
+{
+	if (n == NULL)
+		return;
+	memset(n, 0, sizeof(*n));
+	n->restant_jour = n->restant_semaine = -1;
+}
+
+/*
+ * The allowance rule: adding seconds to what person uid (0: a guest
+ * pass already holding `held` seconds) has been given must stay within
+ * the category's daily and weekly limits (rules.h says what counts).
+ * Inside a transaction that holds the person's row (or the pass's).
+ */
+static enum sess_err
+quota_check(struct db *db, long long uid, long long held, long long adding,
+    long long now, struct sess_note *note)
+{
+	struct quota q;
+	int rc;
+
+	if ((rc = rules_quota(db, uid, now, &q)) < 0)
+		return SESS_DB;
+	if (rc > 0)
+		return uid > 0 ? SESS_USER_INACTIVE : SESS_OK;
+	if (uid <= 0) {
+		q.utilise_jour = held;
+		q.restant_jour = q.jour < 0 ? -1 :
+		    q.jour > held ? q.jour - held : 0;
+		q.restant_semaine = -1;
+	}
+	if (note != NULL) {
+		note->restant_jour = q.restant_jour;
+		note->restant_semaine = q.restant_semaine;
+	}
+	/* adding == 0: the time already given must still fit (validate,
+	 * start), the limits may have been lowered since. */
+	if (q.jour >= 0 && q.utilise_jour + adding > q.jour)
+		return SESS_QUOTA_JOUR;
+	if (q.semaine >= 0 && q.utilise_semaine + adding > q.semaine)
+		return SESS_QUOTA_SEMAINE;
+	if (note != NULL) {
+		if (note->restant_jour >= 0)
+			note->restant_jour -= adding;
+		if (note->restant_semaine >= 0)
+			note->restant_semaine -= adding;
+	}
+	return SESS_OK;
+}
+
+/* The person's row, locked: SESS_OK with *cat, or why not. */
+static enum sess_err
+lock_person(struct db *db, long long uid, long long *cat)
+{
+	struct db_res *res = NULL;
+	enum sess_err se = SESS_OK;
+
+	if (DB_EXEC(db, stmts, STMT_USER_LOCK, &res, NULL, NULL, DBI(uid)) != DB_OK)
+		return SESS_DB;
+	if (res == NULL || res->nrows == 0 || db_int(res, 0, 0) == 0)
+		se = SESS_USER_INACTIVE;
+	else if (cat != NULL)
+		*cat = db_int(res, 0, 1);
+	db_res_free(res);
+	return se;
+}
+
+/* Insert a session with a fresh code (stmt INSERT or GUEST_INSERT). */
+static enum db_err
+insert_code(struct db *db, int idx, const struct db_param *p, size_t np,
+    unsigned long long *iid)
+{
+	char code[CODE_LEN + 1];
+	struct db_param q[8];
+	enum db_err e = DB_OK;
+	size_t ci = 2;	/* the code is the third parameter of both */
+	int tries;
+
+	assert(np < 8);
+	memcpy(q, p, np * sizeof(*p));
+	/* A code collides with a live one about once in 10^9 draws. */
+	for (tries = 0; tries < 8; tries++) {
+		code_new(code);
+		q[ci] = DBS(code);
+		e = db_exec(db, stmts, idx, q, np, NULL, NULL, iid);
+		if (e != DB_ERR_DUP)
+			break;
+	}
+	return e;
+}
 
 enum sess_err
 sess_create(struct db *db, struct ev_batch *b, const struct actor *a,
     long long uid, long long duree, long long valide_jusqu, long long sid,
-    long long *id)
+    long long *id, struct sess_note *note)
 {
-	struct db_res *res = NULL;
 	unsigned long long iid = 0;
-	char code[CODE_LEN + 1], detail[64];
+	char detail[64];
 	size_t mark = b->n;
 	enum sess_err se = SESS_OK;
 	enum db_err e = DB_OK;
-	int tries;
+	long long cat = 1, now;
 
 	assert(duree >= SESS_DUREE_MIN && duree <= SESS_DUREE_MAX);
+	note_init(note);
 	if (db_begin(db) != DB_OK)
 		return SESS_DB;
-	if (DB_EXEC(db, stmts, STMT_USER_LOCK, &res, NULL, NULL, DBI(uid)) != DB_OK) {
+	if ((se = lock_person(db, uid, &cat)) != SESS_OK)
+		goto out;
+	if (rules_now(db, &now) == -1) {
 		se = SESS_DB;
 		goto out;
 	}
-	if (res == NULL || res->nrows == 0 || db_int(res, 0, 0) == 0) {
-		se = SESS_USER_INACTIVE;
+	if ((se = quota_check(db, uid, 0, duree, now, note)) != SESS_OK)
 		goto out;
-	}
-	/* A code collides with a live one about once in 10^9 draws. */
-	for (tries = 0; tries < 8; tries++) {
-		code_new(code);
-		e = DB_EXEC(db, stmts, STMT_INSERT, NULL, NULL, &iid, DBI(uid),
-		    DBS(code), DBI(duree), DBI(duree), DBI(valide_jusqu),
-		    sid > 0 ? DBI(sid) : DBNULL);
-		if (e != DB_ERR_DUP)
-			break;
-	}
+	e = insert_code(db, STMT_INSERT, (struct db_param[]){ DBI(uid),
+	    DBI(cat), DBNULL, DBI(duree), DBI(duree), DBI(valide_jusqu),
+	    sid > 0 ? DBI(sid) : DBNULL }, 7, &iid);
 	if (e != DB_OK) {
 		se = e == DB_ERR_FK ? SESS_USER_INACTIVE : SESS_DB;
 		goto out;
 	}
 	*id = (long long)iid;
 	snprintf(detail, sizeof(detail), "duree=%lld", duree);
-	if ((se = dberr(audit_write(db, a, "session.create", "session", *id,
+	if ((se = sess_dberr(audit_write(db, a, "session.create", "session", *id,
 	    detail))) != SESS_OK)
 		goto out;
-	se = record_session(db, b, EV_SESSION_CREATED, *id, NULL);
+	se = sess_record_session(db, b, EV_SESSION_CREATED, *id, NULL);
 out:
+	return sess_finish(db, b, mark, se);
+}
+
+enum sess_err
+sess_create_guests(struct db *db, struct ev_batch *b, const struct actor *a,
+    int n, long long duree, long long sid, long long *lot, long long *ids)
+{
+	struct json_object *o;
+	struct quota q;
+	unsigned long long iid = 0;
+	char detail[64];
+	size_t mark = b->n;
+	enum sess_err se = SESS_OK;
+	enum db_err e;
+	long long now, until;
+	int i, rc;
+
+	assert(n >= 1 && n <= SESS_LOT_MAX);
+	assert(duree >= SESS_DUREE_MIN && duree <= SESS_DUREE_MAX);
+	if (db_begin(db) != DB_OK)
+		return SESS_DB;
+	if (rules_now(db, &now) == -1 ||
+	    (rc = rules_categorie(db, "invite", &q)) < 0) {
+		se = SESS_DB;
+		goto out;
+	}
+	if (rc > 0) {
+		se = SESS_USER_INACTIVE;	/* no invite category */
+		goto out;
+	}
+	if (q.jour >= 0 && duree > q.jour) {
+		se = SESS_QUOTA_JOUR;
+		goto out;
+	}
+	/* Unused passes end with the local day. */
+	until = hours_day_end(now);
+	if ((e = DB_EXEC(db, stmts, STMT_LOT_INSERT, NULL, NULL, &iid,
+	    DBI(n), DBI(duree), DBI(until), sid > 0 ? DBI(sid) : DBNULL)) !=
+	    DB_OK) {
+		se = SESS_DB;
+		goto out;
+	}
+	*lot = (long long)iid;
+	for (i = 0; i < n; i++) {
+		e = insert_code(db, STMT_GUEST_INSERT, (struct db_param[]){
+		    DBI(q.categorie_id), DBI(*lot), DBNULL, DBI(duree),
+		    DBI(duree), DBI(until), sid > 0 ? DBI(sid) : DBNULL }, 7,
+		    &iid);
+		if (e != DB_OK) {
+			se = SESS_DB;
+			goto out;
+		}
+		ids[i] = (long long)iid;
+	}
+	snprintf(detail, sizeof(detail), "nombre=%d duree=%lld", n, duree);
+	if ((se = sess_dberr(audit_write(db, a, "invite.create", "invite_lot",
+	    *lot, detail))) != SESS_OK)
+		goto out;
+	o = json_object_new_object();
+	json_object_object_add(o, "lot_id", json_object_new_int64(*lot));
+	json_object_object_add(o, "nombre", json_object_new_int64(n));
+	json_object_object_add(o, "duree", json_object_new_int64(duree));
+	se = sess_dberr(ev_record(db, b, EV_INVITES_CREATED, 0, 0, o));
+	json_object_put(o);
+out:
+	return sess_finish(db, b, mark, se);
+}
+
+/*
+ * The checks of a start, inside the transaction, l locked: the session
+ * may run, the poste can take it, its site is open, the allowance holds.
+ * *run receives the seconds it will run, *close the closing (or 0).
+ */
+static enum sess_err
+admit_locked(struct db *db, long long id, const struct locked *l,
+    long long pid, long long *run, long long *close, struct sess_note *note)
+{
+	struct db_res *res = NULL;
+	enum sess_err se = SESS_OK;
+	long long site = 0;
+	int open;
+
+	(void)id;
+	*close = 0;
+	*run = l->remaining;
+	if (l->statut == SESS_ACTIVE)
+		return l->poste_id == pid ? SESS_STATE : SESS_ELSEWHERE;
+	if (l->statut != SESS_EN_ATTENTE && l->statut != SESS_SUSPENDUE)
+		return SESS_STATE;
+	if (l->expired)
+		return SESS_EXPIRED;
+	if (l->remaining <= 0)
+		return SESS_NO_TIME;
+	if (DB_EXEC(db, stmts, STMT_POSTE_LOCK, &res, NULL, NULL, DBI(pid)) != DB_OK)
+		return SESS_DB;
+	if (res == NULL || res->nrows == 0)
+		se = SESS_NOTFOUND;
+	else if (db_int(res, 0, 1) == 0 ||
+	    strcmp(db_str(res, 0, 0), "maintenance") == 0)
+		se = SESS_POSTE_UNAVAILABLE;
+	else
+		site = db_int(res, 0, 2);
 	db_res_free(res);
-	return finish(db, b, mark, se);
+	if (se != SESS_OK)
+		return se;
+	/* Opening hours: closed refuses, the closing cuts the run. */
+	if (site > 0) {
+		if ((open = rules_site_window(db, site, l->now, close)) == -2)
+			return SESS_DB;
+		if (open == 0)
+			return SESS_SITE_CLOSED;
+		if (open < 0)
+			*close = 0;
+	}
+	if (*close > 0 && l->now + *run > *close)
+		*run = *close - l->now;
+	if (note != NULL) {
+		note->coupe = l->remaining - *run;
+		note->ferme_a = *close > 0 && l->now + *run >= *close ? *close : 0;
+	}
+	if (l->utilisateur_id > 0 && (se = lock_person(db, l->utilisateur_id,
+	    NULL)) != SESS_OK)
+		return se;
+	return quota_check(db, l->utilisateur_id, l->duree_totale, 0, l->now,
+	    note);
+}
+
+enum sess_err
+sess_admit(struct db *db, long long id, long long pid, struct sess_note *note)
+{
+	struct locked l;
+	long long run, close;
+	enum sess_err se;
+
+	note_init(note);
+	if (db_begin(db) != DB_OK)
+		return SESS_DB;
+	if ((se = sess_lock(db, id, &l)) == SESS_OK)
+		se = admit_locked(db, id, &l, pid, &run, &close, note);
+	db_rollback(db);
+	return se;
 }
 
 enum sess_err
 sess_start(struct db *db, struct ev_batch *b, const struct actor *a,
-    long long id, long long pid)
+    long long id, long long pid, struct sess_note *note)
 {
-	struct db_res *res = NULL;
 	struct locked l;
 	size_t mark = b->n;
+	long long run, close, cut;
 	enum sess_err se;
 	enum db_err e;
 
+	note_init(note);
 	if (db_begin(db) != DB_OK)
 		return SESS_DB;
-	if ((se = lock_session(db, id, &l)) != SESS_OK)
+	if ((se = sess_lock(db, id, &l)) != SESS_OK)
 		goto out;
-	if (l.statut != SESS_EN_ATTENTE && l.statut != SESS_SUSPENDUE) {
-		se = SESS_STATE;
+	if ((se = admit_locked(db, id, &l, pid, &run, &close, note)) != SESS_OK)
 		goto out;
-	}
-	if (l.expired) {
-		se = SESS_EXPIRED;
+	/* A reserved slot running now: only its holder starts here. */
+	switch (resa_check_start(db, b, pid, id)) {
+	case 0:
+		break;
+	case 1:
+		se = SESS_RESERVED;
 		goto out;
-	}
-	if (l.remaining <= 0) {
-		se = SESS_NO_TIME;
-		goto out;
-	}
-	if (DB_EXEC(db, stmts, STMT_POSTE_LOCK, &res, NULL, NULL, DBI(pid)) != DB_OK) {
+	default:
 		se = SESS_DB;
 		goto out;
 	}
-	if (res == NULL || res->nrows == 0) {
-		se = SESS_NOTFOUND;
-		goto out;
-	}
-	if (db_int(res, 0, 1) == 0 ||
-	    strcmp(db_str(res, 0, 0), "maintenance") == 0) {
-		se = SESS_POSTE_UNAVAILABLE;
-		goto out;
-	}
-	e = DB_EXEC(db, stmts, STMT_START, NULL, NULL, NULL, DBI(pid), DBI(id));
+	cut = l.remaining - run;
+	e = DB_EXEC(db, stmts, STMT_START, NULL, NULL, NULL, DBI(pid),
+	    DBI(l.now + run), DBI(run), DBI(cut),
+	    close > 0 && l.now + run >= close ? DBI(close) : DBNULL,
+	    DBI(run), DBI(id));
 	if (e != DB_OK) {
 		se = e == DB_ERR_DUP ? SESS_POSTE_BUSY : SESS_DB;
 		goto out;
 	}
-	if ((se = dberr(audit_write(db, a, "session.start", "session", id,
+	if ((se = sess_dberr(audit_write(db, a, "session.start", "session", id,
 	    NULL))) != SESS_OK)
 		goto out;
 	/* Starting proves the poste is alive: count it as a heartbeat. */
@@ -420,27 +596,43 @@ sess_start(struct db *db, struct ev_batch *b, const struct actor *a,
 		se = SESS_DB;
 		goto out;
 	}
-	if ((se = record_session(db, b, EV_SESSION_STARTED, id, NULL)) != SESS_OK)
+	if ((se = sess_record_session(db, b, EV_SESSION_STARTED, id, NULL)) != SESS_OK)
 		goto out;
 	se = poste_move(db, b, pid, POSTE_OCCUPE, "disponible,hors_ligne");
 out:
+	return sess_finish(db, b, mark, se);
+}
+
+/* The site of poste pid (0: none), read without a lock. */
+static long long
+poste_site(struct db *db, long long pid)
+{
+	struct db_res *res = NULL;
+	long long site = 0;
+
+	if (DB_EXEC(db, stmts, STMT_POSTE_LOCK, &res, NULL, NULL, DBI(pid)) ==
+	    DB_OK && res != NULL && res->nrows > 0)
+		site = db_int(res, 0, 2);
 	db_res_free(res);
-	return finish(db, b, mark, se);
+	return site;
 }
 
 enum sess_err
 sess_extend(struct db *db, struct ev_batch *b, const struct actor *a,
-    long long id, long long seconds)
+    long long id, long long seconds, struct sess_note *note)
 {
 	struct json_object *extra;
 	struct locked l;
 	char detail[64];
 	size_t mark = b->n;
+	long long site, close = 0, add = seconds;
 	enum sess_err se;
+	int open;
 
+	note_init(note);
 	if (db_begin(db) != DB_OK)
 		return SESS_DB;
-	if ((se = lock_session(db, id, &l)) != SESS_OK)
+	if ((se = sess_lock(db, id, &l)) != SESS_OK)
 		goto out;
 	if (l.statut == SESS_TERMINEE) {
 		se = SESS_STATE;
@@ -453,26 +645,56 @@ sess_extend(struct db *db, struct ev_batch *b, const struct actor *a,
 		se = SESS_NO_TIME;
 		goto out;
 	}
-	if (DB_EXEC(db, stmts, STMT_EXTEND, NULL, NULL, NULL, DBI(seconds),
-	    DBI(seconds), DBI(seconds), DBI(seconds), DBI(id)) != DB_OK) {
+	/* A running session only up to its site's closing. */
+	if (l.statut == SESS_ACTIVE && (site = poste_site(db, l.poste_id)) > 0) {
+		if ((open = rules_site_window(db, site, l.now, &close)) == -2) {
+			se = SESS_DB;
+			goto out;
+		}
+		if (open == 0 || (open > 0 && l.fin >= close)) {
+			se = SESS_CLOSING;
+			if (note != NULL)
+				note->ferme_a = open > 0 ? close : 0;
+			goto out;
+		}
+		if (open < 0)
+			close = 0;
+		if (close > 0 && l.fin + add > close)
+			add = close - l.fin;
+	}
+	if (l.utilisateur_id > 0 && (se = lock_person(db, l.utilisateur_id,
+	    NULL)) != SESS_OK)
+		goto out;
+	if ((se = quota_check(db, l.utilisateur_id, l.duree_totale, add, l.now,
+	    note)) != SESS_OK)
+		goto out;
+	if (note != NULL) {
+		note->accorde = add;
+		note->coupe = seconds - add;
+		note->ferme_a = close > 0 && l.fin + add >= close ? close : 0;
+	}
+	if (DB_EXEC(db, stmts, STMT_EXTEND, NULL, NULL, NULL, DBI(add),
+	    DBI(add), DBI(add), DBI(add),
+	    close > 0 && l.fin + add >= close ? DBI(close) : DBNULL,
+	    DBI(id)) != DB_OK) {
 		se = SESS_DB;
 		goto out;
 	}
-	snprintf(detail, sizeof(detail), "secondes=%lld", seconds);
-	if ((se = dberr(audit_write(db, a, "session.extend", "session", id,
+	snprintf(detail, sizeof(detail), "secondes=%lld", add);
+	if ((se = sess_dberr(audit_write(db, a, "session.extend", "session", id,
 	    detail))) != SESS_OK)
 		goto out;
 	extra = json_object_new_object();
-	json_object_object_add(extra, "ajout", json_object_new_int64(seconds));
-	se = record_session(db, b, EV_SESSION_EXTENDED, id, extra);
+	json_object_object_add(extra, "ajout", json_object_new_int64(add));
+	se = sess_record_session(db, b, EV_SESSION_EXTENDED, id, extra);
 	json_object_put(extra);
 out:
-	return finish(db, b, mark, se);
+	return sess_finish(db, b, mark, se);
 }
 
 /* Inside a transaction, with l locked: end it with raison. */
-static enum sess_err
-terminate_locked(struct db *db, struct ev_batch *b, const struct actor *a,
+enum sess_err
+sess_terminate_locked(struct db *db, struct ev_batch *b, const struct actor *a,
     long long id, const struct locked *l, enum sess_raison raison)
 {
 	long long left = l->remaining;
@@ -483,10 +705,10 @@ terminate_locked(struct db *db, struct ev_batch *b, const struct actor *a,
 	if (DB_EXEC(db, stmts, STMT_TERMINATE, NULL, NULL, NULL,
 	    DBS(sess_raison_names[raison]), DBI(left), DBI(id)) != DB_OK)
 		return SESS_DB;
-	if ((se = dberr(audit_write(db, a, "session.terminate", "session", id,
+	if ((se = sess_dberr(audit_write(db, a, "session.terminate", "session", id,
 	    sess_raison_names[raison]))) != SESS_OK)
 		return se;
-	if ((se = record_session(db, b, EV_SESSION_TERMINATED, id, NULL)) != SESS_OK)
+	if ((se = sess_record_session(db, b, EV_SESSION_TERMINATED, id, NULL)) != SESS_OK)
 		return se;
 	if (l->statut == SESS_ACTIVE)
 		return poste_move(db, b, l->poste_id, POSTE_DISPONIBLE, "occupe");
@@ -497,9 +719,10 @@ terminate_locked(struct db *db, struct ev_batch *b, const struct actor *a,
  * Inside a transaction, with l locked: an active session whose end time
  * has passed by the database's clock is over, whether or not a clock
  * (the pusher's, or `postes-api sweep` from cron) came by since. End it
- * now with temps_ecoule and close the transaction. 1 when it did (*se is
- * SESS_OK, or the error that rolled it back), 0 when the session is not
- * past its end (the transaction stays open, *se untouched).
+ * now (temps_ecoule, or fermeture_site when its end was its site's
+ * closing) and close the transaction. 1 when it did (*se is SESS_OK, or
+ * the error that rolled it back), 0 when the session is not past its end
+ * (the transaction stays open, *se untouched).
  */
 static int
 end_if_past(struct db *db, struct ev_batch *b, long long id,
@@ -507,8 +730,8 @@ end_if_past(struct db *db, struct ev_batch *b, long long id,
 {
 	if (l->statut != SESS_ACTIVE || l->remaining > 0)
 		return 0;
-	*se = finish(db, b, mark, terminate_locked(db, b, NULL, id, l,
-	    RAISON_TEMPS_ECOULE));
+	*se = sess_finish(db, b, mark, sess_terminate_locked(db, b, NULL, id, l,
+	    l->closing ? RAISON_FERMETURE_SITE : RAISON_TEMPS_ECOULE));
 	return 1;
 }
 
@@ -521,12 +744,12 @@ sess_lapse(struct db *db, struct ev_batch *b, long long id)
 
 	if (db_begin(db) != DB_OK)
 		return SESS_DB;
-	if ((se = lock_session(db, id, &l)) == SESS_OK) {
+	if ((se = sess_lock(db, id, &l)) == SESS_OK) {
 		if (end_if_past(db, b, id, &l, mark, &se))
 			return se;
 		se = SESS_STATE;	/* not running, or time left */
 	}
-	return finish(db, b, mark, se);
+	return sess_finish(db, b, mark, se);
 }
 
 enum sess_err
@@ -539,7 +762,7 @@ sess_suspend(struct db *db, struct ev_batch *b, const struct actor *a,
 
 	if (db_begin(db) != DB_OK)
 		return SESS_DB;
-	if ((se = lock_session(db, id, &l)) != SESS_OK)
+	if ((se = sess_lock(db, id, &l)) != SESS_OK)
 		goto out;
 	if (l.statut != SESS_ACTIVE) {
 		se = SESS_STATE;
@@ -553,14 +776,14 @@ sess_suspend(struct db *db, struct ev_batch *b, const struct actor *a,
 		se = SESS_DB;
 		goto out;
 	}
-	if ((se = dberr(audit_write(db, a, "session.suspend", "session", id,
+	if ((se = sess_dberr(audit_write(db, a, "session.suspend", "session", id,
 	    NULL))) != SESS_OK)
 		goto out;
-	if ((se = record_session(db, b, EV_SESSION_SUSPENDED, id, NULL)) != SESS_OK)
+	if ((se = sess_record_session(db, b, EV_SESSION_SUSPENDED, id, NULL)) != SESS_OK)
 		goto out;
 	se = poste_move(db, b, l.poste_id, POSTE_DISPONIBLE, "occupe");
 out:
-	return finish(db, b, mark, se);
+	return sess_finish(db, b, mark, se);
 }
 
 enum sess_err
@@ -574,7 +797,7 @@ sess_terminate(struct db *db, struct ev_batch *b, const struct actor *a,
 	assert((unsigned int)raison < RAISON__MAX);
 	if (db_begin(db) != DB_OK)
 		return SESS_DB;
-	if ((se = lock_session(db, id, &l)) != SESS_OK)
+	if ((se = sess_lock(db, id, &l)) != SESS_OK)
 		goto out;
 	if (l.statut == SESS_TERMINEE) {
 		se = SESS_STATE;
@@ -583,16 +806,29 @@ sess_terminate(struct db *db, struct ev_batch *b, const struct actor *a,
 	/* Past its end already: it ended by time, whoever asks. */
 	if (end_if_past(db, b, id, &l, mark, &se))
 		return se;
-	se = terminate_locked(db, b, a, id, &l, raison);
+	se = sess_terminate_locked(db, b, a, id, &l, raison);
 out:
-	return finish(db, b, mark, se);
+	return sess_finish(db, b, mark, se);
+}
+
+void
+sess_fill_poste(struct db *db, struct json_object *o, long long pid)
+{
+	struct json_object *p = NULL, *v;
+
+	if (json_object_object_get(o, "poste") != NULL ||
+	    poste_get(db, pid, &p) != SESS_OK)
+		return;
+	if ((v = json_object_object_get(p, "nom")) != NULL)
+		json_object_object_add(o, "poste", json_object_get(v));
+	json_object_put(p);
 }
 
 enum sess_err
 sess_note_code(struct db *db, struct ev_batch *b, enum ev_type t,
     long long session_id, long long pid, const char *motif)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *s = NULL;
 	size_t mark = b->n;
 	enum sess_err se;
 
@@ -603,9 +839,15 @@ sess_note_code(struct db *db, struct ev_batch *b, enum ev_type t,
 		json_object_put(o);
 		return SESS_DB;
 	}
-	se = dberr(ev_record(db, b, t, session_id, pid, o));
+	/* A valid code shows the session, as the seed's code_valid did. */
+	if (t == EV_CODE_VALID && session_id > 0 &&
+	    sess_get(db, session_id, &s) == SESS_OK) {
+		sess_fill_poste(db, s, pid);
+		json_object_object_add(o, "session", s);
+	}
+	se = sess_dberr(ev_record(db, b, t, session_id, pid, o));
 	json_object_put(o);
-	return finish(db, b, mark, se);
+	return sess_finish(db, b, mark, se);
 }
 
 enum sess_err
@@ -613,30 +855,43 @@ poste_heartbeat(struct db *db, struct ev_batch *b, long long pid)
 {
 	unsigned long long n = 0;
 	struct json_object *p = NULL;
-	size_t mark = b->n;
+	struct db_res *res = NULL;
+	size_t mark = b->n, before;
 	enum sess_err se;
+	int seen;
 
 	if (db_begin(db) != DB_OK)
 		return SESS_DB;
+	if (DB_EXEC(db, stmts, STMT_SEEN_BEFORE, &res, NULL, NULL, DBI(pid)) !=
+	    DB_OK) {
+		se = SESS_DB;
+		goto out;
+	}
+	seen = res != NULL && res->nrows > 0 && db_int(res, 0, 0) != 0;
+	db_res_free(res);
 	if (DB_EXEC(db, stmts, STMT_HEARTBEAT, NULL, &n, NULL, DBI(pid)) != DB_OK) {
 		se = SESS_DB;
 		goto out;
 	}
-	/* Back from hors_ligne: occupe if it still runs a session. */
+	/* Back from hors_ligne: occupe if it still runs a session, and
+	 * the dashboard is told the poste is back (poste_online). */
 	if ((se = poste_get(db, pid, &p)) != SESS_OK)
 		goto out;
+	before = b->n;
 	if (json_object_get_int64(json_object_object_get(p, "session_id")) > 0)
 		se = poste_move(db, b, pid, POSTE_OCCUPE, "hors_ligne");
 	else
 		se = poste_move(db, b, pid, POSTE_DISPONIBLE, "hors_ligne");
+	if (se == SESS_OK && b->n > before && seen)
+		se = sess_record_poste(db, b, EV_POSTE_ONLINE, pid);
 out:
 	json_object_put(p);
-	return finish(db, b, mark, se);
+	return sess_finish(db, b, mark, se);
 }
 
 enum sess_err
 poste_set_maintenance(struct db *db, struct ev_batch *b,
-    const struct actor *a, long long pid, int on)
+    const struct actor *a, long long pid, int on, long long offline_after)
 {
 	struct db_res *res = NULL;
 	unsigned long long n = 0;
@@ -662,209 +917,72 @@ poste_set_maintenance(struct db *db, struct ev_batch *b,
 		    "disponible,hors_ligne");
 	} else {
 		if (DB_EXEC(db, stmts, STMT_MAINT_OFF, NULL, &n, NULL,
-		    DBI(offline_after()), DBI(pid)) != DB_OK) {
+		    DBI(offline_after), DBI(pid)) != DB_OK) {
 			se = SESS_DB;
 			goto out;
 		}
 		if (n > 0)
-			se = record_poste(db, b, EV_POSTE_STATUS, pid);
+			se = sess_record_poste(db, b, EV_POSTE_STATUS, pid);
 	}
 	if (se == SESS_OK)
-		se = dberr(audit_write(db, a, on ? "poste.maintenance_on" :
+		se = sess_dberr(audit_write(db, a, on ? "poste.maintenance_on" :
 		    "poste.maintenance_off", "poste", pid, NULL));
 out:
 	db_res_free(res);
-	return finish(db, b, mark, se);
+	return sess_finish(db, b, mark, se);
 }
 
-/* The clock ------------------------------------------------------------ */
 
-/* The ids a "due" query returns (at most 8 a round). */
-static int
-due_ids(struct db *db, int idx, const struct db_param *p, size_t np,
-    long long ids[8])
-{
-	struct db_res *res = NULL;
-	size_t i, n = 0;
-
-	if (db_exec(db, stmts, idx, p, np, &res, NULL, NULL) != DB_OK)
-		return -1;
-	for (i = 0; res != NULL && i < res->nrows && n < 8; i++)
-		ids[n++] = db_int(res, i, 0);
-	db_res_free(res);
-	return (int)n;
-}
-
-static void
-flush(struct ev_batch *b, struct ev_pub *pub)
-{
-	if (pub != NULL && b->n > EV_BATCH_MAX / 2)
-		ev_pub_send(pub, b);
-}
-
-/* Smallest threshold at or above left and below mark, or -1. */
-static long long
-warn_threshold(long long left, long long mark)
-{
-	long long t = -1;
-	size_t i;
-
-	for (i = 0; cfg != NULL && i < cfg->nwarn; i++)
-		if (cfg->warn[i] >= left && cfg->warn[i] < mark)
-			t = cfg->warn[i];	/* warn[] is descending */
-	return t;
-}
-
-static int
-sweep_warnings(struct db *db, struct ev_batch *b, struct ev_pub *pub)
+int
+sess_site_recap(struct db *db, struct ev_batch *b, long long sid)
 {
 	struct db_res *res = NULL;
 	struct json_object *extra;
-	unsigned long long n;
-	long long id, left, mark, t;
-	size_t i, bm;
-	int changes = 0;
+	struct locked l;
+	long long id, close = 0, cut;
+	size_t i, mark;
+	enum sess_err se;
+	int open = -1, changes = 0;
 
-	if (cfg == NULL || cfg->nwarn == 0)
-		return 0;
-	if (DB_EXEC(db, stmts, STMT_DUE_WARN, &res, NULL, NULL,
-	    DBI(cfg->warn[0])) != DB_OK)
+	if (DB_EXEC(db, stmts, STMT_SITE_ACTIVE, &res, NULL, NULL, DBI(sid)) !=
+	    DB_OK)
 		return -1;
 	for (i = 0; res != NULL && i < res->nrows; i++) {
+		if (b->n > EV_BATCH_MAX - 4)
+			break;	/* the caller publishes and calls again */
 		id = db_int(res, i, 0);
-		left = db_int(res, i, 1);
-		mark = db_isnull(res, i, 2) ? 1LL << 40 : db_int(res, i, 2);
-		if (left <= 0 || (t = warn_threshold(left, mark)) < 0)
-			continue;
-		if (b->n > EV_BATCH_MAX - 4 && pub == NULL)
-			break;
-		bm = b->n;
+		mark = b->n;
 		if (db_begin(db) != DB_OK)
 			break;
-		n = 0;
-		if (DB_EXEC(db, stmts, STMT_WARNED, NULL, &n, NULL, DBI(t),
-		    DBI(id), DBI(t)) != DB_OK || n == 0) {
-			finish(db, b, bm, n == 0 ? SESS_STATE : SESS_DB);
-			continue;
-		}
-		extra = json_object_new_object();
-		json_object_object_add(extra, "seuil", json_object_new_int64(t));
-		if (finish(db, b, bm, record_session(db, b, EV_WARNING, id,
-		    extra)) == SESS_OK)
-			changes++;
-		json_object_put(extra);
-		flush(b, pub);
-	}
-	db_res_free(res);
-	return changes;
-}
-
-/*
- * Events older than a week (clients that far behind get a reset), spent
- * throttle counters and expired staff sessions go, at most every ten
- * minutes per process.
- */
-static void
-purge(struct db *db)
-{
-	static long long last;
-	long long now = time_now_ms() / 1000;
-
-	if (now - last < 600)
-		return;
-	last = now;
-	DB_EXEC0(db, stmts, STMT_PURGE_EVENTS, NULL, NULL, NULL);
-	DB_EXEC0(db, stmts, STMT_PURGE_THROTTLE, NULL, NULL, NULL);
-	DB_EXEC0(db, stmts, STMT_PURGE_STAFF_SESSIONS, NULL, NULL, NULL);
-}
-
-int
-clock_sweep(struct db *db, const struct config *c, struct ev_batch *b,
-    struct ev_pub *pub)
-{
-	struct db_param p;
-	long long ids[8];
-	int i, n, changes = 0, w;
-
-	if (c != NULL)
-		cfg = c;
-	purge(db);
-	/* Time's up: end with temps_ecoule. */
-	if ((n = due_ids(db, STMT_DUE_END, NULL, 0, ids)) < 0)
-		return -1;
-	for (i = 0; i < n && (pub != NULL || b->n < EV_BATCH_MAX - 4); i++) {
-		/* Else someone was faster or extended it, or this row failed:
-		 * the others still end. */
-		if (sess_lapse(db, b, ids[i]) == SESS_OK)
-			changes++;
-		flush(b, pub);
-	}
-	/* Warnings. */
-	if ((w = sweep_warnings(db, b, pub)) < 0)
-		return -1;
-	changes += w;
-	/* Codes past their validity. */
-	if ((n = due_ids(db, STMT_DUE_EXPIRE, NULL, 0, ids)) < 0)
-		return -1;
-	for (i = 0; i < n && (pub != NULL || b->n < EV_BATCH_MAX - 4); i++) {
-		if (sess_terminate(db, b, NULL, ids[i], RAISON_EXPIREE) == SESS_OK)
-			changes++;
-		flush(b, pub);
-	}
-	/* Silent workstations. */
-	p = DBI(offline_after());
-	if ((n = due_ids(db, STMT_DUE_OFFLINE, &p, 1, ids)) < 0)
-		return -1;
-	for (i = 0; i < n && (pub != NULL || b->n < EV_BATCH_MAX - 4); i++) {
-		unsigned long long moved = 0;
-		size_t mark = b->n;
-		enum sess_err se = SESS_OK;
-
-		if (db_begin(db) != DB_OK)
-			return -1;
-		if (DB_EXEC(db, stmts, STMT_OFFLINE, NULL, &moved, NULL,
-		    DBI(ids[i]), DBI(offline_after())) != DB_OK)
+		if ((se = sess_lock(db, id, &l)) == SESS_OK &&
+		    l.statut != SESS_ACTIVE)
+			se = SESS_STATE;
+		if (se == SESS_OK &&
+		    (open = rules_site_window(db, sid, l.now, &close)) == -2)
 			se = SESS_DB;
-		else if (moved > 0)
-			se = record_poste(db, b, EV_POSTE_STATUS, ids[i]);
-		if (finish(db, b, mark, se) == SESS_OK && moved > 0)
+		else if (se == SESS_OK && open == 0)
+			se = sess_terminate_locked(db, b, NULL, id, &l,
+			    RAISON_FERMETURE_SITE);
+		else if (se == SESS_OK && open > 0 && l.fin > close) {
+			cut = l.fin - close;
+			if (DB_EXEC(db, stmts, STMT_RECAP, NULL, NULL, NULL,
+			    DBI(close), DBI(close), DBI(cut),
+			    DBI(close - l.now), DBI(close - l.now), DBI(id)) !=
+			    DB_OK)
+				se = SESS_DB;
+			else {
+				extra = json_object_new_object();
+				json_object_object_add(extra, "coupe",
+				    json_object_new_int64(cut));
+				se = sess_record_session(db, b,
+				    EV_SESSION_UPDATED, id, extra);
+				json_object_put(extra);
+			}
+		} else if (se == SESS_OK)
+			se = SESS_STATE;	/* nothing to do */
+		if (sess_finish(db, b, mark, se) == SESS_OK)
 			changes++;
-		flush(b, pub);
 	}
+	db_res_free(res);
 	return changes;
-}
-
-long long
-clock_next_deadline_ms(struct db *db, const struct config *c)
-{
-	struct db_res *res = NULL;
-	long long next = 1000, left, mark, t;
-	size_t i, k;
-
-	if (c != NULL)
-		cfg = c;
-	if (DB_EXEC0(db, stmts, STMT_NEXT_ACTIVE, &res, NULL, NULL) != DB_OK)
-		return -1;
-	for (i = 0; res != NULL && i < res->nrows; i++) {
-		left = db_int(res, i, 0);
-		if (left < next)
-			next = left;
-		mark = db_isnull(res, i, 1) ? 1LL << 40 : db_int(res, i, 1) * 1000;
-		/* The next threshold this session will cross. */
-		for (k = 0; cfg != NULL && k < cfg->nwarn; k++) {
-			t = cfg->warn[k] * 1000LL;
-			if (t < mark && left > t && left - t < next)
-				next = left - t;
-		}
-	}
-	db_res_free(res);
-	res = NULL;
-	if (DB_EXEC(db, stmts, STMT_NEXT_OTHER, &res, NULL, NULL,
-	    DBI(offline_after())) != DB_OK)
-		return -1;
-	if (res != NULL && res->nrows > 0 && !db_isnull(res, 0, 0) &&
-	    db_int(res, 0, 0) < next)
-		next = db_int(res, 0, 0);
-	db_res_free(res);
-	return next < 0 ? 0 : next;
 }

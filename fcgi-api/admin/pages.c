@@ -58,6 +58,13 @@ static const struct {
 	{ "session_extended",	"La session a été prolongée." },
 	{ "session_suspended",	"La session a été suspendue ; le temps restant est conservé." },
 	{ "session_ended",	"La session a été terminée." },
+	{ "site_saved",		"Le site a été enregistré." },
+	{ "categorie_saved",	"La catégorie a été enregistrée." },
+	{ "invites_created",	"Les passes ont été créés : imprimez la feuille." },
+	{ "message_sent",	"Le message a été envoyé." },
+	{ "resa_created",	"La réservation a été enregistrée." },
+	{ "resa_cancelled",	"La réservation a été annulée." },
+	{ "user_erased",	"Les données de la personne ont été effacées ; son historique est anonymisé." },
 };
 
 static const char css[] =
@@ -103,7 +110,12 @@ static const char css[] =
 	"form.inline label{display:inline;font-weight:400}"
 	"@media print{header,.noprint,.flash,main>h1{display:none}"
 	"body{background:#fff}"
-	"main{padding:0}.ticket{border:1px solid #000}}";
+	"main{padding:0}.ticket{border:1px solid #000}}"
+	/* The desk's statistics: bars, heatmap; printable report. */
+	".bar{display:inline-block;height:.8rem;background:#1f5fa8}"
+	".barcell{width:30%}.heat td,.heat th{padding:.2rem .35rem;"
+	"text-align:center;border:1px solid #ddd}"
+	"@media print{.report h2{display:block}form{display:none}}";
 
 /* Sections of the menu: path, label, admin only. */
 static const struct {
@@ -116,6 +128,13 @@ static const struct {
 	{ "sessions",		"/admin/sessions",	"Sessions",	0 },
 	{ "utilisateurs",	"/admin/utilisateurs",	"Utilisateurs",	0 },
 	{ "postes",		"/admin/postes",	"Postes",	0 },
+	{ "invites",		"/admin/invites",	"Passes invités", 0 },
+	{ "sites",		"/admin/sites",		"Sites",	0 },
+	{ "categories",		"/admin/categories",	"Catégories",	0 },
+	{ "messages",		"/admin/messages",	"Messages",	0 },
+	{ "reservations",	"/admin/reservations",	"Réservations",	0 },
+	{ "stats",		"/admin/statistiques",	"Statistiques",	1 },
+	{ "journal",		"/admin/journal",	"Journal",	1 },
 	{ "staff",		"/admin/staff",		"Personnel",	1 },
 };
 
@@ -178,14 +197,20 @@ admin_begin(struct req *r, struct hbuf *h, const char *title,
 	char key[32];
 	size_t i;
 
-	hb_raw(h, "<!DOCTYPE html>\n<html lang=\"fr\"><head>"
-	    "<meta charset=\"utf-8\">"
+	h->en = admin_lang_en(r);
+	hb_raw(h, h->en ? "<!DOCTYPE html>\n<html lang=\"en\"><head>" :
+	    "<!DOCTYPE html>\n<html lang=\"fr\"><head>");
+	hb_raw(h, "<meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\"><title>");
-	hb_text(h, title);
+	hb_text(h, admin_tr(h, title));
 	hb_raw(h, " · Postes — administration</title><style>");
 	hb_raw(h, css);
 	hb_raw(h, "</style></head><body><header><strong>Postes · administration</strong>");
+	/* The same language switch as the dashboard's (one cookie). */
+	hb_raw(h, h->en ? " <a href=\"/admin/langue?l=fr\" lang=\"fr\" "
+	    "data-test=\"lang\">Français</a>" : " <a href=\"/admin/langue?l=en\" "
+	    "lang=\"en\" data-test=\"lang\">English</a>");
 	if (r->who == WHO_STAFF) {
 		hb_raw(h, "<nav aria-label=\"Menu principal\">");
 		for (i = 0; i < sizeof(menu) / sizeof(menu[0]); i++) {
@@ -197,17 +222,18 @@ admin_begin(struct req *r, struct hbuf *h, const char *title,
 			    strcmp(section, menu[i].section) == 0)
 				hb_raw(h, " aria-current=\"page\"");
 			hb_raw(h, ">");
-			hb_text(h, menu[i].label);
+			hb_text(h, admin_tr(h, menu[i].label));
 			hb_raw(h, "</a>");
 		}
 		hb_raw(h, "</nav><span class=\"me\">");
 		hb_text(h, r->username);
-		hb_raw(h, r->role == ROLE_ADMIN ? " (administrateur)" :
-		    " (agent)");
+		hb_raw(h, r->role == ROLE_ADMIN ? (h->en ? " (administrator)" :
+		    " (administrateur)") : " (agent)");
 		hb_raw(h, "</span>");
 		admin_form_open(r, h, "/admin/logout", "inline");
-		hb_raw(h, "<button class=\"secondary\">Se déconnecter"
-		    "</button></form>");
+		hb_raw(h, h->en ? "<button class=\"secondary\">Log out" :
+		    "<button class=\"secondary\">Se déconnecter");
+		hb_raw(h, "</button></form>");
 	}
 	hb_raw(h, "</header><main>");
 	/* A flash is shown once: the cookie goes with this page. */
@@ -216,13 +242,13 @@ admin_begin(struct req *r, struct hbuf *h, const char *title,
 		for (i = 0; i < sizeof(flashes) / sizeof(flashes[0]); i++)
 			if (strcmp(flashes[i].key, key) == 0) {
 				hb_raw(h, "<p class=\"flash\" role=\"status\">");
-				hb_text(h, flashes[i].msg);
+				hb_text(h, admin_tr(h, flashes[i].msg));
 				hb_raw(h, "</p>");
 			}
 		http_cookie_add(r, FLASH_COOKIE, "", "/admin", 0);
 	}
 	hb_raw(h, "<h1>");
-	hb_text(h, title);
+	hb_text(h, admin_tr(h, title));
 	hb_raw(h, "</h1>");
 }
 
@@ -318,7 +344,7 @@ labelled(struct hbuf *h, const char *label, const char *name, const char *tag)
 	hb_raw(h, "<label");
 	hb_attr(h, "for", name);
 	hb_raw(h, ">");
-	hb_text(h, label);
+	hb_text(h, admin_tr(h, label));
 	hb_raw(h, "</label><");
 	hb_raw(h, tag);
 	hb_attr(h, "id", name);
@@ -334,7 +360,7 @@ admin_table_open(struct hbuf *h, const char *const *cols)
 	hb_raw(h, "<table><thead><tr>");
 	for (i = 0; cols[i] != NULL; i++) {
 		hb_raw(h, "<th scope=\"col\">");
-		hb_text(h, cols[i]);
+		hb_text(h, admin_tr(h, cols[i]));
 		hb_raw(h, "</th>");
 	}
 	hb_raw(h, "</tr></thead><tbody>");
@@ -364,7 +390,7 @@ admin_check(struct hbuf *h, const char *label, const char *name, int checked)
 	if (checked)
 		hb_raw(h, " checked");
 	hb_raw(h, "> ");
-	hb_text(h, label);
+	hb_text(h, admin_tr(h, label));
 	hb_raw(h, "</label>");
 }
 
@@ -375,7 +401,7 @@ admin_button(struct hbuf *h, const char *label, const char *cls)
 	if (cls != NULL)
 		hb_attr(h, "class", cls);
 	hb_raw(h, ">");
-	hb_text(h, label);
+	hb_text(h, admin_tr(h, label));
 	hb_raw(h, "</button>");
 }
 
@@ -787,7 +813,31 @@ admin_select(struct hbuf *h, const char *label, const char *name,
 		if (current != NULL && strcmp(current, values[i]) == 0)
 			hb_raw(h, " selected");
 		hb_raw(h, ">");
-		hb_text(h, labels[i]);
+		hb_text(h, admin_tr(h, labels[i]));
+		hb_raw(h, "</option>");
+	}
+	hb_raw(h, "</select>");
+}
+
+/* The same with a first option "" (all_label): a list's filter. */
+void
+admin_filter(struct hbuf *h, const char *label, const char *name,
+    const char *const *values, const char *const *labels,
+    const char *all_label, const char *current)
+{
+	size_t i;
+
+	labelled(h, label, name, "select");
+	hb_raw(h, "><option value=\"\">");
+	hb_text(h, admin_tr(h, all_label));
+	hb_raw(h, "</option>");
+	for (i = 0; values[i] != NULL; i++) {
+		hb_raw(h, "<option");
+		hb_attr(h, "value", values[i]);
+		if (current != NULL && strcmp(current, values[i]) == 0)
+			hb_raw(h, " selected");
+		hb_raw(h, ">");
+		hb_text(h, admin_tr(h, labels[i]));
 		hb_raw(h, "</option>");
 	}
 	hb_raw(h, "</select>");

@@ -17,14 +17,10 @@
 
 #include "extern.h"
 
-static const char *const etats[] = { "disponible", "occupe", "hors_ligne",
-	"maintenance", NULL };
+/* Labels of poste_etat_names (shared/sess.c), in its order. */
 static const char *const etat_labels[] = { "Disponible", "Occupé",
 	"Hors ligne", "Maintenance", NULL };
-static const char *const filtres[] = { "", "disponible", "occupe",
-	"hors_ligne", "maintenance", NULL };
-static const char *const filtre_labels[] = { "Tous", "Disponible", "Occupé",
-	"Hors ligne", "Maintenance", NULL };
+#define etats poste_etat_names
 
 /* The maintenance button of poste id, from its current state. */
 static void
@@ -64,7 +60,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	admin_begin(r, &h, "Postes", "postes");
 	admin_error_box(&h, err);
 	hb_raw(&h, "<form method=\"get\" action=\"/admin/postes\">");
-	admin_select(&h, "État", "etat", filtres, filtre_labels,
+	admin_filter(&h, "État", "etat", etats, etat_labels, "Tous",
 	    http_query(r, "etat"));
 	hb_raw(&h, " ");
 	admin_button(&h, "Filtrer", "secondary");
@@ -123,6 +119,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		admin_input(&h, "Emplacement (facultatif)", "emplacement",
 		    "text", admin_jstr(vals, "emplacement"),
 		    "maxlength=\"128\"");
+		admin_pick(r, &h, 1, admin_jint(vals, "site_id"));
 		hb_raw(&h, "<p>");
 		admin_button(&h, "Créer le poste", NULL);
 		hb_raw(&h, "</p></fieldset></form>");
@@ -171,12 +168,13 @@ admin_postes_create(struct req *r)
 	static const struct ffield fs[] = {
 		{ "nom", FF_STR },
 		{ "emplacement", FF_STR },
+		{ "site_id", FF_INT },
 	};
 	int st;
 
 	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
 		return st;
-	if ((st = admin_call(r, postes_create, admin_form_json(r, fs, 2))) == 201)
+	if ((st = admin_call(r, postes_create, admin_form_json(r, fs, 3))) == 201)
 		return token_page(r, "Poste créé");
 	return admin_refused(r, st, list_page, 1);
 }
@@ -206,6 +204,7 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 	    "required maxlength=\"64\"");
 	admin_input(&h, "Emplacement", "emplacement", "text",
 	    admin_jstr(vals, "emplacement"), "maxlength=\"128\"");
+	admin_pick(r, &h, 1, admin_jint(vals, "site_id"));
 	admin_check(&h, "Poste actif", "actif", admin_jtrue(vals, "actif"));
 	hb_raw(&h, "<p>");
 	admin_button(&h, "Enregistrer", NULL);
@@ -239,12 +238,13 @@ admin_postes_update(struct req *r)
 		{ "nom", FF_STR },
 		{ "emplacement", FF_STR },
 		{ "actif", FF_CHECK },
+		{ "site_id", FF_INT },
 	};
 	int st;
 
 	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
 		return st;
-	if ((st = admin_call(r, postes_update, admin_form_json(r, fs, 3))) == 200)
+	if ((st = admin_call(r, postes_update, admin_form_json(r, fs, 4))) == 200)
 		return admin_redirect(r, "/admin/postes", "poste_updated");
 	return admin_refused(r, st, edit_page, 1);
 }

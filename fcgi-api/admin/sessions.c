@@ -30,18 +30,14 @@ static const char *const stmts[STMT__MAX] = {
 	    "WHERE actif = 1 ORDER BY nom, prenom, id LIMIT 1000",
 };
 
-static const char *const statuts[] = { "en_attente", "active", "suspendue",
-	"terminee", NULL };
+/* Labels of the names in shared/sess.c, in their order. */
 static const char *const statut_labels[] = { "En attente", "Active",
 	"Suspendue", "Terminée", NULL };
-static const char *const filtres[] = { "", "en_attente", "active",
-	"suspendue", "terminee", NULL };
-static const char *const filtre_labels[] = { "Tous", "En attente", "Active",
-	"Suspendue", "Terminée", NULL };
-static const char *const raisons[] = { "fermeture_normale", "temps_ecoule",
-	"admin", "expiree", NULL };
 static const char *const raison_labels[] = { "fermée par l'usager",
-	"temps écoulé", "arrêtée par l'accueil", "code expiré", NULL };
+	"temps écoulé", "arrêtée par l'accueil", "code expiré",
+	"fermeture du site", NULL };
+#define statuts sess_statut_names
+#define raisons sess_raison_names
 
 #define MINUTES_MAX	(SESS_DUREE_MAX / 60)
 #define DAYS_MAX	(SESS_VALIDITE_MAX / 86400)
@@ -154,7 +150,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals,
 	admin_begin(r, &h, "Sessions", "sessions");
 	admin_error_box(&h, action_err);
 	hb_raw(&h, "<form method=\"get\" action=\"/admin/sessions\">");
-	admin_select(&h, "État", "statut", filtres, filtre_labels,
+	admin_filter(&h, "État", "statut", statuts, statut_labels, "Tous",
 	    http_query(r, "statut"));
 	admin_input(&h, "Code ou nom", "q", "search", http_query(r, "q"),
 	    "maxlength=\"100\"");

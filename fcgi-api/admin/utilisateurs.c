@@ -20,12 +20,13 @@ static const struct ffield fields[] = {
 	{ "email", FF_NULLSTR },
 	{ "telephone", FF_NULLSTR },
 	{ "notes", FF_NULLSTR },
+	{ "categorie_id", FF_INT },
 	{ "actif", FF_CHECK },
 };
 
 /* The fields of the person, filled from vals (a row or a form). */
 static void
-person_fields(struct hbuf *h, struct json_object *vals)
+person_fields(struct req *r, struct hbuf *h, struct json_object *vals)
 {
 	admin_input(h, "Nom", "nom", "text", admin_jstr(vals, "nom"),
 	    "required maxlength=\"100\"");
@@ -40,6 +41,8 @@ person_fields(struct hbuf *h, struct json_object *vals)
 	    "maxlength=\"1000\">");
 	hb_text(h, admin_jstr(vals, "notes"));
 	hb_raw(h, "</textarea>");
+	admin_pick(r, h, 0, admin_jint(vals, "categorie_id") > 0 ?
+	    admin_jint(vals, "categorie_id") : 1);
 }
 
 static int
@@ -115,7 +118,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	admin_error_box(&h, err);
 	admin_form_open(r, &h, "/admin/utilisateurs", NULL);
 	hb_raw(&h, "<fieldset><legend>Identité</legend>");
-	person_fields(&h, vals);
+	person_fields(r, &h, vals);
 	hb_raw(&h, "<p>");
 	admin_button(&h, "Créer l'utilisateur", NULL);
 	hb_raw(&h, "</p></fieldset></form>");
@@ -165,7 +168,7 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 	snprintf(action, sizeof(action), "/admin/utilisateurs/%lld", r->id);
 	admin_form_open(r, &h, action, NULL);
 	hb_raw(&h, "<fieldset><legend>Identité</legend>");
-	person_fields(&h, vals);
+	person_fields(r, &h, vals);
 	admin_check(&h, "Actif (peut recevoir des sessions)", "actif",
 	    admin_jtrue(vals, "actif"));
 	hb_raw(&h, "<p>");
@@ -181,6 +184,7 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 		admin_button(&h, "Désactiver l'utilisateur", "danger");
 		hb_raw(&h, "</form>");
 	}
+	admin_rgpd_box(r, &h, r->id);
 	hb_raw(&h, "<p>Sessions : ");
 	hb_int(&h, admin_jint(row, "nb_sessions"));
 	hb_raw(&h, " — créé le ");

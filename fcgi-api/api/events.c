@@ -3,7 +3,9 @@
  *
  * Served from the outbox, so it works with the pusher down, and with the
  * same access rules as the pusher: staff channels need a staff cookie,
- * sessions/<id> is open to staff and to the kiosk running that session.
+ * sessions/<id> is open to staff and to the kiosk running that session,
+ * postes/<id> to staff and to that poste's kiosk (its messages and
+ * reservations reach it there even with no session running).
  * An id older than the oldest kept event answers "reset": the client
  * must reload its state instead of assuming it saw everything.
  */
@@ -49,7 +51,12 @@ events_poll(struct req *r)
 		return http_error(r, 404, "unknown_channel", "Canal inconnu");
 	if (r->who == WHO_ANON)
 		return http_error(r, 401, "unauthenticated", "Connexion requise");
-	if (r->who == WHO_KIOSK) {
+	if (r->who == WHO_KIOSK && mask == EV_CH_POSTE) {
+		/* postes/<id>: a kiosk reads its own poste's channel only. */
+		if (sid != r->poste_id)
+			return http_error(r, 403, "forbidden",
+			    "Ce canal est celui d'un autre poste");
+	} else if (r->who == WHO_KIOSK) {
 		if (mask != EV_CH_SESSION)
 			return http_error(r, 403, "forbidden",
 			    "Canal réservé au personnel");

@@ -59,17 +59,18 @@ refuse(struct req *r, const char *key, int status, const char *code,
 }
 
 /*
- * Find the live session of the typed code, or refuse. On success *o is
- * the session (caller owns) and 0 is returned, else the error status.
+ * Find the live session of the typed code and ask the rules whether it
+ * may start here (sess_admit: under the row lock, with the database's
+ * clock), or refuse in the kiosk's words. On success *o is the session
+ * (caller owns), *n what the rules noted, and 0 is returned, else the
+ * error status.
  */
 static int
-lookup(struct req *r, struct json_object **o)
+lookup(struct req *r, struct json_object **o, struct sess_note *n)
 {
 	struct vval v[1];
-	char code[CODE_LEN + 1], key[64];
-	const char *statut, *fin;
-	long long pid, sid;
-	long long until;
+	char code[CODE_LEN + 1], key[64], msg[256];
+	long long sid;
 	enum sess_err se;
 	int st;
 
@@ -90,33 +91,55 @@ lookup(struct req *r, struct json_object **o)
 	if (se != SESS_OK)
 		return http_sess_error(r, se);
 	sid = json_object_get_int64(json_object_object_get(*o, "id"));
-	statut = json_object_get_string(json_object_object_get(*o, "statut"));
-	pid = json_object_get_int64(json_object_object_get(*o, "poste_id"));
-	fin = json_object_get_string(json_object_object_get(*o, "valide_jusqu"));
-	if (strcmp(statut, "active") == 0 && pid != r->poste_id) {
-		json_object_put(*o);
-		*o = NULL;
-		return refuse(r, key, 409, "session_en_cours_ailleurs",
-		    "Cette session est déjà ouverte sur un autre poste.", sid);
-	}
-	if (strcmp(statut, "active") != 0 && fin != NULL &&
-	    time_parse_iso(fin, &until) == 0 && until <= (long long)time(NULL)) {
-		json_object_put(*o);
-		*o = NULL;
-		return refuse(r, key, 410, "code_expire",
-		    "Ce code n'est plus valide. Adressez-vous à l'accueil.", sid);
-	}
-	if (json_object_get_int64(json_object_object_get(*o, "temps_restant")) <= 0) {
-		/* Running here past its end, no clock yet: it ends now. */
-		if (strcmp(statut, "active") == 0)
-			sess_lapse(r->db, &r->evs, sid);
+	/* Running past its end with no clock yet (shared hosting between two
+	 * cron sweeps): the rule ends it now, under the row lock, and the
+	 * code has no time left. */
+	if (strcmp(json_object_get_string(json_object_object_get(*o, "statut")),
+	    "active") == 0 && sess_lapse(r->db, &r->evs, sid) == SESS_OK) {
 		json_object_put(*o);
 		*o = NULL;
 		return refuse(r, key, 409, "plus_de_temps",
 		    "Il ne reste plus de temps sur ce code.", sid);
 	}
-	throttle_clear(r, key);
-	return 0;
+	se = sess_admit(r->db, sid, r->poste_id, n);
+	/* Already running here: a reload, answered again. */
+	if (se == SESS_STATE && strcmp(json_object_get_string(
+	    json_object_object_get(*o, "statut")), "active") == 0)
+		se = SESS_OK;
+	if (se == SESS_OK) {
+		throttle_clear(r, key);
+		return 0;
+	}
+	json_object_put(*o);
+	*o = NULL;
+	switch (se) {
+	case SESS_ELSEWHERE:
+		return refuse(r, key, 409, "session_en_cours_ailleurs",
+		    "Cette session est déjà ouverte sur un autre poste.", sid);
+	case SESS_EXPIRED:
+		return refuse(r, key, 410, "code_expire",
+		    "Ce code n'est plus valide. Adressez-vous à l'accueil.", sid);
+	case SESS_NO_TIME:
+		return refuse(r, key, 409, "plus_de_temps",
+		    "Il ne reste plus de temps sur ce code.", sid);
+	case SESS_SITE_CLOSED:
+		return refuse(r, key, 409, "site_ferme",
+		    "L'espace est fermé : revenez aux heures d'ouverture.", sid);
+	case SESS_QUOTA_JOUR:
+	case SESS_QUOTA_SEMAINE:
+		/* Not a guess: the code is right, the allowance is spent. */
+		snprintf(msg, sizeof(msg), "Votre temps %s est épuisé. "
+		    "Adressez-vous à l'accueil.", se == SESS_QUOTA_JOUR ?
+		    "du jour" : "de la semaine");
+		if (sess_note_code(r->db, &r->evs, EV_CODE_REFUSED, sid,
+		    r->poste_id, se == SESS_QUOTA_JOUR ? "quota_jour_atteint" :
+		    "quota_semaine_atteint") != SESS_OK)
+			return http_sess_error(r, SESS_DB);
+		return http_error(r, 409, se == SESS_QUOTA_JOUR ?
+		    "quota_jour_atteint" : "quota_semaine_atteint", msg);
+	default:
+		return http_sess_refusal(r, se, n);
+	}
 }
 
 /* {"type":..., "session":{...}, "ticket":"..."} with o taken. */
@@ -143,25 +166,30 @@ int
 kiosk_validate(struct req *r)
 {
 	struct json_object *o;
+	struct sess_note n;
 	long long sid;
 	int st;
 
-	if ((st = lookup(r, &o)) != 0)
+	if ((st = lookup(r, &o, &n)) != 0)
 		return st;
 	sid = json_object_get_int64(json_object_object_get(o, "id"));
 	sess_note_code(r->db, &r->evs, EV_CODE_VALID, sid, r->poste_id, NULL);
-	return answer(r, 200, "code_valid", o);
+	sess_fill_poste(r->db, o, r->poste_id);
+	st = answer(r, 200, "code_valid", o);
+	http_sess_note(r->out, &n);
+	return st;
 }
 
 int
 kiosk_start(struct req *r)
 {
 	struct json_object *o;
+	struct sess_note n;
 	long long sid, cur;
 	enum sess_err se;
 	int st;
 
-	if ((st = lookup(r, &o)) != 0)
+	if ((st = lookup(r, &o, &n)) != 0)
 		return st;
 	sid = json_object_get_int64(json_object_object_get(o, "id"));
 	json_object_put(o);
@@ -178,13 +206,15 @@ kiosk_start(struct req *r)
 	if (cur != sid) {
 		if (cur > 0)
 			return http_sess_error(r, SESS_POSTE_BUSY);
-		if ((se = sess_start(r->db, &r->evs, NULL, sid, r->poste_id)) !=
-		    SESS_OK)
-			return http_sess_error(r, se);
+		if ((se = sess_start(r->db, &r->evs, NULL, sid, r->poste_id,
+		    &n)) != SESS_OK)
+			return http_sess_refusal(r, se, &n);
 	}
 	if ((se = sess_get(r->db, sid, &o)) != SESS_OK)
 		return http_sess_error(r, se);
-	return answer(r, 200, "session_started", o);
+	st = answer(r, 200, "session_started", o);
+	http_sess_note(r->out, &n);
+	return st;
 }
 
 /* The session running here, or null; the poste's own state. */
@@ -213,6 +243,11 @@ current(struct req *r, const char *type)
 	time_iso((long long)time(NULL), now);
 	json_object_object_add(a, "server_time", json_object_new_string(now));
 	json_object_object_add(a, "poste_id", json_object_new_int64(r->poste_id));
+	/* The poste's next reservation ("Réservé à 14h00", shown in the
+	 * town hall's zone), never who holds it. */
+	json_object_object_add(a, "reservation", reservations_kiosk_next(r));
+	json_object_object_add(a, "fuseau",
+	    json_object_new_string(r->cfg->tz));
 	/* How often the kiosk must call heartbeat to stay online. */
 	json_object_object_add(a, "heartbeat_interval",
 	    json_object_new_int64(r->cfg->heartbeat_interval));

@@ -14,14 +14,6 @@
 #include "crypto.h"
 #include "extern.h"
 
-#define POSTE_COLS "p.id, p.nom, p.emplacement, p.etat, p.last_seen, " \
-	"p.actif, p.created_at, p.updated_at, s.id AS session_id, " \
-	"u.nom AS utilisateur_nom, u.prenom AS utilisateur_prenom, " \
-	"GREATEST(0, CAST(CEIL(TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), " \
-	"s.fin_prevue) / 1000000) AS SIGNED)) AS temps_restant, s.fin_prevue " \
-	"FROM postes p LEFT JOIN sessions s ON s.poste_actif = p.id " \
-	"LEFT JOIN utilisateurs u ON u.id = s.utilisateur_id "
-
 enum stmt {
 	STMT_LIST,
 	STMT_COUNT,
@@ -36,15 +28,16 @@ enum stmt {
 };
 
 static const char *const stmts[STMT__MAX] = {
-	[STMT_LIST] = "SELECT " POSTE_COLS "WHERE (? IS NULL OR p.etat = ?) "
+	[STMT_LIST] = "SELECT " POSTE_SQL_FROM "WHERE (? IS NULL OR p.etat = ?) "
 	    "AND (? IS NULL OR p.actif = ?) ORDER BY p.nom LIMIT ? OFFSET ?",
 	[STMT_COUNT] = "SELECT COUNT(*) FROM postes p WHERE "
 	    "(? IS NULL OR p.etat = ?) AND (? IS NULL OR p.actif = ?)",
-	[STMT_GET] = "SELECT " POSTE_COLS "WHERE p.id = ?",
-	[STMT_INSERT] = "INSERT INTO postes (nom, emplacement, token_hash) "
-	    "VALUES (?, ?, ?)",
+	[STMT_GET] = "SELECT " POSTE_SQL_FROM "WHERE p.id = ?",
+	[STMT_INSERT] = "INSERT INTO postes (nom, emplacement, site_id, "
+	    "token_hash) VALUES (?, ?, ?, ?)",
 	[STMT_UPDATE] = "UPDATE postes SET nom = COALESCE(?, nom), "
 	    "emplacement = COALESCE(?, emplacement), actif = COALESCE(?, actif), "
+	    "site_id = IF(?, ?, site_id), "
 	    "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
 	[STMT_LOCK] = "SELECT etat FROM postes WHERE id = ? FOR UPDATE",
 	[STMT_TOKEN] = "UPDATE postes SET token_hash = ?, "
@@ -54,14 +47,11 @@ static const char *const stmts[STMT__MAX] = {
 	    "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
 };
 
-static const char *const etats[] = { "disponible", "occupe", "hors_ligne",
-	"maintenance", NULL };
-
 int
 postes_list(struct req *r)
 {
 	static const struct vfield fs[] = {
-		{ "etat", V_ENUM, 0, 0, 0, 0, etats },
+		{ "etat", V_ENUM, 0, 0, 0, 0, poste_etat_names },
 		{ "actif", V_BOOL, 0, 0, 0, 0, NULL },
 		{ "page", V_INT, 0, 0, 1, 1000000, NULL },
 		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
@@ -114,25 +104,33 @@ postes_create(struct req *r)
 	static const struct vfield fs[] = {
 		{ "nom", V_STR, 1, 0, 1, 64, NULL },
 		{ "emplacement", V_STR, 0, 0, 0, 128, NULL },
+		{ "site_id", V_INT, 0, 1, 1, 4294967295LL, NULL },
 	};
-	struct vval v[2];
+	struct vval v[3];
 	char tok[TOKEN_LEN + 1];
 	unsigned char h[HASH_LEN];
 	unsigned long long id = 0;
 	enum db_err e;
 	int st;
 
-	if ((st = valid_json(r, fs, 2, v)) != 0)
+	if ((st = valid_json(r, fs, 3, v)) != 0)
 		return st;
 	token_new(tok);
 	token_hash(tok, h);
 	if ((e = db_begin(r->db)) != DB_OK ||
 	    (e = DB_EXEC(r->db, stmts, STMT_INSERT, NULL, NULL, &id, DBS(v[0].s),
-	    DBS(v[1].present ? v[1].s : ""), DBB(h, HASH_LEN))) != DB_OK) {
+	    DBS(v[1].present ? v[1].s : ""),
+	    v[2].present && !v[2].null ? DBI(v[2].i) : DBNULL,
+	    DBB(h, HASH_LEN))) != DB_OK) {
 		if (e == DB_ERR_DUP) {
 			db_rollback(r->db);
 			return http_error(r, 409, "nom_taken",
 			    "Un poste porte déjà ce nom");
+		}
+		if (e == DB_ERR_FK) {
+			db_rollback(r->db);
+			return http_error(r, 422, "site_inconnu",
+			    "Champ « site_id » : ce site n'existe pas");
 		}
 		return http_tx_end(r, e);
 	}
@@ -168,13 +166,14 @@ postes_update(struct req *r)
 		{ "nom", V_STR, 0, 0, 1, 64, NULL },
 		{ "emplacement", V_STR, 0, 0, 0, 128, NULL },
 		{ "actif", V_BOOL, 0, 0, 0, 0, NULL },
+		{ "site_id", V_INT, 0, 1, 1, 4294967295LL, NULL },
 	};
-	struct vval v[3];
+	struct vval v[4];
 	char etat[16];
 	enum db_err e;
 	int st;
 
-	if ((st = valid_json(r, fs, 3, v)) != 0)
+	if ((st = valid_json(r, fs, 4, v)) != 0)
 		return st;
 	if ((st = lock_poste(r, etat, sizeof(etat))) != 0)
 		return st;
@@ -185,10 +184,16 @@ postes_update(struct req *r)
 	}
 	e = DB_EXEC(r->db, stmts, STMT_UPDATE, NULL, NULL, NULL,
 	    DBS(v[0].present ? v[0].s : NULL), DBS(v[1].present ? v[1].s : NULL),
-	    v[2].present ? DBI(v[2].i) : DBNULL, DBI(r->id));
+	    v[2].present ? DBI(v[2].i) : DBNULL, DBI(v[3].present),
+	    v[3].present && !v[3].null ? DBI(v[3].i) : DBNULL, DBI(r->id));
 	if (e == DB_ERR_DUP) {
 		db_rollback(r->db);
 		return http_error(r, 409, "nom_taken", "Un poste porte déjà ce nom");
+	}
+	if (e == DB_ERR_FK) {
+		db_rollback(r->db);
+		return http_error(r, 422, "site_inconnu",
+		    "Champ « site_id » : ce site n'existe pas");
 	}
 	/* A deactivated poste's kiosk streams close (auth_revoked). */
 	if (e == DB_OK && v[2].present && v[2].i == 0)
@@ -270,7 +275,8 @@ postes_maintenance(struct req *r)
 
 	if ((st = valid_json(r, fs, 1, v)) != 0)
 		return st;
-	se = poste_set_maintenance(r->db, &r->evs, &r->actor, r->id, (int)v[0].i);
+	se = poste_set_maintenance(r->db, &r->evs, &r->actor, r->id, (int)v[0].i,
+	    sweep_offline_after(r->cfg));
 	if (se == SESS_NOTFOUND)
 		return http_error(r, 404, "not_found", "Poste inconnu");
 	if (se != SESS_OK)

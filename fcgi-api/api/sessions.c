@@ -23,18 +23,15 @@ static const char *const stmts[STMT__MAX] = {
 	[STMT_LIST] = "SELECT " SESS_SQL_FROM SESS_FILTER
 	    "ORDER BY FIELD(s.statut, 'active', 'en_attente', 'suspendue', "
 	    "'terminee'), s.fin_prevue, s.id DESC LIMIT ? OFFSET ?",
-	[STMT_COUNT] = "SELECT COUNT(*) FROM sessions s JOIN utilisateurs u "
+	[STMT_COUNT] = "SELECT COUNT(*) FROM sessions s LEFT JOIN utilisateurs u "
 	    "ON u.id = s.utilisateur_id " SESS_FILTER,
 };
-
-static const char *const statuts[] = { "en_attente", "active", "suspendue",
-	"terminee", NULL };
 
 int
 sessions_list(struct req *r)
 {
 	static const struct vfield fs[] = {
-		{ "statut", V_ENUM, 0, 0, 0, 0, statuts },
+		{ "statut", V_ENUM, 0, 0, 0, 0, sess_statut_names },
 		{ "utilisateur_id", V_INT, 0, 0, 1, 4294967295LL, NULL },
 		{ "poste_id", V_INT, 0, 0, 1, 4294967295LL, NULL },
 		{ "q", V_STR, 0, 0, 1, 100, NULL },
@@ -66,16 +63,25 @@ sessions_list(struct req *r)
 	return st;
 }
 
-/* Answer session id as it is now with status. */
+/* Answer session id as it is now with status (and what the rules
+ * decided, when n is not NULL). */
 static int
-answer(struct req *r, long long id, int status)
+answer_note(struct req *r, long long id, int status,
+    const struct sess_note *n)
 {
 	struct json_object *o;
 	enum sess_err se;
 
 	if ((se = sess_get(r->db, id, &o)) != SESS_OK)
 		return http_sess_error(r, se);
+	http_sess_note(o, n);
 	return http_json(r, status, o);
+}
+
+static int
+answer(struct req *r, long long id, int status)
+{
+	return answer_note(r, id, status, NULL);
 }
 
 int
@@ -89,16 +95,29 @@ sessions_create(struct req *r)
 {
 	static const struct vfield fs[] = {
 		{ "utilisateur_id", V_INT, 1, 0, 1, 4294967295LL, NULL },
-		{ "duree", V_INT, 1, 0, SESS_DUREE_MIN, SESS_DUREE_MAX, NULL },
+		{ "duree", V_INT, 0, 0, SESS_DUREE_MIN, SESS_DUREE_MAX, NULL },
 		{ "valide_jusqu", V_TIME, 0, 0, 0, 40, NULL },
 	};
 	struct vval v[3];
-	long long now = (long long)time(NULL), until, id = 0;
+	struct sess_note n;
+	struct quota q;
+	long long now, until, id = 0, duree;
 	enum sess_err se;
-	int st;
+	int st, rc;
 
 	if ((st = valid_json(r, fs, 3, v)) != 0)
 		return st;
+	if (rules_now(r->db, &now) == -1)
+		return http_db_error(r, DB_ERR_CONN);
+	/* Without a duration, the person's category says. */
+	if (v[1].present)
+		duree = v[1].i;
+	else if ((rc = rules_quota(r->db, v[0].i, now, &q)) < 0)
+		return http_db_error(r, DB_ERR_CONN);
+	else if (rc > 0)
+		return http_sess_error(r, SESS_USER_INACTIVE);
+	else
+		duree = q.duree_defaut;
 	/* Without a date, a code stays valid for 30 days. */
 	until = v[2].present ? v[2].i : now + 30 * 86400;
 	if (until <= now)
@@ -107,11 +126,11 @@ sessions_create(struct req *r)
 	if (until > now + SESS_VALIDITE_MAX)
 		return http_error(r, 422, "validation_error",
 		    "Champ « valide_jusqu » : au plus 90 jours");
-	se = sess_create(r->db, &r->evs, &r->actor, v[0].i, v[1].i, until,
-	    r->staff_id, &id);
+	se = sess_create(r->db, &r->evs, &r->actor, v[0].i, duree, until,
+	    r->staff_id, &id, &n);
 	if (se != SESS_OK)
-		return http_sess_error(r, se);
-	return answer(r, id, 201);
+		return http_sess_refusal(r, se, &n);
+	return answer_note(r, id, 201, &n);
 }
 
 int
@@ -121,18 +140,19 @@ sessions_extend(struct req *r)
 		{ "duree", V_INT, 1, 0, 1, SESS_DUREE_MAX, NULL },
 	};
 	struct vval v[1];
+	struct sess_note n;
 	enum sess_err se;
 	int st;
 
 	if ((st = valid_json(r, fs, 1, v)) != 0)
 		return st;
-	se = sess_extend(r->db, &r->evs, &r->actor, r->id, v[0].i);
+	se = sess_extend(r->db, &r->evs, &r->actor, r->id, v[0].i, &n);
 	if (se == SESS_NO_TIME)
 		return http_error(r, 422, "validation_error",
 		    "Champ « duree » : la session dépasserait 12 heures");
 	if (se != SESS_OK)
-		return http_sess_error(r, se);
-	return answer(r, r->id, 200);
+		return http_sess_refusal(r, se, &n);
+	return answer_note(r, r->id, 200, &n);
 }
 
 int

@@ -14,7 +14,9 @@
 #include "extern.h"
 
 #define USER_COLS "u.id, u.nom, u.prenom, u.email, u.telephone, u.notes, " \
-	"u.actif, u.created_at, u.updated_at, " \
+	"u.actif, u.created_at, u.updated_at, u.categorie_id, " \
+	"(SELECT c.code FROM categories c WHERE c.id = u.categorie_id) " \
+	"AS categorie, " \
 	"(SELECT COUNT(*) FROM sessions s WHERE s.utilisateur_id = u.id) AS nb_sessions "
 
 #define USER_FILTER "WHERE (? IS NULL OR u.actif = ?) AND (? IS NULL OR " \
@@ -39,12 +41,13 @@ static const char *const stmts[STMT__MAX] = {
 	[STMT_COUNT] = "SELECT COUNT(*) FROM utilisateurs u " USER_FILTER,
 	[STMT_GET] = "SELECT " USER_COLS "FROM utilisateurs u WHERE u.id = ?",
 	[STMT_INSERT] = "INSERT INTO utilisateurs (nom, prenom, email, "
-	    "telephone, notes) VALUES (?, ?, ?, ?, ?)",
+	    "telephone, notes, categorie_id) VALUES (?, ?, ?, ?, ?, ?)",
 	/* Absent fields keep their value; a present null clears it. */
 	[STMT_UPDATE] = "UPDATE utilisateurs SET nom = IF(?, ?, nom), "
 	    "prenom = IF(?, ?, prenom), email = IF(?, ?, email), "
 	    "telephone = IF(?, ?, telephone), notes = IF(?, ?, notes), "
-	    "actif = IF(?, ?, actif), updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+	    "actif = IF(?, ?, actif), categorie_id = IF(?, ?, categorie_id), "
+	    "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
 	[STMT_LOCK] = "SELECT (SELECT COUNT(*) FROM sessions s WHERE "
 	    "s.utilisateur_id = u.id) FROM utilisateurs u WHERE u.id = ? FOR UPDATE",
 	[STMT_EXISTS] = "SELECT COUNT(*) FROM utilisateurs WHERE id = ? FOR UPDATE",
@@ -60,6 +63,7 @@ static const struct vfield fields[] = {
 	{ "telephone", V_PHONE, 0, 1, 4, 32, NULL },
 	{ "notes", V_TEXT, 0, 1, 0, 1000, NULL },
 	{ "actif", V_BOOL, 0, 0, 0, 0, NULL },
+	{ "categorie_id", V_INT, 0, 0, 1, 4294967295LL, NULL },
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -140,11 +144,16 @@ utilisateurs_create(struct req *r)
 	if ((e = db_begin(r->db)) != DB_OK ||
 	    (e = DB_EXEC(r->db, stmts, STMT_INSERT, NULL, NULL, &id,
 	    DBS(v[0].s), DBS(v[1].s), DBS(v[2].s), DBS(v[3].s),
-	    DBS(v[4].s))) != DB_OK) {
+	    DBS(v[4].s), DBI(v[6].present ? v[6].i : 1))) != DB_OK) {
 		if (e == DB_ERR_DUP) {
 			db_rollback(r->db);
 			return http_error(r, 409, "email_taken",
 			    "Cette adresse électronique est déjà enregistrée");
+		}
+		if (e == DB_ERR_FK) {
+			db_rollback(r->db);
+			return http_error(r, 422, "categorie_inconnue",
+			    "Champ « categorie_id » : cette catégorie n'existe pas");
 		}
 		return http_tx_end(r, e);
 	}
@@ -180,11 +189,16 @@ utilisateurs_update(struct req *r)
 	    DBI(v[0].present), DBS(v[0].s), DBI(v[1].present), DBS(v[1].s),
 	    DBI(v[2].present), DBS(v[2].s), DBI(v[3].present), DBS(v[3].s),
 	    DBI(v[4].present), DBS(v[4].s), DBI(v[5].present), DBI(v[5].i),
-	    DBI(r->id));
+	    DBI(v[6].present), DBI(v[6].i), DBI(r->id));
 	if (e == DB_ERR_DUP) {
 		db_rollback(r->db);
 		return http_error(r, 409, "email_taken",
 		    "Cette adresse électronique est déjà enregistrée");
+	}
+	if (e == DB_ERR_FK) {
+		db_rollback(r->db);
+		return http_error(r, 422, "categorie_inconnue",
+		    "Champ « categorie_id » : cette catégorie n'existe pas");
 	}
 	if (e != DB_OK)
 		return http_tx_end(r, e);
@@ -228,4 +242,23 @@ utilisateurs_delete(struct req *r)
 		e = ev_record(r->db, &r->evs, EV_UTILISATEUR_DELETED, 0, 0, o);
 	json_object_put(o);
 	return (st = http_tx_end(r, e)) != 0 ? st : 204;
+}
+
+/*
+ * What person r->id may still be given today and this week (rules.h
+ * says what counts), by the database's clock.
+ */
+int
+utilisateurs_quota(struct req *r)
+{
+	struct quota q;
+	long long now;
+	int rc;
+
+	if (rules_now(r->db, &now) == -1 ||
+	    (rc = rules_quota(r->db, r->id, now, &q)) < 0)
+		return http_db_error(r, DB_ERR_CONN);
+	if (rc > 0)
+		return http_error(r, 404, "not_found", "Utilisateur inconnu");
+	return http_json(r, 200, rules_quota_json(&q));
 }

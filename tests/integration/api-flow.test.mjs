@@ -13,7 +13,10 @@ const ISO_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const SESSION_FIELDS = ['id', 'code', 'statut', 'raison', 'utilisateur_id',
   'utilisateur_nom', 'utilisateur_prenom', 'poste_id', 'poste_nom',
   'duree_totale', 'temps_restant', 'fin_prevue', 'valide_jusqu',
-  'created_at', 'started_at', 'ended_at'];
+  'created_at', 'started_at', 'ended_at',
+  // the person's category, guest passes, and the seed's names (issue 9)
+  'categorie_id', 'categorie', 'invite', 'code_acces', 'utilisateur', 'poste',
+  'duree_initiale', 'ferme_a'];
 const t = (s) => Date.parse(s);
 
 test('login, poste, utilisateur, session, kiosk start/extend/end/resume, terminate, stats, events', async () => {
@@ -245,7 +248,11 @@ test('login, poste, utilisateur, session, kiosk start/extend/end/resume, termina
     'session_extended', 'session_suspended', 'session_started', 'session_terminated']);
   for (let i = 0; i < evs.length; i++) {
     const e = evs[i];
-    assert.deepEqual(Object.keys(e).sort(), ['data', 'id', 'poste_id', 'session_id', 'timestamp', 'type']);
+    // session_terminated also carries the seed's top-level raison and
+    // message, code_valid its session (issue 9, item 10).
+    const seed = { session_terminated: ['message', 'raison'], code_valid: ['session'] }[e.type] || [];
+    assert.deepEqual(Object.keys(e).sort(),
+      ['data', 'id', 'poste_id', 'session_id', 'timestamp', 'type', ...seed].sort());
     assert.equal(e.session_id, s0.id);
     assert.ok(e.id > since);
     if (i > 0) assert.ok(e.id > evs[i - 1].id, 'ids increase');

@@ -45,7 +45,8 @@ test('hostile names are text everywhere', { timeout: 120_000 }, async () => {
 
     // Utilisateurs: search, list, edit form.
     await p.goto(BASE + '/#/utilisateurs');
-    await p.fill('[data-test=users-search]', '<script');	// a prefix of NOM
+    // The search is a prefix of the name: what a desk agent would type.
+    await p.fill('[data-test=users-search]', '<script');
     const urow = await p.waitForSelector(`[data-user="${u.json.id}"]`);
     assert.ok((await urow.textContent()).includes(NOM));
     // The list renders again when the search answer replaces the first
@@ -56,7 +57,9 @@ test('hostile names are text everywhere', { timeout: 120_000 }, async () => {
     assert.ok((await p.textContent('dialog h2')).includes(NOM));
     await p.keyboard.press('Escape');
     // The create-session picker lists it too.
-    await uLoc.locator('button:has-text("Créer une session")').click();
+    // The list may be drawn again meanwhile (search results, events): a
+    // locator finds the row anew at the click.
+    await p.locator(`[data-user="${u.json.id}"] button:has-text("Créer une session")`).click();
     await p.waitForSelector(`[data-test=user-select] option[value="${u.json.id}"]`);
     assert.ok((await p.textContent(`[data-test=user-select] option[value="${u.json.id}"]`)).includes(NOM));
     await p.keyboard.press('Escape');

@@ -58,6 +58,11 @@ test('the stored language wins, French by default', () => {
   assert.equal(initialLocale({ getItem: () => 'en' }), 'en');
   assert.equal(initialLocale({ getItem: () => 'de' }), 'fr');
   assert.equal(initialLocale(null), 'fr');
+  // The cookie the admin pages share wins over this browser's storage.
+  assert.equal(initialLocale({ getItem: () => 'fr' }, 'a=1; postes_lang=en'), 'en');
+  assert.equal(initialLocale({ getItem: () => 'en' }, 'postes_lang=fr'), 'fr');
+  assert.equal(initialLocale({ getItem: () => 'en' }, 'postes_lang=de'), 'en');
+  assert.equal(initialLocale(null, 'xpostes_lang=en'), 'fr');
 });
 
 test('every literal key used by the pages exists', async () => {

@@ -46,6 +46,11 @@ channels_parse(void **state)
 	assert_int_equal(ev_chan_parse("sessions/12x", &m, &id), -1);
 	assert_int_equal(ev_chan_parse("sessions/", &m, &id), -1);
 	assert_int_equal(ev_chan_parse("sessions/99999999999", &m, &id), -1);
+	assert_int_equal(ev_chan_parse("postes/3", &m, &id), 0);
+	assert_int_equal(m, EV_CH_POSTE);
+	assert_int_equal(id, 3);
+	assert_int_equal(ev_chan_parse("postes/0", &m, &id), -1);
+	assert_int_equal(ev_chan_parse("postes/3/x", &m, &id), -1);
 	assert_int_equal(ev_chan_parse("admin", &m, &id), -1);
 	assert_int_equal(ev_chan_parse("", &m, &id), -1);
 }

@@ -280,7 +280,7 @@ ephemeral(void **state)
 	free(a);
 	/* get_time answers from the last one. */
 	pthread_mutex_lock(&hub_lock);
-	hub_reply_time(C);
+	hub_reply_time(C, 0);
 	pthread_mutex_unlock(&hub_lock);
 	c = drain(C);
 	assert_int_equal(count(c, "time_update"), 1);

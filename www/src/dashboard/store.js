@@ -28,6 +28,9 @@ export const state = reactive({
   sessionsLoaded: false,
   postesLoaded: false,
   usersRev: 0,		// bumps when utilisateurs change (views reload)
+  deskRev: 0,		// bumps on messages and reservations (views reload)
+  sitesRev: 0,		// ... sites or their hours
+  invitesRev: 0,	// ... guest passes
   notifications: [],	// newest first: {id, key, level, text, params, at, read}
   toasts: [],
   sound: localStorage.getItem('postes.sound') === '1',
@@ -177,13 +180,21 @@ export function handleMessage(msg) {
     break;
   case 'session_created': case 'session_updated': case 'session_started':
   case 'session_extended': case 'session_suspended': case 'session_terminated':
-  case 'warning':
+  case 'warning': case 'fermeture_proche':
     if (d.id && d.statut) state.sessions[d.id] = { ...(state.sessions[d.id] || {}), ...d };
     if (msg.poste_id) refreshPosteSoon(msg.poste_id);
     if (d.poste_id && d.poste_id !== msg.poste_id) refreshPosteSoon(d.poste_id);
     statsSoon();
     break;
-  case 'poste_created': case 'poste_updated': case 'poste_status':
+  case 'site_updated':
+    state.sitesRev++;
+    loadPostes().catch(() => {});
+    break;
+  case 'invites_created':
+    state.invitesRev++;
+    statsSoon();
+    break;
+  case 'poste_created': case 'poste_updated': case 'poste_status': case 'poste_online':
     if (d.id) state.postes[d.id] = { ...(state.postes[d.id] || {}), ...d };
     statsSoon();
     break;
@@ -194,6 +205,14 @@ export function handleMessage(msg) {
   case 'utilisateur_created': case 'utilisateur_updated': case 'utilisateur_deleted':
     state.usersRev++;
     statsSoon();
+    break;
+  case 'message_sent':
+    state.deskRev++;
+    // A staff notice shows on every dashboard, in words.
+    if (d.cible === 'staff') notify('warning', 'msg.notice', { who: d.staff_nom || '', text: d.texte }, `msg-${d.id}`);
+    break;
+  case 'message_acquitte': case 'reservation_created': case 'reservation_updated':
+    state.deskRev++;
     break;
   default:
   }

@@ -68,8 +68,11 @@ export function clock(seconds) {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-// The language to start with: what was chosen before, else French.
-export function initialLocale(storage) {
+// The language to start with: the postes_lang cookie the admin pages
+// share, else what was chosen before in this browser, else French.
+export function initialLocale(storage, cookie = '') {
+  const m = /(?:^|;\s*)postes_lang=(fr|en)(?:;|$)/.exec(cookie || '');
+  if (m) return m[1];
   try {
     const l = storage?.getItem('postes.locale');
     if (l === 'fr' || l === 'en') return l;

@@ -1,6 +1,12 @@
 // messages.js - every word the dashboard and the kiosk show, French first.
+// The desk's rules keep theirs in messages-rules.js and the desk's tools
+// in messages-desk.js, merged at the end.
 
-export default {
+import desk from './messages-desk.js';
+
+import rules from './messages-rules.js';
+
+const messages = {
   fr: {
     'app.title': 'Postes — Espace public numérique',
     'app.skip': 'Aller au contenu',
@@ -207,6 +213,7 @@ export default {
     'kiosk.err.network': 'Le serveur ne répond pas. Réessayez dans un instant.',
     'kiosk.err.validation_error': 'Code invalide : vérifiez la saisie.',
     'kiosk.err.default': 'Le code est refusé ({code}). Adressez-vous à l’accueil.',
+    ...desk.fr,
   },
   en: {
     'app.title': 'Postes — Public digital space',
@@ -414,5 +421,10 @@ export default {
     'kiosk.err.network': 'The server does not answer. Try again in a moment.',
     'kiosk.err.validation_error': 'Invalid code: check what you typed.',
     'kiosk.err.default': 'The code is refused ({code}). Please ask at the desk.',
+    ...desk.en,
   },
 };
+
+for (const l of Object.keys(messages)) Object.assign(messages[l], rules[l]);
+
+export default messages;

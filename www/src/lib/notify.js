@@ -2,6 +2,8 @@
 //
 // - warning: a session is ending soon (the server's threshold, seuil);
 // - poste_status with etat hors_ligne: a workstation went silent;
+// - fermeture_proche: the site closes soon (one per session and threshold);
+// - poste_online: a workstation is back;
 // - code_refused: only when repeated, `repeat` times within `windowMs`
 //   on the same workstation (one typo is not news; guessing is).
 // A notification is { key, level, text: [i18n key, params] }; the key
@@ -25,6 +27,16 @@ export function createNotifier({ repeat = 3, windowMs = 5 * 60 * 1000, now = () 
         key: `warning:${ev.session_id}:${d.seuil}`, level: 'warning',
         text: ['notif.warning', { who: who(d), poste: d.poste_nom || posteName(ev.poste_id) || '', seuil: d.seuil }],
       };
+    case 'fermeture_proche':
+      return {
+        key: `closing:${ev.session_id}:${d.seuil}`, level: 'warning',
+        text: ['notif.closing', { poste: d.poste_nom || posteName(ev.poste_id) || '', n: d.minutes }],
+      };
+    case 'poste_online': {
+      const pid = ev.poste_id ?? d.id;
+      lastEtat.set(pid, d.etat);
+      return { key: `online:${pid}:${ev.id}`, level: 'info', text: ['notif.online', { poste: d.nom || `#${pid}` }] };
+    }
     case 'poste_status':
     case 'poste_updated': {
       const pid = ev.poste_id ?? d.id;

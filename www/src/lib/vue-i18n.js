@@ -5,12 +5,14 @@ import { reactive } from 'vue';
 import messages from './messages.js';
 import { createI18n, initialLocale, clock } from './i18n.js';
 
-const state = reactive({ locale: initialLocale(globalThis.localStorage) });
+const state = reactive({ locale: initialLocale(globalThis.localStorage, globalThis.document?.cookie) });
 export const i18n = createI18n(messages, state);
 
 export function setLocale(l) {
   i18n.setLocale(l);
   try { localStorage.setItem('postes.locale', l); } catch { /* private mode */ }
+  // The admin pages read the same choice (a preference, not a secret).
+  document.cookie = `postes_lang=${l}; Path=/; Max-Age=31536000; SameSite=Lax`;
   document.documentElement.lang = l;
   document.title = i18n.t(document.body.dataset.titleKey || 'app.title');
 }
