@@ -25,6 +25,7 @@
  * found by the keep-alive comments the ws thread queues.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -457,6 +458,34 @@ sse_join(void)
 	sse_keepalive_msg = NULL;
 }
 
+
+/*
+ * The credentials cannot be checked now (the database is away): not a
+ * refusal. EventSource gives up for good on any answer but a 200
+ * text/event-stream, so this is one: a retry field and a comment, then
+ * the end of the stream. The client comes back after `retry` ms with its
+ * Last-Event-ID, and is checked then (the front's answer for a pusher
+ * that is down, deploy/front-errors/sse-unavailable.cgi, is the same).
+ */
+static int
+sse_retry_later(struct MHD_Connection *conn)
+{
+	static const char body[] = "retry: 2000\n: authentication unavailable, "
+	    "reconnect\n\n";
+	struct MHD_Response	*resp;
+	int			 ret;
+
+	resp = MHD_create_response_from_buffer(sizeof(body) - 1,
+	    (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 int
 sse_request(struct MHD_Connection *conn, struct req *r, const char *chanpath)
 {
@@ -485,8 +514,7 @@ sse_request(struct MHD_Connection *conn, struct req *r, const char *chanpath)
 
 	auth_request(conn, &ai);
 	if (ai.res == AUTH_ERROR)
-		return http_error(conn, 503, "unavailable",
-		    "authentication unavailable");
+		return sse_retry_later(conn);
 	if (ai.res == AUTH_ANON || ai.res == AUTH_BAD) {
 		metric_inc(M_AUTH_FAIL);
 		return http_error(conn, 401, "unauthorized",
