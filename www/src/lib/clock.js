@@ -40,9 +40,12 @@ export class ServerClock {
     }
   }
 
+  // A front server stamps Date from a clock it refreshes about once a
+  // second (lighttpd caches the string), so the header may lag up to a
+  // second behind its own whole second: it bounds the time within 2 s.
   sampleDateHeader(header, tSend, tRecv) {
     if (!header) return;
-    this.sample(Date.parse(header), tSend, tRecv, 1000);
+    this.sample(Date.parse(header), tSend, tRecv, 2000);
   }
 
   sampleIso(iso, tSend, tRecv) {
