@@ -38,10 +38,13 @@ CREATE TABLE IF NOT EXISTS stats_postes_jours (
   PRIMARY KEY (j, poste_id)
 ) ENGINE=InnoDB;
 
--- Distinct people over a range: a narrow index (the reports' raw part).
+-- Distinct people are counted from sessions (raw): per bucket, category
+-- and site over a narrow index of the range; over the whole range by one
+-- probe per person.
 ALTER TABLE sessions
   ADD KEY IF NOT EXISTS ix_sessions_personnes (started_at, utilisateur_id,
-    poste_id);
+    poste_id),
+  ADD KEY IF NOT EXISTS ix_sessions_personne (utilisateur_id, started_at);
 
 DROP TRIGGER IF EXISTS tr_sessions_stats_ins;
 DROP TRIGGER IF EXISTS tr_sessions_stats_upd;

@@ -124,8 +124,11 @@ static const char *const stmts[STMT__MAX] = {
 	[STMT_SERIES_PEOPLE] = "SELECT INTERVAL(UNIX_TIMESTAMP(s.started_at), "
 	    Q732 ") AS b, COUNT(DISTINCT s.utilisateur_id) FROM sessions s "
 	    "WHERE " RANGE " GROUP BY b",
-	[STMT_TOTAL_PEOPLE] = "SELECT 0, 0, COUNT(DISTINCT s.utilisateur_id) "
-	    "FROM sessions s WHERE " RANGE,
+	/* One index probe per person (ix_sessions_personne), not a pass
+	 * over the range. */
+	[STMT_TOTAL_PEOPLE] = "SELECT 0, 0, COUNT(*) FROM utilisateurs u "
+	    "WHERE EXISTS (SELECT 1 FROM sessions s WHERE s.utilisateur_id = "
+	    "u.id AND " RANGE ")",
 	[STMT_POSTES_SUM] = "SELECT p.id, p.nom, p.site_id, si.nom, "
 	    "COALESCE(a.n, 0), COALESCE(a.sec, 0) FROM postes p "
 	    "LEFT JOIN sites si ON si.id = p.site_id LEFT JOIN "
