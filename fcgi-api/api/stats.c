@@ -18,8 +18,15 @@
  * duree_totale less what is left (for a running session, less what is
  * left now). Distinct people are registered people: guest passes and
  * anonymised sessions (RGPD) count as sessions and hours, not as people.
- * Every statement reads the covering index ix_sessions_stats (005) and
- * never the rows: `make bench` times each report on 200,000 sessions.
+ * Speed (make bench: 200,000 sessions): the sessions and hours of ended
+ * sessions come from the summaries of 006 (stats_heures by UTC hour and
+ * category, stats_postes_jours by UTC day and poste, kept by triggers on
+ * sessions); the edges of a range that are not whole UTC days and the
+ * running sessions are read raw. Distinct people are counted raw: over
+ * the whole range by one probe per person (EXISTS), per bucket, category
+ * and site by a pass over the narrow index ix_sessions_personnes. If a
+ * range's local midnights are not on UTC hours (a half-hour zone), the
+ * raw statements answer, over the covering index ix_sessions_stats (005).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,11 +79,11 @@ enum stmt {
 	STMT_CATEGORIES,
 	STMT_SITES,
 	STMT_HOURS_SUM,
+	STMT_SERIES_PEOPLE,
+	STMT_TOTAL_PEOPLE,
 	STMT_POSTES_SUM,
 	STMT_CATEGORIES_SUM,
 	STMT_SITES_SUM,
-	STMT_PEOPLE_ROWS,
-	STMT_POSTE_SITES,
 	STMT__MAX
 };
 
@@ -118,9 +125,17 @@ static const char *const stmts[STMT__MAX] = {
 	    "si.nom",
 	/* The summaries (006): ended sessions from stats_heures (UTC hours)
 	 * or stats_postes_jours (whole UTC days, the edges raw), running
-	 * ones raw; distinct people by people_pass(). */
+	 * ones raw; distinct people raw over ix_sessions_personnes. */
 	[STMT_HOURS_SUM] = "SELECT h, SUM(n), SUM(sec) FROM (" HSUM ") x "
 	    "GROUP BY h",
+	[STMT_SERIES_PEOPLE] = "SELECT INTERVAL(UNIX_TIMESTAMP(s.started_at), "
+	    Q732 ") AS b, COUNT(DISTINCT s.utilisateur_id) FROM sessions s "
+	    "WHERE " RANGE " GROUP BY b",
+	/* One index probe per person (ix_sessions_personne), not a pass
+	 * over the range. */
+	[STMT_TOTAL_PEOPLE] = "SELECT 0, 0, COUNT(*) FROM utilisateurs u "
+	    "WHERE EXISTS (SELECT 1 FROM sessions s WHERE s.utilisateur_id = "
+	    "u.id AND " RANGE ")",
 	[STMT_POSTES_SUM] = "SELECT p.id, p.nom, p.site_id, si.nom, "
 	    "COALESCE(a.n, 0), COALESCE(a.sec, 0) FROM postes p "
 	    "LEFT JOIN sites si ON si.id = p.site_id LEFT JOIN "
@@ -128,25 +143,23 @@ static const char *const stmts[STMT__MAX] = {
 	    "FROM (" PSUM ") x GROUP BY poste_id) a "
 	    "ON a.poste_id = p.id WHERE p.actif = 1 OR a.n > 0 ORDER BY p.nom",
 	[STMT_CATEGORIES_SUM] = "SELECT c.id, c.code, c.nom, COALESCE(a.n, 0), "
-	    "COALESCE(a.sec, 0), 0 FROM categories c LEFT JOIN "
+	    "COALESCE(a.sec, 0), COALESCE(pe.p, 0) FROM categories c LEFT JOIN "
 	    "(SELECT categorie_id, SUM(n) AS n, CAST(SUM(sec) AS SIGNED) AS sec "
 	    "FROM (SELECT categorie_id, n, sec FROM stats_heures WHERE h >= ? "
 	    "AND h < ? UNION ALL SELECT s.categorie_id, 1, " USED " FROM "
 	    "sessions s WHERE s.statut = 'active' AND " RANGE ") x GROUP BY "
-	    "categorie_id) a ON a.categorie_id = c.id ORDER BY c.id",
+	    "categorie_id) a ON a.categorie_id = c.id LEFT JOIN "
+	    "(SELECT s.categorie_id, COUNT(DISTINCT s.utilisateur_id) AS p FROM "
+	    "sessions s WHERE " RANGE " GROUP BY s.categorie_id) pe ON "
+	    "pe.categorie_id = c.id ORDER BY c.id",
 	[STMT_SITES_SUM] = "SELECT p.site_id, MIN(si.nom), SUM(a.n), "
-	    "CAST(SUM(a.sec) AS SIGNED), 0 FROM (" PSUM ") a JOIN postes p ON "
-	    "p.id = a.poste_id LEFT JOIN sites si ON si.id = p.site_id "
-	    "GROUP BY p.site_id HAVING SUM(a.n) > 0 ORDER BY MIN(si.nom)",
-	/* Each registered person's sessions of the range, in time order
-	 * (ix_sessions_personne gives the order): distinct people per
-	 * bucket, category or site in one pass in C, no temporary table. */
-	[STMT_PEOPLE_ROWS] = "SELECT s.utilisateur_id, TIMESTAMPDIFF(SECOND, "
-	    "'1970-01-01', s.started_at), s.categorie_id, s.poste_id FROM "
-	    "sessions s FORCE INDEX (ix_sessions_personne) WHERE "
-	    "s.utilisateur_id IS NOT NULL AND " RANGE " ORDER BY "
-	    "s.utilisateur_id, s.started_at",
-	[STMT_POSTE_SITES] = "SELECT id, site_id FROM postes ORDER BY id",
+	    "CAST(SUM(a.sec) AS SIGNED), MIN(COALESCE(pe.p, 0)) FROM (" PSUM
+	    ") a JOIN postes p ON p.id = a.poste_id LEFT JOIN sites si ON "
+	    "si.id = p.site_id LEFT JOIN (SELECT p2.site_id, "
+	    "COUNT(DISTINCT s.utilisateur_id) AS p FROM sessions s JOIN postes "
+	    "p2 ON p2.id = s.poste_id WHERE " RANGE " GROUP BY p2.site_id) pe "
+	    "ON pe.site_id <=> p.site_id GROUP BY p.site_id HAVING SUM(a.n) > 0 "
+	    "ORDER BY MIN(si.nom)",
 };
 
 enum pas { PAS_JOUR, PAS_SEMAINE, PAS_MOIS };
@@ -338,106 +351,6 @@ file_name(const struct range *g, const char *what, char *buf, size_t sz)
 	return buf;
 }
 
-/* Distinct people of the range in one ordered pass (STMT_PEOPLE_ROWS):
- * per bucket (starts[0..nb), time order makes a person's buckets never
- * go back, so a new bucket is a new person-bucket), or per key (category,
- * or site through the poste: -1 for a poste without site, no key for a
- * session without poste), a person's keys kept in a small set. Fills
- * cnt[] (per bucket, or per key of keys[] as given back in *nkeys) and
- * *total. 0, or the error status. */
-enum by { BY_BUCKET, BY_CATEGORY, BY_SITE };
-
-#define PEOPLE_KEYS_MAX	1024
-
-static int
-people_pass(struct req *r, const struct range *g, enum by by,
-    const long long *starts, size_t nb, long long *keys, size_t *nkeys,
-    long long *cnt, long long *total)
-{
-	struct db_res *res = NULL, *ps = NULL;
-	long long uid, last = -1, key, seen[PEOPLE_KEYS_MAX];
-	size_t i, j, k, nseen = 0, lastb = (size_t)-1;
-	enum db_err e;
-
-	*total = 0;
-	if (by == BY_SITE && (e = DB_EXEC0(r->db, stmts, STMT_POSTE_SITES,
-	    &ps, NULL, NULL)) != DB_OK)
-		return http_db_error(r, e);
-	if ((e = DB_EXEC(r->db, stmts, STMT_PEOPLE_ROWS, &res, NULL, NULL,
-	    DBI(g->from), DBI(g->to))) != DB_OK) {
-		db_res_free(ps);
-		return http_db_error(r, e);
-	}
-	for (i = 0; res != NULL && i < res->nrows; i++) {
-		uid = db_int(res, i, 0);
-		if (uid != last) {
-			(*total)++;
-			last = uid;
-			lastb = (size_t)-1;
-			nseen = 0;
-		}
-		if (by == BY_BUCKET) {
-			long long t = db_int(res, i, 1);
-			size_t lo = 0, hi = nb;
-
-			while (hi - lo > 1) {
-				size_t mid = (lo + hi) / 2;
-
-				if (starts[mid] <= t)
-					lo = mid;
-				else
-					hi = mid;
-			}
-			if (lo != lastb)
-				cnt[lo]++;
-			lastb = lo;
-			continue;
-		}
-		if (by == BY_CATEGORY)
-			key = db_int(res, i, 2);
-		else {
-			if (db_isnull(res, i, 3))
-				continue;
-			size_t lo = 0, hi = ps != NULL ? ps->nrows : 0;
-
-			key = -1;
-			while (lo < hi) {	/* postes by id */
-				size_t mid = (lo + hi) / 2;
-
-				if (db_int(ps, mid, 0) < db_int(res, i, 3))
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (ps != NULL && lo < ps->nrows &&
-			    db_int(ps, lo, 0) == db_int(res, i, 3) &&
-			    !db_isnull(ps, lo, 1))
-				key = db_int(ps, lo, 1);
-		}
-		for (j = 0; j < nseen; j++)
-			if (seen[j] == key)
-				break;
-		if (j < nseen)
-			continue;
-		if (nseen < PEOPLE_KEYS_MAX)
-			seen[nseen++] = key;
-		for (k = 0; k < *nkeys; k++)
-			if (keys[k] == key)
-				break;
-		if (k == *nkeys) {
-			if (*nkeys == PEOPLE_KEYS_MAX)
-				continue;
-			keys[k] = key;
-			cnt[k] = 0;
-			(*nkeys)++;
-		}
-		cnt[k]++;
-	}
-	db_res_free(res);
-	db_res_free(ps);
-	return 0;
-}
-
 static int
 do_activite(struct req *r, struct range *gp)
 {
@@ -450,8 +363,8 @@ do_activite(struct req *r, struct range *gp)
 	struct db_res *res = NULL;
 	struct json_object *o, *series, *row, *tot;
 	struct db_param p[NBOUNDS + 2];
-	long long starts[NBOUNDS], bn[NBOUNDS], bsec[NBOUNDS], bp[NBOUNDS];
-	long long tn = 0, tsec = 0, tp = 0;
+	long long starts[NBOUNDS], bn[NBOUNDS], bsec[NBOUNDS];
+	long long tn = 0, tsec = 0;
 	char label[16], fn[64];
 	size_t i, n = 0;
 	int y, m, d, wd, k, st, by, bm, bd;
@@ -461,7 +374,6 @@ do_activite(struct req *r, struct range *gp)
 	g = *gp;
 	memset(bn, 0, sizeof(bn));
 	memset(bsec, 0, sizeof(bsec));
-	memset(bp, 0, sizeof(bp));
 	series = json_object_new_array();
 	/* The buckets, each clipped to the range, in local days: bucket n
 	 * starts at bound n (INTERVAL answers n + 1 inside it). */
@@ -502,19 +414,9 @@ do_activite(struct req *r, struct range *gp)
 		p[i] = DBI(g.to);
 	p[NBOUNDS] = DBI(g.from);
 	p[NBOUNDS + 1] = DBI(g.to);
-	if (g.sum) {
-		size_t nk = 0;
-
-		if ((st = people_pass(r, &g, BY_BUCKET, starts, n, NULL, &nk,
-		    bp, &tp)) != 0) {
-			json_object_put(series);
-			return st;
-		}
-		for (i = 0; i < n; i++)
-			json_object_object_add(json_object_array_get_idx(series,
-			    i), "personnes", json_object_new_int64(bp[i]));
-	} else if ((e = db_exec(r->db, stmts, STMT_SERIES, p, NBOUNDS + 2,
-	    &res, NULL, NULL)) != DB_OK) {
+	e = db_exec(r->db, stmts, g.sum ? STMT_SERIES_PEOPLE : STMT_SERIES, p,
+	    NBOUNDS + 2, &res, NULL, NULL);
+	if (e != DB_OK) {
 		json_object_put(series);
 		return http_db_error(r, e);
 	}
@@ -525,6 +427,11 @@ do_activite(struct req *r, struct range *gp)
 		    (size_t)db_int(res, i, 0) - 1);
 		if (row == NULL)
 			continue;
+		if (g.sum) {
+			json_object_object_add(row, "personnes",
+			    json_object_new_int64(db_int(res, i, 1)));
+			continue;
+		}
 		json_object_object_add(row, "sessions",
 		    json_object_new_int64(db_int(res, i, 1)));
 		json_object_object_add(row, "secondes",
@@ -586,8 +493,8 @@ do_activite(struct req *r, struct range *gp)
 		json_object_put(series);
 		return st;
 	}
-	if (!g.sum && (e = DB_EXEC(r->db, stmts, STMT_TOTAL, &res, NULL, NULL,
-	    DBI(g.from), DBI(g.to))) != DB_OK) {
+	if ((e = DB_EXEC(r->db, stmts, g.sum ? STMT_TOTAL_PEOPLE : STMT_TOTAL,
+	    &res, NULL, NULL, DBI(g.from), DBI(g.to))) != DB_OK) {
 		json_object_put(series);
 		return http_db_error(r, e);
 	}
@@ -597,12 +504,12 @@ do_activite(struct req *r, struct range *gp)
 	if (!g.sum) {
 		tn = db_int(res, 0, 0);
 		tsec = db_int(res, 0, 1);
-		tp = db_int(res, 0, 2);
 	}
 	json_object_object_add(tot, "sessions", json_object_new_int64(tn));
 	json_object_object_add(tot, "secondes", json_object_new_int64(tsec));
 	json_object_object_add(tot, "heures", hours(tsec));
-	json_object_object_add(tot, "personnes", json_object_new_int64(tp));
+	json_object_object_add(tot, "personnes",
+	    json_object_new_int64(db_int(res, 0, 2)));
 	db_res_free(res);
 	json_object_object_add(o, "total", tot);
 	json_object_object_add(o, "series", series);
@@ -819,8 +726,6 @@ breakdown(struct req *r, struct range *gp, int idx, const char *key,
 	char fn[64];
 	enum db_err e;
 	int st, cat = idx == STMT_CATEGORIES;
-	long long keys[PEOPLE_KEYS_MAX], cnt[PEOPLE_KEYS_MAX], tp;
-	size_t nkeys = 0, k;
 
 	g = *gp;
 	if (!g.sum)
@@ -828,29 +733,16 @@ breakdown(struct req *r, struct range *gp, int idx, const char *key,
 		    DBI(g.to));
 	else if (cat)
 		e = DB_EXEC(r->db, stmts, STMT_CATEGORIES_SUM, &res, NULL, NULL,
-		    DBI(g.h0), DBI(g.h1), DBI(g.from), DBI(g.to));
+		    DBI(g.h0), DBI(g.h1), DBI(g.from), DBI(g.to), DBI(g.from),
+		    DBI(g.to));
 	else
 		e = DB_EXEC(r->db, stmts, STMT_SITES_SUM, &res, NULL, NULL,
 		    DBI(g.j0), DBI(g.j1), DBI(g.from), DBI(g.e0), DBI(g.e1),
-		    DBI(g.to), DBI(g.from), DBI(g.to));
+		    DBI(g.to), DBI(g.from), DBI(g.to), DBI(g.from), DBI(g.to));
 	if (e != DB_OK)
 		return http_db_error(r, e);
-	if (g.sum && (st = people_pass(r, &g, cat ? BY_CATEGORY : BY_SITE,
-	    NULL, 0, keys, &nkeys, cnt, &tp)) != 0) {
-		db_res_free(res);
-		return st;
-	}
 	arr = json_object_new_array();
 	for (i = 0; res != NULL && i < res->nrows; i++) {
-		long long pers = db_int(res, i, 4 + (cat ? 1 : 0)), kv;
-
-		if (g.sum) {
-			kv = db_isnull(res, i, 0) ? -1 : db_int(res, i, 0);
-			pers = 0;
-			for (k = 0; k < nkeys; k++)
-				if (keys[k] == kv)
-					pers = cnt[k];
-		}
 		c = cat ? 1 : 0;	/* categories carry a code first */
 		row = json_object_new_object();
 		json_object_object_add(row, idname, db_isnull(res, i, 0) ? NULL :
@@ -866,7 +758,7 @@ breakdown(struct req *r, struct range *gp, int idx, const char *key,
 		    json_object_new_int64(db_int(res, i, 3 + c)));
 		json_object_object_add(row, "heures", hours(db_int(res, i, 3 + c)));
 		json_object_object_add(row, "personnes",
-		    json_object_new_int64(pers));
+		    json_object_new_int64(db_int(res, i, 4 + c)));
 		json_object_array_add(arr, row);
 	}
 	db_res_free(res);
