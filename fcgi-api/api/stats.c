@@ -124,6 +124,8 @@ static const char *const stmts[STMT__MAX] = {
 	    "si.id = p.site_id WHERE " RANGE " GROUP BY p.site_id ORDER BY "
 	    "si.nom",
 	/* The summaries (006): ended sessions from stats_heures (UTC hours)
+	 * (people per site: the distinct (poste, person) pairs first, then
+	 * the join to postes on those few rows, not on every session)
 	 * or stats_postes_jours (whole UTC days, the edges raw), running
 	 * ones raw; distinct people raw over ix_sessions_personnes. */
 	[STMT_HOURS_SUM] = "SELECT h, SUM(n), SUM(sec) FROM (" HSUM ") x "
@@ -156,8 +158,10 @@ static const char *const stmts[STMT__MAX] = {
 	    "CAST(SUM(a.sec) AS SIGNED), MIN(COALESCE(pe.p, 0)) FROM (" PSUM
 	    ") a JOIN postes p ON p.id = a.poste_id LEFT JOIN sites si ON "
 	    "si.id = p.site_id LEFT JOIN (SELECT p2.site_id, "
-	    "COUNT(DISTINCT s.utilisateur_id) AS p FROM sessions s JOIN postes "
-	    "p2 ON p2.id = s.poste_id WHERE " RANGE " GROUP BY p2.site_id) pe "
+	    "COUNT(DISTINCT x.utilisateur_id) AS p FROM (SELECT DISTINCT "
+	    "s.poste_id, s.utilisateur_id FROM sessions s WHERE "
+	    "s.utilisateur_id IS NOT NULL AND " RANGE ") x JOIN postes p2 ON "
+	    "p2.id = x.poste_id GROUP BY p2.site_id) pe "
 	    "ON pe.site_id <=> p.site_id GROUP BY p.site_id HAVING SUM(a.n) > 0 "
 	    "ORDER BY MIN(si.nom)",
 };
