@@ -18,8 +18,15 @@
  * duree_totale less what is left (for a running session, less what is
  * left now). Distinct people are registered people: guest passes and
  * anonymised sessions (RGPD) count as sessions and hours, not as people.
- * Every statement reads the covering index ix_sessions_stats (005) and
- * never the rows: `make bench` times each report on 200,000 sessions.
+ * Speed (make bench: 200,000 sessions): the sessions and hours of ended
+ * sessions come from the summaries of 006 (stats_heures by UTC hour and
+ * category, stats_postes_jours by UTC day and poste, kept by triggers on
+ * sessions); the edges of a range that are not whole UTC days and the
+ * running sessions are read raw. Distinct people are counted raw: over
+ * the whole range by one probe per person (EXISTS), per bucket, category
+ * and site by a pass over the narrow index ix_sessions_personnes. If a
+ * range's local midnights are not on UTC hours (a half-hour zone), the
+ * raw statements answer, over the covering index ix_sessions_stats (005).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +53,22 @@
 #define RANGE "s.started_at >= FROM_UNIXTIME(?) AND " \
 	"s.started_at < FROM_UNIXTIME(?)"
 
+/* Ended sessions per UTC hour, running ones raw: ? = h0, h1, from, to. */
+#define HSUM "SELECT h, n, sec FROM stats_heures WHERE h >= ? AND h < ? " \
+	"UNION ALL SELECT FLOOR(UNIX_TIMESTAMP(s.started_at) / 3600), 1, " \
+	USED " FROM sessions s WHERE s.statut = 'active' AND " RANGE
+/* Ended sessions per poste: whole UTC days from the summary, the two
+ * partial edges raw, running ones raw. ? = j0, j1, from, e0, e1, to,
+ * from, to. */
+#define PSUM "SELECT poste_id, n, sec FROM stats_postes_jours WHERE " \
+	"j >= ? AND j < ? UNION ALL SELECT COALESCE(s.poste_id, 0), 1, " \
+	USED " FROM sessions s WHERE s.statut <> 'active' AND " \
+	"((s.started_at >= FROM_UNIXTIME(?) AND s.started_at < " \
+	"FROM_UNIXTIME(?)) OR (s.started_at >= FROM_UNIXTIME(?) AND " \
+	"s.started_at < FROM_UNIXTIME(?))) UNION ALL SELECT " \
+	"COALESCE(s.poste_id, 0), 1, " USED " FROM sessions s WHERE " \
+	"s.statut = 'active' AND " RANGE
+
 enum stmt {
 	STMT_SERIES,
 	STMT_TOTAL,
@@ -55,6 +78,12 @@ enum stmt {
 	STMT_HOURS,
 	STMT_CATEGORIES,
 	STMT_SITES,
+	STMT_HOURS_SUM,
+	STMT_SERIES_PEOPLE,
+	STMT_TOTAL_PEOPLE,
+	STMT_POSTES_SUM,
+	STMT_CATEGORIES_SUM,
+	STMT_SITES_SUM,
 	STMT__MAX
 };
 
@@ -94,6 +123,47 @@ static const char *const stmts[STMT__MAX] = {
 	    "JOIN postes p ON p.id = s.poste_id LEFT JOIN sites si ON "
 	    "si.id = p.site_id WHERE " RANGE " GROUP BY p.site_id ORDER BY "
 	    "si.nom",
+	/* The summaries (006): ended sessions from stats_heures (UTC hours)
+	 * (people per site: the distinct (poste, person) pairs first, then
+	 * the join to postes on those few rows, not on every session)
+	 * or stats_postes_jours (whole UTC days, the edges raw), running
+	 * ones raw; distinct people raw over ix_sessions_personnes. */
+	[STMT_HOURS_SUM] = "SELECT h, SUM(n), SUM(sec) FROM (" HSUM ") x "
+	    "GROUP BY h",
+	[STMT_SERIES_PEOPLE] = "SELECT INTERVAL(UNIX_TIMESTAMP(s.started_at), "
+	    Q732 ") AS b, COUNT(DISTINCT s.utilisateur_id) FROM sessions s "
+	    "WHERE " RANGE " GROUP BY b",
+	/* One index probe per person (ix_sessions_personne), not a pass
+	 * over the range. */
+	[STMT_TOTAL_PEOPLE] = "SELECT 0, 0, COUNT(*) FROM utilisateurs u "
+	    "WHERE EXISTS (SELECT 1 FROM sessions s WHERE s.utilisateur_id = "
+	    "u.id AND " RANGE ")",
+	[STMT_POSTES_SUM] = "SELECT p.id, p.nom, p.site_id, si.nom, "
+	    "COALESCE(a.n, 0), COALESCE(a.sec, 0) FROM postes p "
+	    "LEFT JOIN sites si ON si.id = p.site_id LEFT JOIN "
+	    "(SELECT poste_id, SUM(n) AS n, CAST(SUM(sec) AS SIGNED) AS sec "
+	    "FROM (" PSUM ") x GROUP BY poste_id) a "
+	    "ON a.poste_id = p.id WHERE p.actif = 1 OR a.n > 0 ORDER BY p.nom",
+	[STMT_CATEGORIES_SUM] = "SELECT c.id, c.code, c.nom, COALESCE(a.n, 0), "
+	    "COALESCE(a.sec, 0), COALESCE(pe.p, 0) FROM categories c LEFT JOIN "
+	    "(SELECT categorie_id, SUM(n) AS n, CAST(SUM(sec) AS SIGNED) AS sec "
+	    "FROM (SELECT categorie_id, n, sec FROM stats_heures WHERE h >= ? "
+	    "AND h < ? UNION ALL SELECT s.categorie_id, 1, " USED " FROM "
+	    "sessions s WHERE s.statut = 'active' AND " RANGE ") x GROUP BY "
+	    "categorie_id) a ON a.categorie_id = c.id LEFT JOIN "
+	    "(SELECT s.categorie_id, COUNT(DISTINCT s.utilisateur_id) AS p FROM "
+	    "sessions s WHERE " RANGE " GROUP BY s.categorie_id) pe ON "
+	    "pe.categorie_id = c.id ORDER BY c.id",
+	[STMT_SITES_SUM] = "SELECT p.site_id, MIN(si.nom), SUM(a.n), "
+	    "CAST(SUM(a.sec) AS SIGNED), MIN(COALESCE(pe.p, 0)) FROM (" PSUM
+	    ") a JOIN postes p ON p.id = a.poste_id LEFT JOIN sites si ON "
+	    "si.id = p.site_id LEFT JOIN (SELECT p2.site_id, "
+	    "COUNT(DISTINCT x.utilisateur_id) AS p FROM (SELECT DISTINCT "
+	    "s.poste_id, s.utilisateur_id FROM sessions s WHERE "
+	    "s.utilisateur_id IS NOT NULL AND " RANGE ") x JOIN postes p2 ON "
+	    "p2.id = x.poste_id GROUP BY p2.site_id) pe "
+	    "ON pe.site_id <=> p.site_id GROUP BY p.site_id HAVING SUM(a.n) > 0 "
+	    "ORDER BY MIN(si.nom)",
 };
 
 enum pas { PAS_JOUR, PAS_SEMAINE, PAS_MOIS };
@@ -105,7 +175,30 @@ struct range {
 	int		 ndays;
 	enum pas	 pas;
 	int		 csv;
+	int		 sum;		/* bounds on UTC hours: the summaries */
+	long long	 h0, h1;	/* UTC hours [h0, h1) */
+	long long	 j0, j1;	/* whole UTC days [j0, j1) */
+	long long	 e0, e1;	/* raw edges [from, e0) and [e1, to) */
 };
+
+/* The summaries answer when local midnights fall on UTC hours (every
+ * whole-hour zone: France); else (a half-hour zone) the raw statements. */
+static void
+summary_bounds(struct range *g)
+{
+	g->sum = g->from % 3600 == 0 && g->to % 3600 == 0;
+	g->h0 = g->from / 3600;
+	g->h1 = g->to / 3600;
+	g->j0 = (g->from + 86399) / 86400;
+	g->j1 = g->to / 86400;
+	if (g->j1 <= g->j0) {
+		g->j0 = g->j1 = 0;
+		g->e0 = g->e1 = g->to;
+	} else {
+		g->e0 = g->j0 * 86400;
+		g->e1 = g->j1 * 86400;
+	}
+}
 
 /* UTC instant of local midnight of y-m-d (d may overflow: mktime
  * normalises it). */
@@ -228,6 +321,7 @@ read_range(struct req *r, struct range *g, int with_pas)
 	g->csv = v[3].present && v[3].i == 1;
 	g->from = local_midnight(g->y0, g->m0, g->d0);
 	g->to = local_midnight(g->y1, g->m1, g->d1 + 1);
+	summary_bounds(g);
 	return 0;
 }
 
@@ -273,6 +367,8 @@ do_activite(struct req *r, struct range *gp)
 	struct db_res *res = NULL;
 	struct json_object *o, *series, *row, *tot;
 	struct db_param p[NBOUNDS + 2];
+	long long starts[NBOUNDS], bn[NBOUNDS], bsec[NBOUNDS];
+	long long tn = 0, tsec = 0;
 	char label[16], fn[64];
 	size_t i, n = 0;
 	int y, m, d, wd, k, st, by, bm, bd;
@@ -280,6 +376,8 @@ do_activite(struct req *r, struct range *gp)
 	enum db_err e;
 
 	g = *gp;
+	memset(bn, 0, sizeof(bn));
+	memset(bsec, 0, sizeof(bsec));
 	series = json_object_new_array();
 	/* The buckets, each clipped to the range, in local days: bucket n
 	 * starts at bound n (INTERVAL answers n + 1 inside it). */
@@ -302,6 +400,7 @@ do_activite(struct req *r, struct range *gp)
 			snprintf(label, sizeof(label), "%04d-%02d-%02d", by,
 			    bm, bd);
 		p[n] = DBI(start);
+		starts[n] = start;
 		row = json_object_new_object();
 		json_object_object_add(row, "periode",
 		    json_object_new_string(label));
@@ -319,7 +418,8 @@ do_activite(struct req *r, struct range *gp)
 		p[i] = DBI(g.to);
 	p[NBOUNDS] = DBI(g.from);
 	p[NBOUNDS + 1] = DBI(g.to);
-	e = db_exec(r->db, stmts, STMT_SERIES, p, NBOUNDS + 2, &res, NULL, NULL);
+	e = db_exec(r->db, stmts, g.sum ? STMT_SERIES_PEOPLE : STMT_SERIES, p,
+	    NBOUNDS + 2, &res, NULL, NULL);
 	if (e != DB_OK) {
 		json_object_put(series);
 		return http_db_error(r, e);
@@ -331,6 +431,11 @@ do_activite(struct req *r, struct range *gp)
 		    (size_t)db_int(res, i, 0) - 1);
 		if (row == NULL)
 			continue;
+		if (g.sum) {
+			json_object_object_add(row, "personnes",
+			    json_object_new_int64(db_int(res, i, 1)));
+			continue;
+		}
 		json_object_object_add(row, "sessions",
 		    json_object_new_int64(db_int(res, i, 1)));
 		json_object_object_add(row, "secondes",
@@ -341,6 +446,42 @@ do_activite(struct req *r, struct range *gp)
 	}
 	db_res_free(res);
 	res = NULL;
+	/* Sessions and hours from the hourly summary, each hour to the
+	 * bucket that holds it (binary search over the starts). */
+	if (g.sum) {
+		if ((e = DB_EXEC(r->db, stmts, STMT_HOURS_SUM, &res, NULL, NULL,
+		    DBI(g.h0), DBI(g.h1), DBI(g.from), DBI(g.to))) != DB_OK) {
+			json_object_put(series);
+			return http_db_error(r, e);
+		}
+		for (i = 0; res != NULL && i < res->nrows; i++) {
+			long long t = db_int(res, i, 0) * 3600;
+			size_t lo = 0, hi = n;
+
+			while (hi - lo > 1) {
+				size_t mid = (lo + hi) / 2;
+
+				if (starts[mid] <= t)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			bn[lo] += db_int(res, i, 1);
+			bsec[lo] += db_int(res, i, 2);
+			tn += db_int(res, i, 1);
+			tsec += db_int(res, i, 2);
+		}
+		db_res_free(res);
+		res = NULL;
+		for (i = 0; i < n; i++) {
+			row = json_object_array_get_idx(series, i);
+			json_object_object_add(row, "sessions",
+			    json_object_new_int64(bn[i]));
+			json_object_object_add(row, "secondes",
+			    json_object_new_int64(bsec[i]));
+			json_object_object_add(row, "heures", hours(bsec[i]));
+		}
+	}
 	/* ISO times for the wire. */
 	for (i = 0; i < n; i++) {
 		char t[TIME_ISO_LEN];
@@ -356,19 +497,21 @@ do_activite(struct req *r, struct range *gp)
 		json_object_put(series);
 		return st;
 	}
-	if ((e = DB_EXEC(r->db, stmts, STMT_TOTAL, &res, NULL, NULL,
-	    DBI(g.from), DBI(g.to))) != DB_OK) {
+	if ((e = DB_EXEC(r->db, stmts, g.sum ? STMT_TOTAL_PEOPLE : STMT_TOTAL,
+	    &res, NULL, NULL, DBI(g.from), DBI(g.to))) != DB_OK) {
 		json_object_put(series);
 		return http_db_error(r, e);
 	}
 	o = head(r, &g);
 	json_object_object_add(o, "pas", json_object_new_string(pas_names[g.pas]));
 	tot = json_object_new_object();
-	json_object_object_add(tot, "sessions",
-	    json_object_new_int64(db_int(res, 0, 0)));
-	json_object_object_add(tot, "secondes",
-	    json_object_new_int64(db_int(res, 0, 1)));
-	json_object_object_add(tot, "heures", hours(db_int(res, 0, 1)));
+	if (!g.sum) {
+		tn = db_int(res, 0, 0);
+		tsec = db_int(res, 0, 1);
+	}
+	json_object_object_add(tot, "sessions", json_object_new_int64(tn));
+	json_object_object_add(tot, "secondes", json_object_new_int64(tsec));
+	json_object_object_add(tot, "heures", hours(tsec));
 	json_object_object_add(tot, "personnes",
 	    json_object_new_int64(db_int(res, 0, 2)));
 	db_res_free(res);
@@ -456,8 +599,14 @@ do_postes(struct req *r, struct range *gp)
 	g = *gp;
 	if ((st = open_seconds(r, &g, os, &nos)) != 0)
 		return st;
-	if ((e = DB_EXEC(r->db, stmts, STMT_POSTES, &res, NULL, NULL,
-	    DBI(g.from), DBI(g.to))) != DB_OK)
+	if (g.sum)
+		e = DB_EXEC(r->db, stmts, STMT_POSTES_SUM, &res, NULL, NULL,
+		    DBI(g.j0), DBI(g.j1), DBI(g.from), DBI(g.e0), DBI(g.e1),
+		    DBI(g.to), DBI(g.from), DBI(g.to));
+	else
+		e = DB_EXEC(r->db, stmts, STMT_POSTES, &res, NULL, NULL,
+		    DBI(g.from), DBI(g.to));
+	if (e != DB_OK)
 		return http_db_error(r, e);
 	arr = json_object_new_array();
 	for (i = 0; res != NULL && i < res->nrows; i++) {
@@ -518,8 +667,13 @@ do_heures(struct req *r, struct range *gp)
 	enum db_err e;
 
 	g = *gp;
-	if ((e = DB_EXEC(r->db, stmts, STMT_HOURS, &res, NULL, NULL,
-	    DBI(g.from), DBI(g.to))) != DB_OK)
+	if (g.sum)
+		e = DB_EXEC(r->db, stmts, STMT_HOURS_SUM, &res, NULL, NULL,
+		    DBI(g.h0), DBI(g.h1), DBI(g.from), DBI(g.to));
+	else
+		e = DB_EXEC(r->db, stmts, STMT_HOURS, &res, NULL, NULL,
+		    DBI(g.from), DBI(g.to));
+	if (e != DB_OK)
 		return http_db_error(r, e);
 	memset(n, 0, sizeof(n));
 	memset(sec, 0, sizeof(sec));
@@ -578,8 +732,18 @@ breakdown(struct req *r, struct range *gp, int idx, const char *key,
 	int st, cat = idx == STMT_CATEGORIES;
 
 	g = *gp;
-	if ((e = DB_EXEC(r->db, stmts, idx, &res, NULL, NULL, DBI(g.from),
-	    DBI(g.to))) != DB_OK)
+	if (!g.sum)
+		e = DB_EXEC(r->db, stmts, idx, &res, NULL, NULL, DBI(g.from),
+		    DBI(g.to));
+	else if (cat)
+		e = DB_EXEC(r->db, stmts, STMT_CATEGORIES_SUM, &res, NULL, NULL,
+		    DBI(g.h0), DBI(g.h1), DBI(g.from), DBI(g.to), DBI(g.from),
+		    DBI(g.to));
+	else
+		e = DB_EXEC(r->db, stmts, STMT_SITES_SUM, &res, NULL, NULL,
+		    DBI(g.j0), DBI(g.j1), DBI(g.from), DBI(g.e0), DBI(g.e1),
+		    DBI(g.to), DBI(g.from), DBI(g.to), DBI(g.from), DBI(g.to));
+	if (e != DB_OK)
 		return http_db_error(r, e);
 	arr = json_object_new_array();
 	for (i = 0; res != NULL && i < res->nrows; i++) {
