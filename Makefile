@@ -83,7 +83,7 @@ API	:= $(addprefix $(B)/fcgi-api/,$(API_OBJS))
 PUSHER	:= $(addprefix $(B)/pusher/,$(PUSHER_OBJS))
 AGENT	:= $(addprefix $(B)/agent/,$(AGENT_OBJS))
 
-all: $(B)/postes-api $(B)/postes-pusher $(B)/postes-agent
+all: $(B)/postes-api $(B)/postes-pusher $(B)/postes-agent $(B)/postes-relay
 
 # $(call pkgconf,ARGS): pkg-config ARGS into $@, all or nothing.
 pkgconf = @mkdir -p $(dir $@); t=$@.$$$$.tmp; \
@@ -101,6 +101,12 @@ $(B)/postes-api: $(API) $(SHARED) $(PKGDIR)/libs
 
 $(B)/postes-pusher: $(PUSHER) $(SHARED) $(PKGDIR)/libs $(PKGDIR)/mhd-libs
 	$(CC) $(LDFLAGS) -o $@ $(PUSHER) $(SHARED) $(PKG_LIBS) $(PKG_MHD_LIBS) -lpthread
+
+# relay/: postes-relay, ZeroMQ's proxy fanning doorbells out to several
+# pushers (docs/scaling.md); config and log only, no database.
+RELAY_SHARED := $(addprefix $(B)/shared/,config.o log.o)
+$(B)/postes-relay: $(B)/relay/main.o $(RELAY_SHARED) $(PKGDIR)/libs
+	$(CC) $(LDFLAGS) -o $@ $(B)/relay/main.o $(RELAY_SHARED) $(PKG_LIBS) -lpthread
 
 # The agent: GTK 3 and libcurl flags computed like the others, in a recipe.
 $(PKGDIR)/agent-cflags: Makefile
@@ -189,9 +195,9 @@ www:
 # /var/lib/postes. Without DESTDIR it also creates the postes user and the
 # secrets (postes-setup user secrets); the database is postes-setup's.
 UNITS	:= postes-api.socket postes-api.service postes-pusher.service \
-	   postes-sweep.service postes-sweep.timer
+	   postes-sweep.service postes-sweep.timer postes-relay.service
 MAN5	:= postes.conf.5
-MAN8	:= postes-api.8 postes-pusher.8 postes-setup.8
+MAN8	:= postes-api.8 postes-pusher.8 postes-setup.8 postes-relay.8
 subst	= sed -e 's|@sbindir@|$(sbindir)|g' -e 's|@datadir@|$(datadir)|g' \
 	      -e 's|@sysconfdir@|$(sysconfdir)|g' -e 's|@localstatedir@|$(localstatedir)|g'
 
@@ -201,7 +207,7 @@ install: all
 	  $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) \
 	  $(DESTDIR)$(sysconfdir)/postes
 	install -d -m 0750 $(DESTDIR)$(localstatedir)/lib/postes
-	install -m 0755 $(B)/postes-api $(B)/postes-pusher $(DESTDIR)$(sbindir)/
+	install -m 0755 $(B)/postes-api $(B)/postes-pusher $(B)/postes-relay $(DESTDIR)$(sbindir)/
 	$(subst) deploy/postes-setup.in > $(DESTDIR)$(sbindir)/postes-setup
 	chmod 0755 $(DESTDIR)$(sbindir)/postes-setup
 	rm -rf $(DESTDIR)$(datadir)/postes/www
@@ -229,7 +235,7 @@ install: all
 
 # Configuration, secrets, state and the postes user stay.
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(sbindir)/,postes-api postes-pusher postes-setup)
+	rm -f $(addprefix $(DESTDIR)$(sbindir)/,postes-api postes-pusher postes-relay postes-setup)
 	rm -rf $(DESTDIR)$(datadir)/postes
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(MAN5)) $(addprefix $(DESTDIR)$(mandir)/man8/,$(MAN8))
 	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
