@@ -183,6 +183,11 @@ run: deps
 test: deps
 	bash deploy/test.sh
 
+# The loopback cluster (3 Galera nodes, 2 API hosts, 2 pushers, the
+# relay, kills and restarts): minutes long, root, not part of make test.
+cluster-test: all
+	bash tests/cluster/run.sh
+
 bench: deps
 	bash deploy/bench.sh
 
@@ -284,6 +289,6 @@ install-agent: $(B)/postes-agent
 	  sed -e 's|@LIBEXECDIR@|$(libexecdir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' \
 	    agent/postes-agent.conf.in > $(DESTDIR)$(sysconfdir)/postes-agent.conf
 
-.PHONY: all unit deps run test bench www clean install uninstall check-fresh check-install check-bare install-agent fuzz fuzz-build fuzz-run
+.PHONY: all unit deps run test cluster-test bench www clean install uninstall check-fresh check-install check-bare install-agent fuzz fuzz-build fuzz-run
 .SECONDARY:
 .DELETE_ON_ERROR:
