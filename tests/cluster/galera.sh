@@ -31,8 +31,8 @@ gal_start() {	# gal_start I [bootstrap]
     rp=$(mariadbd --no-defaults --user=$DBUSER --datadir="$CV/db$i" --wsrep-on=ON \
       --wsrep-provider=/usr/lib/galera/libgalera_smm.so --binlog-format=ROW \
       --log-error="$CV/log/db$i-recover.log" --wsrep-recover >/dev/null 2>&1;
-      sed -n "s/.*WSREP: Recovered position: *//p" "$CV/log/db$i-recover.log" 2>/dev/null | tail -1)
-    [ -n "$rp" ] && pos=(--wsrep-start-position="$rp")
+      sed -n "s/.*WSREP: Recovered position: *//p" "$CV/log/db$i-recover.log" 2>/dev/null | tail -1 || true)
+    if [ -n "$rp" ]; then pos=(--wsrep-start-position="$rp"); fi
   fi
   mariadbd --no-defaults --user=$DBUSER --datadir="$CV/db$i" --socket="$CV/run/db$i.sock" \
     --pid-file="$CV/run/db$i.pid" --bind-address=127.0.0.1 --port=$((DBP + i)) \

@@ -94,7 +94,7 @@ function got(c, m) {
   c.seen.add(m.id);
   c.ids.push(m.id);
   if (m.id > c.last) c.last = m.id;
-  if (m.type === 'utilisateur_created' && sentAt.has(m.data?.id)) c.lat.push(now() - sentAt.get(m.data.id));
+  if (m.type === 'utilisateur_created' && sentAt.has(m.data?.id)) c.lat.push({ at: sentAt.get(m.data.id), ms: now() - sentAt.get(m.data.id) });
 }
 function wentDown(c) { if (c.down === null) c.down = now(); }
 function cameUp(c) {
@@ -157,12 +157,12 @@ async function sseLoop(c) {
 
 async function pollLoop(c) {
   while (!stopping || c.final) {
-    const r = await api('GET', `/api/events?channel=dashboard&since=${c.last}&limit=500`, undefined, { cookie });
+    const r = await api('GET', `/api/events?channel=dashboard&since=${c.last}&limit=200`, undefined, { cookie });
     if (r.status === 200) {
       cameUp(c);
       for (const m of r.json.events) got(c, m);
       if (c.final && r.json.events.length === 0) return;
-      if (r.json.events.length === 500) continue;
+      if (r.json.events.length === 200) continue;
     } else wentDown(c);
     if (c.final) { await sleep(100); continue; }
     await sleep(500);
@@ -264,7 +264,7 @@ for (const c of clients) {
   k.resets += c.resets;
   k.reconnects += c.reconnects;
   k.maxGap = Math.max(k.maxGap, ...c.gaps.map((g) => g.ms), 0);
-  k.lat.push(...c.lat);
+  if (c.kind !== 'polling') k.lat.push(...c.lat.map((x) => x.ms));
 }
 const pct = (a, p) => { if (!a.length) return 0; const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 console.log(`cluster: ${want.length} dashboard events in the outbox during the run (ids ${startId + 1}..${lastWant}); writes ${writes.ok} ok, ${writes.failed} refused ${JSON.stringify(writes.statuses)}`);
@@ -280,7 +280,9 @@ for (const f of failovers) {
   const wr = Math.max(0, ...writes.failRuns.filter(inWin).map((x) => x.ms));
   const rc = Math.max(0, ...clients.flatMap((c) => c.gaps).filter(inWin).map((x) => x.ms));
   const nrc = clients.flatMap((c) => c.gaps).filter(inWin).length;
-  console.log(`cluster: failover ${f.what}: writes refused for ${wr} ms; ${nrc} stream reconnects, longest ${rc} ms`);
+  const lat = clients.filter((c) => c.kind !== 'polling').flatMap((c) => c.lat).filter((x) => x.at >= f.at && x.at <= f.at + f.down);
+  const lmax = Math.max(0, ...lat.map((x) => x.ms));
+  console.log(`cluster: failover ${f.what}: writes refused for ${wr} ms; ${nrc} stream reconnects, longest ${rc} ms; stream delivery latency while down: p50 ${pct(lat.map((x) => x.ms), 0.5)} ms, max ${lmax} ms`);
 }
 // Sessions: ended once, warned once per threshold.
 const ends = await sql(`SELECT session_id, COUNT(*) FROM events WHERE id > ${startId} AND type = 'session_terminated' GROUP BY session_id`);

@@ -146,14 +146,14 @@ ctl_loop() {
   local cmd what
   while read -r cmd what < "$CV/ctl"; do
     case "$cmd $what" in
-      "kill api1") stop_one api1 KILL ;;
-      "start api1") start_api 1 ;;
-      "kill pusher1") stop_one pusher1 KILL ;;
-      "start pusher1") start_pusher 1 ;;
-      "kill relay") stop_one relay KILL ;;
-      "start relay") start_relay ;;
-      "kill db1") gal_kill 1 ;;
-      "start db1") gal_start 1 ;;
+      "kill api1") stop_one api1 KILL || true ;;
+      "start api1") start_api 1 || say "api1 did not start" ;;
+      "kill pusher1") stop_one pusher1 KILL || true ;;
+      "start pusher1") start_pusher 1 || say "pusher1 did not start" ;;
+      "kill relay") stop_one relay KILL || true ;;
+      "start relay") start_relay || say "relay did not start" ;;
+      "kill db1") gal_kill 1 || true ;;
+      "start db1") gal_start 1 || say "db1 did not rejoin" ;;
       "quit ") return 0 ;;
     esac
     echo ok > "$CV/ctl-ack"
