@@ -134,6 +134,9 @@ $(B)/tests/unit/%.o: CFLAGS += -Ifcgi-api
 $(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB) $(PKGDIR)/libs
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) -lfcgi -lcmocka
 
+# test_relay runs the real relay beside it.
+$(B)/tests/test_relay: $(B)/postes-relay
+
 # The agent's pure parts (SSE framing, clock, messages) need no GTK.
 $(B)/tests/test_agent: $(B)/tests/unit/test_agent.o $(B)/agent/sseparse.o \
 	$(B)/agent/clock.o $(B)/agent/msg.o
