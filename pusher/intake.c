@@ -561,7 +561,8 @@ static int
 intake_open_sub(const char *ep)
 {
 	int		 hwm = 100000, linger = 0;
-	int64_t		 maxmsg = DOORBELL_MAX;
+	/* Bounds the CURVE handshake too (WELCOME, READY: up to ~300 B). */
+	int64_t		 maxmsg = 1024;
 
 	if (strncmp(ep, "tcp://", 6) != 0 && strncmp(ep, "ipc://", 6) != 0) {
 		log_err("intake: %s: only ipc:// or tcp:// (with CURVE)", ep);

@@ -20,7 +20,8 @@
  * ZAP handler (a thread, inproc://zeromq.zap.01) accepts only the public
  * keys listed in POSTES_ZMQ_CLIENTS (every API host and every pusher).
  * A ZAP domain is always set, so ZMTP/1.0 and 2.0 peers are refused, and
- * ZMQ_MAXMSGSIZE keeps messages tiny.
+ * ZMQ_MAXMSGSIZE keeps messages small (1 KiB: it also bounds the CURVE
+ * handshake, whose commands are up to ~300 bytes).
  *
  * SIGTERM or SIGINT, taken by sigwait in a thread of its own, shuts the
  * context down; zmq_proxy then returns and the program exits 0.
@@ -41,7 +42,9 @@
 #include "config.h"
 #include "log.h"
 
-#define RELAY_MSG_MAX	64	/* a decimal id, or a subscription */
+#define RELAY_MSG_MAX	1024	/* libzmq applies it to the CURVE handshake
+				   too (HELLO 200 B, INITIATE ~300 B): 64
+				   would refuse every CURVE peer */
 #define ZAP_DOMAIN	"postes-relay"
 #define ZAP_KEYS_MAX	64
 
