@@ -139,6 +139,44 @@ db_disconnect(struct db *db)
 	db->ncache = 0;
 }
 
+/* The first column of the first row of q, or "" (none, NULL, error). */
+static int
+db_show(struct db *db, const char *q, char *out, size_t cap)
+{
+	MYSQL_RES	*r;
+	MYSQL_ROW	 row;
+
+	out[0] = '\0';
+	if (mysql_query(db->my, q) != 0) {
+		db_seterr(db, mysql_errno(db->my), mysql_error(db->my));
+		return -1;
+	}
+	if ((r = mysql_store_result(db->my)) == NULL)
+		return 0;
+	if ((row = mysql_fetch_row(r)) != NULL && mysql_num_fields(r) >= 2 &&
+	    row[1] != NULL)
+		snprintf(out, cap, "%s", row[1]);
+	mysql_free_result(r);
+	return 0;
+}
+
+/* 1 when this server may serve us (no wsrep, or a ready Galera node),
+ * 0 when it is a Galera node that is not ready, -1 on error. */
+static int
+db_wsrep_ready(struct db *db)
+{
+	char	 v[16];
+
+	db->errnum = 0;
+	if (db_show(db, "SHOW VARIABLES LIKE 'wsrep_on'", v, sizeof(v)) == -1)
+		return -1;
+	if (strcmp(v, "ON") != 0)
+		return 1;
+	if (db_show(db, "SHOW STATUS LIKE 'wsrep_ready'", v, sizeof(v)) == -1)
+		return -1;
+	return strcmp(v, "ON") == 0;
+}
+
 /*
  * One attempt at one server: connect and set the session up. 0, or -1
  * with db->err set and the handle closed.
@@ -175,25 +213,16 @@ db_connect_one(struct db *db, const char *host, unsigned int port,
 	 * A Galera node outside the primary component accepts connections
 	 * and SETs but refuses every table with "WSREP has not yet prepared
 	 * node" (1047); wsrep_ready says so up front, so that we move on to
-	 * the next host at once. A server without wsrep returns no row.
+	 * the next host at once. Only where wsrep is on: a plain server
+	 * (even one with the Galera library installed) reports wsrep_ready
+	 * OFF.
 	 */
-	if (mysql_query(db->my, "SHOW STATUS LIKE 'wsrep_ready'") != 0)
-		goto fail;
-	else {
-		MYSQL_RES	*r = mysql_store_result(db->my);
-		MYSQL_ROW	 row;
-		int		 ready = 1;
-
-		if (r != NULL && (row = mysql_fetch_row(r)) != NULL &&
-		    row[1] != NULL && strcmp(row[1], "ON") != 0)
-			ready = 0;
-		mysql_free_result(r);
-		if (!ready) {
+	if (db_wsrep_ready(db) != 1) {
+		if (db->errnum == 0)
 			db_seterr(db, ER_UNKNOWN_COM_ERROR,
 			    "Galera node not ready (wsrep_ready OFF)");
-			db_disconnect(db);
-			return -1;
-		}
+		db_disconnect(db);
+		return -1;
 	}
 	return 0;
 fail:
