@@ -80,14 +80,14 @@ AGENT_OBJS  := main.o config.o api.o stream.o sseparse.o clock.o lock.o bar.o \
 	       cleanup.o msg.o
 AGENT_PKGS  := gtk+-3.0 libcurl json-c
 UNIT_TESTS  := test_hours test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
-	       test_admin_html test_csv test_agent test_http_io
+	       test_admin_html test_csv test_agent test_http_io test_config test_relay
 
 SHARED	:= $(addprefix $(B)/shared/,$(SHARED_OBJS))
 API	:= $(addprefix $(B)/fcgi-api/,$(API_OBJS))
 PUSHER	:= $(addprefix $(B)/pusher/,$(PUSHER_OBJS))
 AGENT	:= $(addprefix $(B)/agent/,$(AGENT_OBJS))
 
-all: $(B)/postes-api $(B)/postes-pusher $(B)/postes-agent $(B)/tests/zmq-ring
+all: $(B)/postes-api $(B)/postes-pusher $(B)/postes-agent $(B)/postes-relay $(B)/tests/zmq-ring
 
 # A ZeroMQ client for the intake's integration tests (tests/tools/).
 $(B)/tests/zmq-ring: $(B)/tests/tools/zmq-ring.o $(PKGDIR)/libs
@@ -109,6 +109,12 @@ $(B)/postes-api: $(API) $(SHARED) $(PKGDIR)/libs
 
 $(B)/postes-pusher: $(PUSHER) $(SHARED) $(PKGDIR)/libs $(PKGDIR)/mhd-libs
 	$(CC) $(LDFLAGS) -o $@ $(PUSHER) $(SHARED) $(PKG_LIBS) $(PKG_MHD_LIBS) -lpthread
+
+# relay/: postes-relay, ZeroMQ's proxy fanning doorbells out to several
+# pushers (docs/scaling.md); config and log only, no database.
+RELAY_SHARED := $(addprefix $(B)/shared/,config.o log.o)
+$(B)/postes-relay: $(B)/relay/main.o $(RELAY_SHARED) $(PKGDIR)/libs
+	$(CC) $(LDFLAGS) -o $@ $(B)/relay/main.o $(RELAY_SHARED) $(PKG_LIBS) -lpthread
 
 # The agent: GTK 3 and libcurl flags computed like the others, in a recipe.
 $(PKGDIR)/agent-cflags: Makefile
@@ -135,6 +141,9 @@ API_LIB := $(filter-out $(B)/fcgi-api/main.o,$(API))
 $(B)/tests/unit/%.o: CFLAGS += -Ifcgi-api
 $(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB) $(PKGDIR)/libs
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) -lfcgi -lcmocka
+
+# test_relay runs the real relay beside it.
+$(B)/tests/test_relay: $(B)/postes-relay
 
 # The agent's pure parts (SSE framing, clock, messages) need no GTK.
 $(B)/tests/test_agent: $(B)/tests/unit/test_agent.o $(B)/agent/sseparse.o \
@@ -185,6 +194,15 @@ run: deps
 test: deps
 	bash deploy/test.sh
 
+# The loopback cluster (3 Galera nodes, 2 API hosts, 2 pushers, the
+# relay, kills and restarts): minutes long, root, not part of make test.
+# The loopback cluster (docs/scaling.md): 3 Galera nodes, 2 API hosts,
+# 2 pushers, the relay. Not part of make test (about 3.5 min, root).
+cluster-test: deps
+	$(INSTALL_DEPS) --cluster
+	$(MAKE) all
+	bash tests/cluster/run.sh
+
 bench: deps
 	bash deploy/bench.sh
 
@@ -197,9 +215,9 @@ www:
 # /var/lib/postes. Without DESTDIR it also creates the postes user and the
 # secrets (postes-setup user secrets); the database is postes-setup's.
 UNITS	:= postes-api.socket postes-api.service postes-pusher.service \
-	   postes-sweep.service postes-sweep.timer
+	   postes-sweep.service postes-sweep.timer postes-relay.service
 MAN5	:= postes.conf.5
-MAN8	:= postes-api.8 postes-pusher.8 postes-setup.8
+MAN8	:= postes-api.8 postes-pusher.8 postes-setup.8 postes-relay.8
 subst	= sed -e 's|@sbindir@|$(sbindir)|g' -e 's|@datadir@|$(datadir)|g' \
 	      -e 's|@sysconfdir@|$(sysconfdir)|g' -e 's|@localstatedir@|$(localstatedir)|g'
 
@@ -209,7 +227,7 @@ install: all
 	  $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) \
 	  $(DESTDIR)$(sysconfdir)/postes
 	install -d -m 0750 $(DESTDIR)$(localstatedir)/lib/postes
-	install -m 0755 $(B)/postes-api $(B)/postes-pusher $(DESTDIR)$(sbindir)/
+	install -m 0755 $(B)/postes-api $(B)/postes-pusher $(B)/postes-relay $(DESTDIR)$(sbindir)/
 	$(subst) deploy/postes-setup.in > $(DESTDIR)$(sbindir)/postes-setup
 	chmod 0755 $(DESTDIR)$(sbindir)/postes-setup
 	rm -rf $(DESTDIR)$(datadir)/postes/www
@@ -237,7 +255,7 @@ install: all
 
 # Configuration, secrets, state and the postes user stay.
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(sbindir)/,postes-api postes-pusher postes-setup)
+	rm -f $(addprefix $(DESTDIR)$(sbindir)/,postes-api postes-pusher postes-relay postes-setup)
 	rm -rf $(DESTDIR)$(datadir)/postes
 	rm -f $(addprefix $(DESTDIR)$(mandir)/man5/,$(MAN5)) $(addprefix $(DESTDIR)$(mandir)/man8/,$(MAN8))
 	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
@@ -286,6 +304,6 @@ install-agent: $(B)/postes-agent
 	  sed -e 's|@LIBEXECDIR@|$(libexecdir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' \
 	    agent/postes-agent.conf.in > $(DESTDIR)$(sysconfdir)/postes-agent.conf
 
-.PHONY: all unit deps run test bench www clean install uninstall check-fresh check-install check-bare install-agent fuzz fuzz-build fuzz-run
+.PHONY: all unit deps run test cluster-test bench www clean install uninstall check-fresh check-install check-bare install-agent fuzz fuzz-build fuzz-run
 .SECONDARY:
 .DELETE_ON_ERROR:

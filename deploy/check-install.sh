@@ -93,7 +93,7 @@ mkdir -p "$tmp/units"
 for u in "$D"/etc/systemd/system/postes-*; do
   sed "s|/usr/local/sbin/|$P/sbin/|g" "$u" > "$tmp/units/$(basename "$u")"
 done
-for u in postes-api.service postes-pusher.service postes-sweep.service; do
+for u in postes-api.service postes-pusher.service postes-sweep.service postes-relay.service; do
   for d in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
       PrivateDevices=yes ReadWritePaths= RestrictAddressFamilies= 'CapabilityBoundingSet=$' \
       SystemCallFilter=@system-service User=postes; do
@@ -102,8 +102,8 @@ for u in postes-api.service postes-pusher.service postes-sweep.service; do
 done
 (cd "$tmp/units" && MANPATH=$P/share/man systemd-analyze verify \
   ./postes-api.socket ./postes-api.service ./postes-pusher.service \
-  ./postes-sweep.service ./postes-sweep.timer) || fail "systemd-analyze verify"
-for u in postes-api.service postes-pusher.service postes-sweep.service; do
+  ./postes-sweep.service ./postes-sweep.timer ./postes-relay.service) || fail "systemd-analyze verify"
+for u in postes-api.service postes-pusher.service postes-sweep.service postes-relay.service; do
   score=$(cd "$tmp/units" && systemd-analyze security --offline=yes "./$u" 2>/dev/null \
     | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]* [A-Z]*\).*/\1/p')
   say "systemd-analyze security $u: ${score:-?}"

@@ -21,6 +21,9 @@ PKGS=(
   clang libclang-rt-14-dev
 )
 
+# --cluster: also what the loopback cluster test needs (make cluster-test).
+if [ "${1:-}" = --cluster ]; then PKGS+=(galera-4 rsync); fi
+
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \

@@ -26,6 +26,16 @@
  * Malformed messages and refused peers (a socket monitor sees failed
  * handshakes) are counted and logged at most once every 10 s.
  *
+ * Several pushers (POSTES_ZMQ_RELAY_SUB set): instead of binding its
+ * PULL intake the pusher connects a SUB socket to postes-relay's XPUB
+ * side and subscribes to everything; every API host PUBlishes to the
+ * relay, which hands each ring to every pusher (relay/main.c). On tcp://
+ * the pusher is then a CURVE client: the relay's public key in
+ * POSTES_ZMQ_SERVER_PUBLIC, its own pair in POSTES_ZMQ_CLIENT_PUBLIC and
+ * _SECRET. Nothing else changes: a ring is still only a hint, validated
+ * the same way, and the one-second outbox poll still covers a relay that
+ * is down. See intake_open_sub.
+ *
  * Replays the ring cannot serve are read from the outbox here too, off
  * the network threads.
  */
@@ -605,6 +615,57 @@ parse_client_keys(const char *list)
 	return 0;
 }
 
+/*
+ * The relay mode: a SUB socket connected to the relay's XPUB side
+ * (POSTES_ZMQ_RELAY_SUB), subscribed to every message, CURVE client on
+ * tcp://. zctx must exist. 0 or -1 (logged).
+ */
+static int
+intake_open_sub(const char *ep)
+{
+	int		 hwm = 100000, linger = 0;
+	/* Bounds the CURVE handshake too (WELCOME, READY: up to ~300 B). */
+	int64_t		 maxmsg = 1024;
+
+	if (strncmp(ep, "tcp://", 6) != 0 && strncmp(ep, "ipc://", 6) != 0) {
+		log_err("intake: %s: only ipc:// or tcp:// (with CURVE)", ep);
+		return -1;
+	}
+	if ((zsock = zmq_socket(zctx, ZMQ_SUB)) == NULL) {
+		log_err("intake: zmq: %s", zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	zmq_setsockopt(zsock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(zsock, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_setsockopt(zsock, ZMQ_MAXMSGSIZE, &maxmsg,
+	    sizeof(maxmsg)) != 0 ||
+	    zmq_setsockopt(zsock, ZMQ_SUBSCRIBE, "", 0) != 0) {
+		log_err("intake: zmq options: %s", zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	if (strncmp(ep, "tcp://", 6) == 0 &&
+	    (strlen(pcfg->zmq_server_public) != 40 ||
+	    strlen(pcfg->zmq_client_public) != 40 ||
+	    strlen(pcfg->zmq_client_secret) != 40 ||
+	    zmq_setsockopt(zsock, ZMQ_CURVE_SERVERKEY,
+	    pcfg->zmq_server_public, 40) != 0 ||
+	    zmq_setsockopt(zsock, ZMQ_CURVE_PUBLICKEY,
+	    pcfg->zmq_client_public, 40) != 0 ||
+	    zmq_setsockopt(zsock, ZMQ_CURVE_SECRETKEY,
+	    pcfg->zmq_client_secret, 40) != 0)) {
+		log_err("intake: %s: a TCP relay needs CURVE: "
+		    "POSTES_ZMQ_SERVER_PUBLIC (the relay's), "
+		    "POSTES_ZMQ_CLIENT_PUBLIC and POSTES_ZMQ_CLIENT_SECRET", ep);
+		return -1;
+	}
+	if (zmq_connect(zsock, ep) != 0) {
+		log_err("intake: connect %s: %s", ep,
+		    zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
+}
+
 int
 intake_start(void)
 {
@@ -616,6 +677,15 @@ intake_start(void)
 		return -1;
 	if ((in_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		return -1;
+	if (pcfg->zmq_relay_sub[0] != '\0') {
+		/* Several pushers: rings come through postes-relay. */
+		ep = pcfg->zmq_relay_sub;
+		if ((zctx = zmq_ctx_new()) == NULL ||
+		    (zap = zmq_socket(zctx, ZMQ_REP)) == NULL ||
+		    intake_open_sub(ep) == -1)
+			return -1;
+		goto started;
+	}
 	if (strncmp(ep, "tcp://", 6) == 0) {
 		if (strlen(pcfg->zmq_server_secret) != 40 ||
 		    parse_client_keys(pcfg->zmq_clients) == -1 ||
@@ -673,11 +743,14 @@ intake_start(void)
 		log_err("intake: bind %s: %s", ep, zmq_strerror(zmq_errno()));
 		return -1;
 	}
+started:
 	if (pthread_create(&in_thread, NULL, intake_main, NULL) != 0)
 		return -1;
 	in_running = 1;
-	log_info("intake: doorbell on %s (%s)", ep, zcurve ?
-	    "CURVE, known client keys only" : "0700 directory");
+	log_info("intake: doorbell %s %s (%s)", pcfg->zmq_relay_sub[0] ?
+	    "from the relay at" : "on", ep, pcfg->zmq_relay_sub[0] ?
+	    "SUB" : zcurve ? "CURVE, known client keys only" :
+	    "0700 directory");
 	return 0;
 }
 

@@ -43,6 +43,7 @@ static const struct ckey ckeys[] = {
 	STR("DB_SOCKET", db_socket),
 	STR("DB_HOST", db_host),
 	UINT("DB_PORT", db_port, 1, 65535),
+	STR("DB_HOSTS", db_hosts),
 	STR("DB_USER", db_user),
 	STR("DB_PASSWORD", db_password),
 	STR("DB_NAME", db_name),
@@ -52,6 +53,8 @@ static const struct ckey ckeys[] = {
 	STR("ZMQ_CLIENT_SECRET", zmq_client_secret),
 	STR("ZMQ_CLIENT_PUBLIC", zmq_client_public),
 	STR("ZMQ_CLIENTS", zmq_clients),
+	STR("ZMQ_RELAY", zmq_relay),
+	STR("ZMQ_RELAY_SUB", zmq_relay_sub),
 	UINT("HTTP_PORT", http_port, 1, 65535),
 	UINT("PUSHER_PORT", pusher_port, 1, 65535),
 	UINT("PUSHER_MAX_CONN", pusher_max_conn, 1, 1000000),
@@ -165,6 +168,70 @@ config_parse_secs(const char *s, int *out, size_t *nout)
 	memcpy(out, w, j * sizeof(w[0]));
 	*nout = j;
 	return 0;
+}
+
+int
+config_db_host(const struct config *cfg, size_t i, char *host,
+    size_t hostsz, unsigned int *port)
+{
+	const char	*p, *e, *q, *colon, *hend;
+	char		 num[8];
+	size_t		 n = 0, len;
+	long long	 v;
+
+	for (p = cfg->db_hosts; isspace((unsigned char)*p); p++)
+		continue;
+	if (*p == '\0') {
+		if (i > 0)
+			return 0;
+		if (strlen(cfg->db_host) >= hostsz)
+			return -1;
+		memcpy(host, cfg->db_host, strlen(cfg->db_host) + 1);
+		*port = cfg->db_port;
+		return 1;
+	}
+	for (;; p = e + 1, n++) {
+		if ((e = strchr(p, ',')) == NULL)
+			e = p + strlen(p);
+		for (; p < e && isspace((unsigned char)*p); p++)
+			continue;
+		for (q = e; q > p && isspace((unsigned char)q[-1]); q--)
+			continue;
+		if (q == p || n == CONFIG_DB_HOSTS_MAX)
+			return -1;
+		/* [v6]:port, host:port or host */
+		if (*p == '[') {
+			if ((hend = memchr(p, ']', (size_t)(q - p))) == NULL)
+				return -1;
+			colon = hend + 1 < q ? hend + 1 : NULL;
+			if (colon != NULL && *colon != ':')
+				return -1;
+			p++;
+		} else {
+			colon = memchr(p, ':', (size_t)(q - p));
+			hend = colon != NULL ? colon : q;
+		}
+		len = (size_t)(hend - p);
+		if (len == 0 || len >= hostsz)
+			return -1;
+		v = cfg->db_port;
+		if (colon != NULL) {
+			if ((size_t)(q - colon - 1) >= sizeof(num))
+				return -1;
+			memcpy(num, colon + 1, (size_t)(q - colon - 1));
+			num[q - colon - 1] = '\0';
+			if (num_parse(num, 1, 65535, &v) == -1)
+				return -1;
+		}
+		if (n == i) {
+			memcpy(host, p, len);
+			host[len] = '\0';
+			*port = (unsigned int)v;
+			return 1;
+		}
+		if (*e == '\0')
+			return 0;
+	}
 }
 
 static const struct ckey *
@@ -382,6 +449,21 @@ config_load(struct config *cfg)
 	setenv("TZ", cfg->tz, 1);
 	tzset();
 
+	/* Walk the whole host list once so a typo stops the start. */
+	for (i = 0; ; i++) {
+		char		 h[sizeof(cfg->db_host)];
+		unsigned int	 port;
+		int		 r;
+
+		if ((r = config_db_host(cfg, i, h, sizeof(h), &port)) == 0)
+			break;
+		if (r == -1) {
+			log_err("POSTES_DB_HOSTS: expected up to %d "
+			    "host[:port] items, comma-separated",
+			    CONFIG_DB_HOSTS_MAX);
+			return -1;
+		}
+	}
 	if (strcmp(cfg->origin, DEFAULT_ORIGIN) == 0 &&
 	    cfg->http_port != DEFAULT_HTTP)
 		snprintf(cfg->origin, sizeof(cfg->origin),

@@ -19,6 +19,9 @@ struct config {
 	char		 db_socket[256];	/* POSTES_DB_SOCKET; wins over host */
 	char		 db_host[128];		/* POSTES_DB_HOST */
 	unsigned int	 db_port;		/* POSTES_DB_PORT */
+	char		 db_hosts[512];		/* POSTES_DB_HOSTS: host[:port],...
+						   tried in order; wins over
+						   DB_HOST/DB_PORT */
 	char		 db_user[64];		/* POSTES_DB_USER */
 	char		 db_password[128];	/* POSTES_DB_PASSWORD */
 	char		 db_name[64];		/* POSTES_DB_NAME */
@@ -29,6 +32,11 @@ struct config {
 	char		 zmq_server_public[48];	/* POSTES_ZMQ_SERVER_PUBLIC (API) */
 	char		 zmq_client_secret[48];	/* POSTES_ZMQ_CLIENT_SECRET (API) */
 	char		 zmq_client_public[48];	/* POSTES_ZMQ_CLIENT_PUBLIC (API) */
+	char		 zmq_relay[256];	/* POSTES_ZMQ_RELAY: the relay's
+						   XSUB side (API PUB connects,
+						   postes-relay binds) */
+	char		 zmq_relay_sub[256];	/* POSTES_ZMQ_RELAY_SUB: its XPUB
+						   side (pusher SUB connects) */
 	char		 zmq_clients[1024];	/* POSTES_ZMQ_CLIENTS: client public
 						   keys the pusher accepts */
 	unsigned int	 http_port;		/* POSTES_HTTP_PORT */
@@ -74,6 +82,17 @@ int	config_load(struct config *cfg);
  * [min, max]. 0 with *out set, or -1.
  */
 int	num_parse(const char *s, long long min, long long max, long long *out);
+
+/*
+ * The i-th database host to try (0 first): from POSTES_DB_HOSTS
+ * ("db1:3306,db2,[::1]:3307"; a missing port is POSTES_DB_PORT), or
+ * POSTES_DB_HOST/POSTES_DB_PORT alone when that list is empty.
+ * 1 with host and *port set, 0 past the end, -1 if the list is
+ * malformed (empty item, bad port, host too long).
+ */
+int	config_db_host(const struct config *cfg, size_t i, char *host,
+	    size_t hostsz, unsigned int *port);
+#define CONFIG_DB_HOSTS_MAX 16
 
 /* Parse "300,60" into cfg->warn, sorted descending. 0 or -1. */
 int	config_parse_warn(struct config *cfg, const char *s);

@@ -83,6 +83,8 @@ errno_is_conn(unsigned int e)
 	case ER_NET_ERROR_ON_WRITE:
 	case ER_NET_WRITE_INTERRUPTED:
 	case ER_NET_PACKETS_OUT_OF_ORDER:
+	case ER_UNKNOWN_COM_ERROR:	/* Galera: node left the primary
+					   component; try the next host */
 		return 1;
 	default:
 		return 0;
@@ -137,47 +139,132 @@ db_disconnect(struct db *db)
 	db->ncache = 0;
 }
 
-/* Connect and set the session up. DB_OK or DB_ERR_CONN (logged). */
-static enum db_err
-db_connect(struct db *db)
+/* The first column of the first row of q, or "" (none, NULL, error). */
+static int
+db_show(struct db *db, const char *q, char *out, size_t cap)
+{
+	MYSQL_RES	*r;
+	MYSQL_ROW	 row;
+
+	out[0] = '\0';
+	if (mysql_query(db->my, q) != 0) {
+		db_seterr(db, mysql_errno(db->my), mysql_error(db->my));
+		return -1;
+	}
+	if ((r = mysql_store_result(db->my)) == NULL)
+		return 0;
+	if ((row = mysql_fetch_row(r)) != NULL && mysql_num_fields(r) >= 2 &&
+	    row[1] != NULL)
+		snprintf(out, cap, "%s", row[1]);
+	mysql_free_result(r);
+	return 0;
+}
+
+/* 1 when this server may serve us (no wsrep, or a ready Galera node),
+ * 0 when it is a Galera node that is not ready, -1 on error. */
+static int
+db_wsrep_ready(struct db *db)
+{
+	char	 v[16];
+
+	db->errnum = 0;
+	if (db_show(db, "SHOW VARIABLES LIKE 'wsrep_on'", v, sizeof(v)) == -1)
+		return -1;
+	if (strcmp(v, "ON") != 0)
+		return 1;
+	if (db_show(db, "SHOW STATUS LIKE 'wsrep_ready'", v, sizeof(v)) == -1)
+		return -1;
+	return strcmp(v, "ON") == 0;
+}
+
+/*
+ * One attempt at one server: connect and set the session up. 0, or -1
+ * with db->err set and the handle closed.
+ */
+static int
+db_connect_one(struct db *db, const char *host, unsigned int port,
+    const char *sock)
 {
 	static const char *const setup[] = {
 		"SET time_zone='+00:00'",
 		"SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
 	};
 	const struct config *c = &db->cfg;
-	unsigned int	 ct = DB_CONNECT_TIMEOUT, rw = DB_RW_TIMEOUT, e;
+	unsigned int	 ct = DB_CONNECT_TIMEOUT, rw = DB_RW_TIMEOUT;
 	my_bool		 no = 0;
-	const char	*host, *sock;
 	size_t		 i;
 
-	assert(db->my == NULL);
 	if ((db->my = mysql_init(NULL)) == NULL) {
 		db_seterr(db, 0, "mysql_init: out of memory");
-		log_err("db: %s", db->err);
-		return DB_ERR_CONN;
+		return -1;
 	}
 	mysql_options(db->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(db->my, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
 	mysql_options(db->my, MYSQL_OPT_READ_TIMEOUT, &rw);
 	mysql_options(db->my, MYSQL_OPT_WRITE_TIMEOUT, &rw);
 	mysql_options(db->my, MYSQL_OPT_RECONNECT, &no);
-
-	sock = c->db_socket[0] != '\0' ? c->db_socket : NULL;
-	host = sock != NULL ? "localhost" : c->db_host;
 	if (mysql_real_connect(db->my, host, c->db_user, c->db_password,
-	    c->db_name, sock != NULL ? 0 : c->db_port, sock, 0) == NULL)
+	    c->db_name, port, sock, 0) == NULL)
 		goto fail;
 	for (i = 0; i < sizeof(setup) / sizeof(setup[0]); i++)
 		if (mysql_query(db->my, setup[i]) != 0)
 			goto fail;
-	return DB_OK;
+	/*
+	 * A Galera node outside the primary component accepts connections
+	 * and SETs but refuses every table with "WSREP has not yet prepared
+	 * node" (1047); wsrep_ready says so up front, so that we move on to
+	 * the next host at once. Only where wsrep is on: a plain server
+	 * (even one with the Galera library installed) reports wsrep_ready
+	 * OFF.
+	 */
+	if (db_wsrep_ready(db) != 1) {
+		if (db->errnum == 0)
+			db_seterr(db, ER_UNKNOWN_COM_ERROR,
+			    "Galera node not ready (wsrep_ready OFF)");
+		db_disconnect(db);
+		return -1;
+	}
+	return 0;
 fail:
-	e = mysql_errno(db->my);
-	db_seterr(db, e, mysql_error(db->my));
-	log_warn("db: connect to %s: %s", sock != NULL ? sock : host,
-	    db->err);
+	db_seterr(db, mysql_errno(db->my), mysql_error(db->my));
 	db_disconnect(db);
+	return -1;
+}
+
+/*
+ * Connect and set the session up: the socket when one is set, else each
+ * host of POSTES_DB_HOSTS in order (POSTES_DB_HOST alone by default),
+ * the first that answers and is ready wins. Every reconnect starts again
+ * from the first host, so writes return to the preferred node as soon
+ * as it is back (one writer at a time, see docs/scaling.md).
+ * DB_OK or DB_ERR_CONN (logged).
+ */
+static enum db_err
+db_connect(struct db *db)
+{
+	const struct config *c = &db->cfg;
+	char		 host[sizeof(c->db_host)];
+	unsigned int	 port;
+	size_t		 i;
+
+	assert(db->my == NULL);
+	if (c->db_socket[0] != '\0') {
+		if (db_connect_one(db, "localhost", 0, c->db_socket) == 0)
+			return DB_OK;
+		log_warn("db: connect to %s: %s", c->db_socket, db->err);
+		return DB_ERR_CONN;
+	}
+	for (i = 0; config_db_host(c, i, host, sizeof(host), &port) == 1;
+	    i++) {
+		if (db_connect_one(db, host, port, NULL) == 0) {
+			if (i > 0)
+				log_info("db: connected to %s:%u (host %zu "
+				    "of the list)", host, port, i + 1);
+			return DB_OK;
+		}
+		log_warn("db: connect to %s:%u: %s", host, port, db->err);
+	}
+	db->errnum = CR_CONN_HOST_ERROR;
 	return DB_ERR_CONN;
 }
 

@@ -381,32 +381,38 @@ struct ev_pub {
 };
 
 /*
- * The API's end of the doorbell. ipc:// (the default) relies on the
- * 0700 directory the pusher makes; tcp:// is refused without the CURVE
- * keys (the pusher's public key, this client's key pair), since the
- * pusher accepts nothing else there.
+ * The API's end of the doorbell. One pusher: a PUSH socket connected to
+ * its intake (POSTES_ZMQ_ENDPOINT). Several pushers: a PUB socket
+ * connected to postes-relay's XSUB side (POSTES_ZMQ_RELAY), which hands
+ * every ring to every pusher (a PUSH would deal each ring to one of
+ * them). ipc:// (the default) relies on the 0700 directory the pusher
+ * or the relay makes; tcp:// is refused without the CURVE keys (the
+ * server's public key, this client's key pair), since the far end
+ * accepts nothing else there.
  */
 struct ev_pub *
 ev_pub_open(const struct config *cfg)
 {
 	struct ev_pub *p;
 	int linger = 200, hwm = 1000, tmo = 0;
-	const char *endpoint = cfg->zmq_endpoint;
+	int relay = cfg->zmq_relay[0] != '\0';
+	const char *endpoint = relay ? cfg->zmq_relay : cfg->zmq_endpoint;
 
 	if (strncmp(endpoint, "tcp://", 6) == 0 &&
 	    (strlen(cfg->zmq_server_public) != 40 ||
 	    strlen(cfg->zmq_client_secret) != 40 ||
 	    strlen(cfg->zmq_client_public) != 40)) {
-		log_err("%s: a TCP intake needs POSTES_ZMQ_SERVER_PUBLIC, "
+		log_err("%s: a TCP %s needs POSTES_ZMQ_SERVER_PUBLIC, "
 		    "POSTES_ZMQ_CLIENT_PUBLIC and POSTES_ZMQ_CLIENT_SECRET "
-		    "(postes-pusher keygen); not ringing", endpoint);
+		    "(postes-pusher keygen); not ringing", endpoint,
+		    relay ? "relay" : "intake");
 		return NULL;
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	if ((p->ctx = zmq_ctx_new()) == NULL)
 		goto fail;
-	if ((p->sock = zmq_socket(p->ctx, ZMQ_PUSH)) == NULL)
+	if ((p->sock = zmq_socket(p->ctx, relay ? ZMQ_PUB : ZMQ_PUSH)) == NULL)
 		goto fail;
 	/*
 	 * Never block the request: no send timeout, a bounded queue, and a
@@ -448,7 +454,8 @@ ev_pub_close(struct ev_pub *p)
 }
 
 /*
- * Ring the doorbell: one message, the batch's highest id in decimal. The
+ * Ring the doorbell: one message, the batch's highest id in decimal
+ * (through the relay: the same message, to every pusher). The
  * pusher treats it as "the outbox has new rows" and reads them from the
  * outbox; the id is only a hint and is never trusted.
  */

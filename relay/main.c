@@ -1,0 +1,308 @@
+/*
+ * postes-relay - the doorbell to every pusher: ZeroMQ's own proxy.
+ *
+ * With one pusher the API PUSHes its doorbell straight to the pusher's
+ * PULL intake. With several, a PUSH socket would deal each ring to one
+ * of them only, so the API PUBlishes instead and this program fans the
+ * rings out: zmq_proxy(3) between an XSUB socket bound on
+ * POSTES_ZMQ_RELAY (every API host's PUB connects there) and an XPUB
+ * socket bound on POSTES_ZMQ_RELAY_SUB (every pusher's SUB connects
+ * there; XPUB passes their subscriptions up to the publishers). It
+ * keeps no state, reads no database and never looks inside a message:
+ * a ring only says "the outbox has new rows", each pusher validates it
+ * and reads the outbox itself, and polls it every second anyway, so a
+ * relay that is down or restarting costs at most a second of latency,
+ * never an event.
+ *
+ * Closed to strangers exactly like the pusher's intake: by default both
+ * endpoints are ipc:// in a 0700 directory of the state directory; on
+ * tcp:// the relay is a CURVE server (POSTES_ZMQ_SERVER_SECRET) and its
+ * ZAP handler (a thread, inproc://zeromq.zap.01) accepts only the public
+ * keys listed in POSTES_ZMQ_CLIENTS (every API host and every pusher).
+ * A ZAP domain is always set, so ZMTP/1.0 and 2.0 peers are refused, and
+ * ZMQ_MAXMSGSIZE keeps messages small (1 KiB: it also bounds the CURVE
+ * handshake, whose commands are up to ~300 bytes).
+ *
+ * SIGTERM or SIGINT, taken by sigwait in a thread of its own, shuts the
+ * context down; zmq_proxy then returns and the program exits 0.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <zmq.h>
+
+#include "config.h"
+#include "log.h"
+
+#define RELAY_MSG_MAX	1024	/* libzmq applies it to the CURVE handshake
+				   too (HELLO 200 B, INITIATE ~300 B): 64
+				   would refuse every CURVE peer */
+#define ZAP_DOMAIN	"postes-relay"
+#define ZAP_KEYS_MAX	64
+
+static struct config	 cfg;
+static void		*zctx;
+static int		 curve;
+static unsigned char	 keys[ZAP_KEYS_MAX][32];
+static size_t		 nkeys;
+
+/* The 0700 directory of an ipc:// endpoint, made if missing. 0 or -1. */
+static int
+ipc_dir(const char *ep)
+{
+	char		 buf[256], *dir;
+	struct stat	 st;
+
+	if (strncmp(ep, "ipc://", 6) != 0)
+		return 0;
+	if (strlen(ep + 6) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", ep + 6);
+	dir = dirname(buf);
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		log_err("mkdir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		log_err("%s is not a directory of ours", dir);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) == -1) {
+		log_err("chmod 0700 %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* POSTES_ZMQ_CLIENTS: comma-separated Z85 public keys. 0 or -1. */
+static int
+parse_keys(const char *list)
+{
+	char	 k[41];
+	size_t	 n;
+
+	nkeys = 0;
+	while (*list != '\0') {
+		list += strspn(list, " ,");
+		if ((n = strcspn(list, " ,")) == 0)
+			break;
+		if (n != 40 || nkeys == ZAP_KEYS_MAX)
+			return -1;
+		memcpy(k, list, 40);
+		k[40] = '\0';
+		if (zmq_z85_decode(keys[nkeys], k) == NULL)
+			return -1;
+		nkeys++;
+		list += n;
+	}
+	return 0;
+}
+
+static int
+zap_recv(void *zap, char *buf, size_t cap, int *more)
+{
+	zmq_msg_t	 zm;
+	size_t		 len;
+
+	zmq_msg_init(&zm);
+	if (zmq_msg_recv(&zm, zap, 0) < 0) {
+		zmq_msg_close(&zm);
+		return -1;
+	}
+	len = zmq_msg_size(&zm) < cap - 1 ? zmq_msg_size(&zm) : cap - 1;
+	memcpy(buf, zmq_msg_data(&zm), len);
+	buf[len] = '\0';
+	*more = zmq_msg_more(&zm);
+	zmq_msg_close(&zm);
+	return (int)len;
+}
+
+/*
+ * The ZAP handler (RFC 27): NULL on ipc:// (the directory is the gate),
+ * CURVE with a listed key on tcp://, anything else 400. Runs until the
+ * context is shut down.
+ */
+static void *
+zap_main(void *arg)
+{
+	void		*zap = arg;
+	char		 f[7][256], junk[8], key[41];
+	int		 n[7], more, ok, i;
+	size_t		 k;
+
+	for (;;) {
+		more = 1;
+		ok = 0;
+		i = 0;
+		while (more && i < 7) {
+			if ((n[i] = zap_recv(zap, f[i], sizeof(f[i]),
+			    &more)) < 0)
+				goto out;
+			i++;
+		}
+		while (more && zap_recv(zap, junk, sizeof(junk), &more) >= 0)
+			i = 0;
+		if (i >= 6 && strcmp(f[0], "1.0") == 0 &&
+		    strcmp(f[2], ZAP_DOMAIN) == 0) {
+			if (!curve && i == 6 && strcmp(f[5], "NULL") == 0)
+				ok = 1;
+			else if (curve && i == 7 &&
+			    strcmp(f[5], "CURVE") == 0 && n[6] == 32)
+				for (k = 0; k < nkeys; k++)
+					if (memcmp(keys[k], f[6], 32) == 0)
+						ok = 1;
+		}
+		if (!ok) {
+			key[0] = '\0';
+			if (i == 7 && n[6] == 32)
+				zmq_z85_encode(key, (const uint8_t *)f[6], 32);
+			log_warn("peer refused (mechanism %s%s%s)",
+			    i >= 6 ? f[5] : "?", key[0] ? ", key " : "", key);
+		}
+		zmq_send(zap, "1.0", 3, ZMQ_SNDMORE);
+		zmq_send(zap, f[1], i >= 2 ? (size_t)n[1] : 0, ZMQ_SNDMORE);
+		zmq_send(zap, ok ? "200" : "400", 3, ZMQ_SNDMORE);
+		zmq_send(zap, ok ? "OK" : "refused", ok ? 2 : 7, ZMQ_SNDMORE);
+		zmq_send(zap, "", 0, ZMQ_SNDMORE);
+		zmq_send(zap, "", 0, 0);
+	}
+out:
+	zmq_close(zap);
+	return NULL;
+}
+
+/* SIGTERM/SIGINT: shut the context down, which ends zmq_proxy. */
+static void *
+sig_main(void *arg)
+{
+	sigset_t	*set = arg;
+	int		 sig;
+
+	if (sigwait(set, &sig) == 0)
+		log_info("signal %d: stopping", sig);
+	zmq_ctx_shutdown(zctx);
+	return NULL;
+}
+
+/* One side of the proxy: options, CURVE on tcp, bind. NULL on error. */
+static void *
+side(int type, const char *ep)
+{
+	int64_t		 max = RELAY_MSG_MAX;
+	int		 one = 1, zero = 0, hwm = 100000;
+	void		*s;
+
+	if (ipc_dir(ep) == -1 || (s = zmq_socket(zctx, type)) == NULL)
+		return NULL;
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	if (zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max)) != 0 ||
+	    zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN,
+	    strlen(ZAP_DOMAIN)) != 0 ||
+	    (curve && (zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one,
+	    sizeof(one)) != 0 || zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY,
+	    cfg.zmq_server_secret, 40) != 0)) ||
+	    zmq_bind(s, ep) != 0) {
+		log_err("%s: %s", ep, zmq_strerror(zmq_errno()));
+		zmq_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+int
+main(int argc, char *argv[])
+{
+	pthread_t	 zt, st;
+	sigset_t	 set;
+	void		*zap, *in, *out;
+	int		 tcp_in, tcp_out, zero = 0;
+
+	(void)argv;
+	log_init("postes-relay");
+	if (argc > 1) {
+		fprintf(stderr, "usage: postes-relay (configuration from "
+		    "POSTES_CONFIG and POSTES_* variables)\n");
+		return 2;
+	}
+	if (config_load(&cfg) == -1)
+		return 1;
+	if ((cfg.zmq_relay[0] == '\0' && (size_t)snprintf(cfg.zmq_relay,
+	    sizeof(cfg.zmq_relay), "ipc://%s/zmq/relay-in", cfg.var_dir) >=
+	    sizeof(cfg.zmq_relay)) || (cfg.zmq_relay_sub[0] == '\0' &&
+	    (size_t)snprintf(cfg.zmq_relay_sub, sizeof(cfg.zmq_relay_sub),
+	    "ipc://%s/zmq/relay-out", cfg.var_dir) >=
+	    sizeof(cfg.zmq_relay_sub))) {
+		log_err("POSTES_VAR_DIR too long for the relay's paths");
+		return 1;
+	}
+	tcp_in = strncmp(cfg.zmq_relay, "tcp://", 6) == 0;
+	tcp_out = strncmp(cfg.zmq_relay_sub, "tcp://", 6) == 0;
+	if ((!tcp_in && strncmp(cfg.zmq_relay, "ipc://", 6) != 0) ||
+	    (!tcp_out && strncmp(cfg.zmq_relay_sub, "ipc://", 6) != 0)) {
+		log_err("only ipc:// or tcp:// (with CURVE) endpoints");
+		return 1;
+	}
+	/* One mechanism for both sides: the ZAP handler knows no socket. */
+	if (tcp_in != tcp_out) {
+		log_err("POSTES_ZMQ_RELAY and POSTES_ZMQ_RELAY_SUB must both "
+		    "be ipc:// or both tcp://");
+		return 1;
+	}
+	if ((curve = tcp_in)) {
+		if (strlen(cfg.zmq_server_secret) != 40 ||
+		    parse_keys(cfg.zmq_clients) == -1 || nkeys == 0) {
+			log_err("tcp:// needs CURVE: POSTES_ZMQ_SERVER_SECRET "
+			    "and POSTES_ZMQ_CLIENTS (postes-pusher keygen)");
+			return 1;
+		}
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((zctx = zmq_ctx_new()) == NULL ||
+	    (zap = zmq_socket(zctx, ZMQ_REP)) == NULL ||
+	    zmq_setsockopt(zap, ZMQ_LINGER, &zero, sizeof(zero)) != 0 ||
+	    zmq_bind(zap, "inproc://zeromq.zap.01") != 0) {
+		log_err("zmq: %s", zmq_strerror(zmq_errno()));
+		return 1;
+	}
+	if (pthread_create(&zt, NULL, zap_main, zap) != 0)
+		return 1;
+	if ((in = side(ZMQ_XSUB, cfg.zmq_relay)) == NULL ||
+	    (out = side(ZMQ_XPUB, cfg.zmq_relay_sub)) == NULL) {
+		zmq_ctx_shutdown(zctx);
+		pthread_join(zt, NULL);
+		zmq_ctx_term(zctx);
+		return 1;
+	}
+	if (pthread_create(&st, NULL, sig_main, &set) != 0)
+		return 1;
+	log_info("relaying %s (XSUB, API hosts) to %s (XPUB, pushers), %s",
+	    cfg.zmq_relay, cfg.zmq_relay_sub, curve ?
+	    "CURVE, listed keys only" : "0700 directory");
+
+	/* Returns when the context is shut down (ETERM). */
+	zmq_proxy(in, out, NULL);
+
+	zmq_close(in);
+	zmq_close(out);
+	pthread_join(zt, NULL);
+	pthread_cancel(st);
+	pthread_join(st, NULL);
+	zmq_ctx_term(zctx);
+	return 0;
+}
