@@ -253,7 +253,9 @@ test('audit viewer: filters, pages, CSV; admin only; bad filters refused', async
   const byAction = L.expectStatus(await staff.get(`/api/audit?action=utilisateur.update&staff_id=${staff.user.id}&per_page=1&page=1`), 200);
   assert.equal(byAction.per_page, 1);
   assert.ok(byAction.count >= 1);
-  const today = new Date().toISOString().slice(0, 10);
+  // Days are the town hall's (POSTES_TZ), not UTC's: after 23:00 UTC it is
+  // already tomorrow in Paris.
+  const today = new Intl.DateTimeFormat('sv-SE', { timeZone: process.env.POSTES_TZ || 'Europe/Paris' }).format(new Date());
   const ranged = L.expectStatus(await staff.get(`/api/audit?cible_type=utilisateur&cible_id=${u.id}&du=2000-01-01&au=${today}`), 200);
   assert.equal(ranged.count, 2);
   const none = L.expectStatus(await staff.get(`/api/audit?cible_type=utilisateur&cible_id=${u.id}&du=2000-01-01&au=2000-01-02`), 200);
