@@ -168,7 +168,7 @@ base=$(( ${POSTES_TEST_PORT_BASE:-18080} + 40 ))
 http=$(free_port "$base"); push=$(free_port $((http + 1))); zmq=$(free_port $((push + 1)))
 cat >> "$conf" <<CONF
 POSTES_PUSHER_PORT=$push
-POSTES_ZMQ_ENDPOINT=tcp://127.0.0.1:$zmq
+# The doorbell: the default ipc:// socket under the state directory.
 POSTES_ORIGIN=http://127.0.0.1:$http
 CONF
 mkdir -p "$tmp/run" && chmod 0755 "$tmp/run"
