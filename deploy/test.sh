@@ -42,7 +42,9 @@ export POSTES_PUSHER_URL=http://127.0.0.1:$POSTES_PUSHER_PORT
 
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 status=0
-node --test --test-concurrency=1 tests/integration/ || status=$?
+tap=$POSTES_VAR_DIR/log/integration.tap
+node --test --test-concurrency=1 --test-reporter=tap --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$tap" tests/integration/ || status=$?
 # Front-end unit tests (www/src/lib: countdown, back-off, i18n, stream fallback, tab election, notifications).
 node --test tests/unit-js/ || status=$?
 
@@ -60,4 +62,6 @@ fi
 if [ "${FRONT:-lighttpd}" = lighttpd ]; then
   bash deploy/shared-hosting/test.sh || status=1
 fi
+# On failure, the why at the end of the output (CI shows its tail).
+[ $status -eq 0 ] || bash deploy/test-digest.sh "$tap" "$POSTES_VAR_DIR/log"
 exit $status

@@ -12,10 +12,11 @@ import { launch, staffLogin, shot, BASE } from './ui-lib.mjs';
 import { api, login, createPoste } from './pusher-lib.mjs';
 import { sql } from './lib.mjs';
 
+const TZ = process.env.POSTES_TZ || 'Europe/Paris';
 const pad = (n) => String(n).padStart(2, '0');
 // Wall-clock time in Paris (the browsers run in Europe/Paris), as HH:MM.
-const parisHM = (ms) => new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
-const parisDay = (ms) => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris' }).format(new Date(ms));
+const parisHM = (ms) => new Intl.DateTimeFormat('fr-FR', { timeZone: TZ, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
+const parisDay = (ms) => new Intl.DateTimeFormat('sv-SE', { timeZone: TZ }).format(new Date(ms));
 
 async function kioskFor(b, token) {
   const k = await b.page();

@@ -25,7 +25,7 @@ export async function launch() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1366, height: 768 },
     locale: 'fr-FR',
-    timezoneId: 'Europe/Paris',
+    timezoneId: process.env.POSTES_TZ || 'Europe/Paris',
   });
   const dialogs = [];
   const errors = [];
