@@ -76,7 +76,7 @@ PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake
 	       revoke.o
 # agent/: postes-agent, the lock screen of the public PCs (X11, GTK 3,
 # libcurl); it links only the shared objects that need no server library.
-AGENT_OBJS  := main.o config.o api.o stream.o sseparse.o clock.o lock.o bar.o \
+AGENT_OBJS  := main.o config.o api.o stream.o sseparse.o clock.o lock.o bar.o widgets.o \
 	       cleanup.o msg.o
 AGENT_PKGS  := gtk+-3.0 libcurl json-c
 UNIT_TESTS  := test_hours test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
@@ -133,7 +133,7 @@ $(B)/%.o: %.c $(PKGDIR)/cflags $(wildcard shared/*.h) $(wildcard fcgi-api/*.h) $
 $(B)/fcgi-api/%.o: CFLAGS += -Ifcgi-api
 $(B)/agent/%.o: CFLAGS += -Iagent -DAGENT_SYSCONFDIR='"$(sysconfdir)"'
 $(B)/agent/%.o: PKG_CFLAGS += $(file <$(PKGDIR)/agent-cflags)
-$(AGENT): agent/extern.h $(PKGDIR)/agent-cflags
+$(AGENT): agent/extern.h agent/widgets.h $(PKGDIR)/agent-cflags
 
 # Unit tests (cmocka): each links the shared objects and, for the API's
 # pure parts, the API objects but main.o.

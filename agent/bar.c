@@ -12,7 +12,7 @@
 #include <gtk/gtk.h>
 
 #include "log.h"
-#include "extern.h"
+#include "widgets.h"
 
 static const char css[] =
     "window.postes-bar { background-color: #16324f; color: #ffffff;"
@@ -33,24 +33,7 @@ static struct bar_cbs	 cbs;
 static GtkWidget	*win, *time_lbl, *ends_lbl, *warn_lbl, *msg_lbl;
 static GtkWidget	*off_lbl, *err_lbl, *finish_btn, *confirm_box, *q_lbl;
 static int		 shown;
-
-static gboolean
-on_delete(GtkWidget *w, GdkEvent *e, gpointer p)
-{
-	(void)w; (void)e; (void)p;
-	return TRUE;
-}
-
-static gboolean
-on_key(GtkWidget *w, GdkEventKey *e, gpointer p)
-{
-	(void)w; (void)p;
-	if (e->keyval == GDK_KEY_Escape)
-		return TRUE;
-	if ((e->state & GDK_MOD1_MASK) && e->keyval == GDK_KEY_F4)
-		return TRUE;
-	return FALSE;
-}
+static struct ui_guard guard = { &shown, 0 };
 
 static gboolean
 on_press(GtkWidget *w, GdkEventButton *e, gpointer p)
@@ -61,15 +44,6 @@ on_press(GtkWidget *w, GdkEventButton *e, gpointer p)
 		    (gint)e->x_root, (gint)e->y_root, e->time);
 		return TRUE;
 	}
-	return FALSE;
-}
-
-static gboolean
-on_state(GtkWidget *w, GdkEventWindowState *e, gpointer p)
-{
-	(void)p;
-	if (shown && (e->new_window_state & GDK_WINDOW_STATE_ICONIFIED))
-		gtk_window_deiconify(GTK_WINDOW(w));
 	return FALSE;
 }
 
@@ -110,69 +84,34 @@ on_no(GtkWidget *b, gpointer p)
 static GtkWidget *
 label(const char *cls)
 {
-	GtkWidget *l = gtk_label_new("");
-
-	gtk_label_set_line_wrap(GTK_LABEL(l), TRUE);
-	gtk_label_set_max_width_chars(GTK_LABEL(l), 40);
-	gtk_label_set_xalign(GTK_LABEL(l), 0);
-	if (cls != NULL)
-		gtk_style_context_add_class(gtk_widget_get_style_context(l),
-		    cls);
-	return l;
+	return ui_label(NULL, cls, 40, 0);
 }
 
 static GtkWidget *
 button(enum msg_id id, GCallback cb)
 {
-	char fr[128], en[128], t[260];
-	GtkWidget *b;
-
-	msg_format(fr, sizeof(fr), L_FR, id, NULL);
-	msg_format(en, sizeof(en), L_EN, id, NULL);
-	snprintf(t, sizeof(t), "%s / %s", fr, en);
-	b = gtk_button_new_with_label(t);
-	g_signal_connect(b, "clicked", cb, NULL);
-	return b;
+	return ui_button(id, cb, NULL);
 }
 
 void
 bar_init(const struct bar_cbs *c)
 {
-	GtkCssProvider	*prov = gtk_css_provider_new();
 	GtkWidget	*ev, *box, *head, *row;
-	char		 fr[64], en[64], t[140];
+	char		 t[520];
 
 	cbs = *c;
-	gtk_css_provider_load_from_data(prov, css, -1, NULL);
-	gtk_style_context_add_provider_for_screen(gdk_screen_get_default(),
-	    GTK_STYLE_PROVIDER(prov), GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-	g_object_unref(prov);
-
-	win = gtk_window_new(GTK_WINDOW_TOPLEVEL);
-	gtk_window_set_title(GTK_WINDOW(win), BAR_TITLE);
-	gtk_window_set_decorated(GTK_WINDOW(win), FALSE);
-	gtk_window_set_deletable(GTK_WINDOW(win), FALSE);
+	ui_css(css);
+	win = ui_window(BAR_TITLE, "postes-bar", &guard);
 	gtk_window_set_resizable(GTK_WINDOW(win), FALSE);
-	gtk_window_set_keep_above(GTK_WINDOW(win), TRUE);
-	gtk_window_set_skip_taskbar_hint(GTK_WINDOW(win), TRUE);
-	gtk_window_set_skip_pager_hint(GTK_WINDOW(win), TRUE);
 	gtk_window_set_accept_focus(GTK_WINDOW(win), TRUE);
-	gtk_window_stick(GTK_WINDOW(win));
 	gtk_window_set_type_hint(GTK_WINDOW(win), GDK_WINDOW_TYPE_HINT_UTILITY);
-	gtk_style_context_add_class(gtk_widget_get_style_context(win),
-	    "postes-bar");
-	g_signal_connect(win, "delete-event", G_CALLBACK(on_delete), NULL);
-	g_signal_connect(win, "key-press-event", G_CALLBACK(on_key), NULL);
-	g_signal_connect(win, "window-state-event", G_CALLBACK(on_state), NULL);
 
 	ev = gtk_event_box_new();
 	g_signal_connect(ev, "button-press-event", G_CALLBACK(on_press), NULL);
 	box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
 	gtk_container_set_border_width(GTK_CONTAINER(box), 8);
 	head = label("postes-small");
-	msg_format(fr, sizeof(fr), L_FR, M_LEFT, NULL);
-	msg_format(en, sizeof(en), L_EN, M_LEFT, NULL);
-	snprintf(t, sizeof(t), "%s / %s", fr, en);
+	ui_both(t, sizeof(t), M_LEFT);
 	gtk_label_set_text(GTK_LABEL(head), t);
 	time_lbl = label("postes-time");
 	ends_lbl = label("postes-small");

@@ -22,7 +22,7 @@
 #include <gtk/gtk.h>
 
 #include "log.h"
-#include "extern.h"
+#include "widgets.h"
 
 static const char css[] =
     "window.postes-lock { background-color: #16324f; color: #ffffff; }\n"
@@ -49,39 +49,7 @@ static GtkWidget	*status_fr, *status_en, *error_fr, *error_en;
 static GtkWidget	*hello, *avail_fr, *avail_en, *heading_box;
 static int		 shown, grabbed, cover_all;
 static guint		 watchdog;
-
-static gboolean
-on_delete(GtkWidget *w, GdkEvent *e, gpointer p)
-{
-	(void)w; (void)e; (void)p;
-	return TRUE;	/* a close request is ignored */
-}
-
-static gboolean
-on_key(GtkWidget *w, GdkEventKey *e, gpointer p)
-{
-	guint k = e->keyval;
-
-	(void)w; (void)p;
-	if (k == GDK_KEY_Escape || k == GDK_KEY_Super_L ||
-	    k == GDK_KEY_Super_R || k == GDK_KEY_Menu)
-		return TRUE;
-	if ((e->state & (GDK_MOD1_MASK | GDK_SUPER_MASK)) &&
-	    (k == GDK_KEY_F4 || k == GDK_KEY_Tab || k == GDK_KEY_ISO_Left_Tab))
-		return TRUE;
-	return FALSE;
-}
-
-static gboolean
-on_state(GtkWidget *w, GdkEventWindowState *e, gpointer p)
-{
-	(void)p;
-	if (!shown)
-		return FALSE;
-	if (e->new_window_state & GDK_WINDOW_STATE_ICONIFIED)
-		gtk_window_deiconify(GTK_WINDOW(w));
-	return FALSE;
-}
+static struct ui_guard guard = { &shown, 1 };
 
 static void
 on_activate(GtkWidget *w, gpointer p)
@@ -108,15 +76,7 @@ on_cancel(GtkWidget *w, gpointer p)
 static GtkWidget *
 label(const char *text, const char *cls)
 {
-	GtkWidget *l = gtk_label_new(text);
-
-	gtk_label_set_line_wrap(GTK_LABEL(l), TRUE);
-	gtk_label_set_max_width_chars(GTK_LABEL(l), 60);
-	gtk_label_set_justify(GTK_LABEL(l), GTK_JUSTIFY_CENTER);
-	if (cls != NULL)
-		gtk_style_context_add_class(gtk_widget_get_style_context(l),
-		    cls);
-	return l;
+	return ui_label(text, cls, 60, 1);
 }
 
 static GtkWidget *
@@ -135,37 +95,13 @@ pair(const enum msg_id id, const char *cls, const char *en_cls)
 static GtkWidget *
 button(enum msg_id id, GCallback cb)
 {
-	char		 fr[256], en[256], t[520];
-	GtkWidget	*b;
-
-	msg_format(fr, sizeof(fr), L_FR, id, NULL);
-	msg_format(en, sizeof(en), L_EN, id, NULL);
-	snprintf(t, sizeof(t), "%s / %s", fr, en);
-	b = gtk_button_new_with_label(t);
-	gtk_style_context_add_class(gtk_widget_get_style_context(b),
-	    "postes-big");
-	g_signal_connect(b, "clicked", cb, NULL);
-	return b;
+	return ui_button(id, cb, "postes-big");
 }
 
 static GtkWidget *
 new_window(void)
 {
-	GtkWidget *w = gtk_window_new(GTK_WINDOW_TOPLEVEL);
-
-	gtk_window_set_title(GTK_WINDOW(w), LOCK_TITLE);
-	gtk_window_set_decorated(GTK_WINDOW(w), FALSE);
-	gtk_window_set_keep_above(GTK_WINDOW(w), TRUE);
-	gtk_window_set_skip_taskbar_hint(GTK_WINDOW(w), TRUE);
-	gtk_window_set_skip_pager_hint(GTK_WINDOW(w), TRUE);
-	gtk_window_stick(GTK_WINDOW(w));
-	gtk_window_set_deletable(GTK_WINDOW(w), FALSE);
-	gtk_style_context_add_class(gtk_widget_get_style_context(w),
-	    "postes-lock");
-	g_signal_connect(w, "delete-event", G_CALLBACK(on_delete), NULL);
-	g_signal_connect(w, "key-press-event", G_CALLBACK(on_key), NULL);
-	g_signal_connect(w, "window-state-event", G_CALLBACK(on_state), NULL);
-	return w;
+	return ui_window(LOCK_TITLE, "postes-lock", &guard);
 }
 
 /* The primary window's content: brand, status, the card. */
@@ -426,16 +362,11 @@ on_monitors(GdkDisplay *d, GdkMonitor *m, gpointer p)
 void
 lock_init(const struct lock_cbs *c)
 {
-	GtkCssProvider	*prov = gtk_css_provider_new();
 	GdkDisplay	*d = gdk_display_get_default();
 	GtkWidget	*w;
 
 	cbs = *c;
-	gtk_css_provider_load_from_data(prov, css, -1, NULL);
-	gtk_style_context_add_provider_for_screen(
-	    gdk_display_get_default_screen(d), GTK_STYLE_PROVIDER(prov),
-	    GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-	g_object_unref(prov);
+	ui_css(css);
 	wins = g_ptr_array_new();
 	w = new_window();
 	g_ptr_array_add(wins, w);
