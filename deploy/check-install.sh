@@ -69,6 +69,14 @@ for u in postes-api.socket postes-api.service postes-pusher.service postes-sweep
   [ -f "$D/etc/systemd/system/$u" ] || fail "unit $u missing"
   grep -q '@[a-z]*@' "$D/etc/systemd/system/$u" && fail "$u has unfilled @placeholders@"
 done
+# The units follow the layout they were installed with, not /var.
+make -s install DESTDIR="$tmp/alt" PREFIX=/opt/postes sysconfdir=/etc/opt/postes \
+  localstatedir=/srv/postes >"$tmp/install-alt.log" 2>&1 || fail "make install with another layout"
+grep -q '^ReadWritePaths=/srv/postes/lib/postes$' "$tmp/alt/etc/systemd/system/postes-pusher.service" \
+  || fail "the units do not follow localstatedir"
+grep -q '^ExecStart=/opt/postes/sbin/postes-pusher$' "$tmp/alt/etc/systemd/system/postes-pusher.service" \
+  || fail "the units do not follow PREFIX"
+[ -d "$tmp/alt/srv/postes/lib/postes" ] || fail "state not in localstatedir"
 for m in "$P"/share/man/man?/*; do
   out=$(groff -mandoc -Tutf8 -ww -z "$m" 2>&1) ; [ -z "$out" ] || fail "$(basename "$m"): $out"
 done
