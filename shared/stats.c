@@ -2,12 +2,16 @@
  * stats.c - the dashboard counters in one statement, so that the API and
  * the pusher always show the same numbers.
  *
- * "Today" and "this month" are UTC days (the database clock); a town
- * hall in France is at most two hours off, which shifts the midnight
- * boundary but never the counts of running sessions.
+ * "Today" and "this month" are the town hall's (POSTES_TZ, see hours.c):
+ * their first second is computed here and handed to the statement, since
+ * the database works in UTC and may not know the zone. At 00:30 in
+ * Paris, "terminées aujourd'hui" starts at 00:00 Paris, not at 01:00.
  */
+#include <time.h>
+
 #include <json-c/json.h>
 
+#include "hours.h"
 #include "timefmt.h"
 #include "stats.h"
 
@@ -18,12 +22,12 @@ static const char *const stmts[STMT__MAX] = {
 	    "(SELECT COUNT(*) FROM utilisateurs), "
 	    "(SELECT COUNT(*) FROM utilisateurs WHERE actif = 1), "
 	    "(SELECT COUNT(*) FROM utilisateurs WHERE created_at >= "
-	    "  DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-01')), "
+	    "  FROM_UNIXTIME(?)), "
 	    "(SELECT COUNT(*) FROM sessions), "
 	    "(SELECT COUNT(*) FROM sessions WHERE statut = 'active'), "
 	    "(SELECT COUNT(*) FROM sessions WHERE statut = 'en_attente'), "
 	    "(SELECT COUNT(*) FROM sessions WHERE statut = 'terminee' AND "
-	    "  ended_at >= UTC_DATE()), "
+	    "  ended_at >= FROM_UNIXTIME(?)), "
 	    "(SELECT COUNT(*) FROM postes WHERE actif = 1), "
 	    "(SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'disponible'), "
 	    "(SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'occupe'), "
@@ -56,9 +60,14 @@ stats_get(struct db *db, struct json_object **out)
 	struct json_object *o;
 	char ts[TIME_ISO_LEN];
 	enum db_err e;
+	long long now;
+	int y, m, d, w;
 
 	*out = NULL;
-	if ((e = DB_EXEC0(db, stmts, STMT_STATS, &res, NULL, NULL)) != DB_OK)
+	now = time(NULL);
+	hours_local(now, &y, &m, &d, &w);
+	if ((e = DB_EXEC(db, stmts, STMT_STATS, &res, NULL, NULL,
+	    DBI(hours_utc(y, m, 1, 0)), DBI(hours_day_start(now)))) != DB_OK)
 		return e;
 	o = json_object_new_object();
 	group(o, "utilisateurs", uk, res, 0, 3);

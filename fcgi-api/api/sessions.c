@@ -10,11 +10,13 @@
 #include <json-c/json.h>
 
 #include "extern.h"
+#include "hours.h"
 
 #define SESS_FILTER "WHERE (? IS NULL OR s.statut = ?) AND " \
 	"(? IS NULL OR s.utilisateur_id = ?) AND (? IS NULL OR s.poste_id = ?) " \
 	"AND (? IS NULL OR s.code = ? OR u.nom LIKE ? OR u.prenom LIKE ?) " \
-	"AND (? IS NULL OR s.created_at >= UTC_DATE() OR s.ended_at >= UTC_DATE() " \
+	"AND (? IS NULL OR s.created_at >= FROM_UNIXTIME(?) OR " \
+	"s.ended_at >= FROM_UNIXTIME(?) " \
 	"OR s.statut <> 'terminee') "
 
 enum stmt { STMT_LIST, STMT_COUNT, STMT__MAX };
@@ -40,7 +42,7 @@ sessions_list(struct req *r)
 		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
 	};
 	struct vval v[7];
-	struct db_param p[11];
+	struct db_param p[13];
 	char *pat = NULL, code[CODE_LEN + 1];
 	int st;
 
@@ -58,7 +60,9 @@ sessions_list(struct req *r)
 	p[7] = DBS(code);
 	p[8] = p[9] = DBS(pat != NULL ? pat : "");
 	p[10] = v[4].present && v[4].i ? DBI(1) : DBNULL;
-	st = http_page(r, stmts, STMT_COUNT, STMT_LIST, p, 11);
+	/* "Today" is the town hall's day (POSTES_TZ), not UTC's. */
+	p[11] = p[12] = DBI(hours_day_start(time(NULL)));
+	st = http_page(r, stmts, STMT_COUNT, STMT_LIST, p, 13);
 	free(pat);
 	return st;
 }

@@ -316,3 +316,33 @@ test('retention: the sweep anonymises sessions ended longer ago than POSTES_RETE
   assert.equal(L.sqlOne(`SELECT utilisateur_id FROM sessions WHERE id = ${s.id}`), null);
   assert.notEqual(L.sqlOne(`SELECT utilisateur_id FROM sessions WHERE id = ${fresh.id}`), null);
 });
+
+const { localMidnight, sqlTime } = L;
+
+test("the dashboard's 'today' is the town hall's day: a session ended just after local midnight counts, one just before does not", async () => {
+  const mid = localMidnight();
+  const a = await L.newSession(staff);
+  const b = await L.newSession(staff);
+  for (const s of [a, b])
+    L.expectStatus(await staff.post(`/api/sessions/${s.id}/terminate`, {}), 200, 'terminate');
+  // Moved into the past: a at local midnight + 1 s, b one second before.
+  // Between local and UTC midnight one of them is always on the other side
+  // of the UTC day's start, whatever the hour the test runs.
+  L.sql(`UPDATE sessions SET created_at = '${sqlTime(mid - 3600e3)}', ended_at = '${sqlTime(mid + 1000)}' WHERE id = ${a.id}`);
+  L.sql(`UPDATE sessions SET created_at = '${sqlTime(mid - 3600e3)}', ended_at = '${sqlTime(mid - 1000)}' WHERE id = ${b.id}`);
+  // The staff list's "today" filter.
+  for (const [s, want] of [[a, 1], [b, 0]]) {
+    const r = L.expectStatus(await staff.get(`/api/sessions?aujourdhui=true&utilisateur_id=${s.utilisateur_id}`), 200);
+    assert.equal(r.results.length, want, `session ${s.id} ended at ${s.id === a.id ? '00:00:01' : '23:59:59'} local`);
+  }
+  // The counter: what the sessions table says for the local day (read
+  // around the call, again if another session ended in between).
+  const count = () => Number(L.sqlOne(`SELECT COUNT(*) FROM sessions WHERE statut = 'terminee' AND ended_at >= '${sqlTime(mid)}'`));
+  let ok = false, seen;
+  for (let i = 0; i < 5 && !ok; i++) {
+    const before = count();
+    seen = L.expectStatus(await staff.get('/api/dashboard/stats'), 200).sessions.terminees_aujourd_hui;
+    ok = seen === before && count() === before;
+  }
+  assert.ok(ok, `terminees_aujourd_hui ${seen}, the local day counts ${count()}`);
+});

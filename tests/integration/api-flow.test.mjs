@@ -204,13 +204,14 @@ test('login, poste, utilisateur, session, kiosk start/extend/end/resume, termina
   assert.equal(r.json.count, 1);
   assert.equal(r.json.results[0].nb_sessions, 1);
 
-  // Dashboard counters: the seed's shape, the database's numbers.
+  // Dashboard counters: the seed's shape, the database's numbers; "today"
+  // and "this month" are the town hall's (POSTES_TZ).
   const counts = () => L.sql(`SELECT
       (SELECT COUNT(*) FROM utilisateurs), (SELECT COUNT(*) FROM utilisateurs WHERE actif = 1),
-      (SELECT COUNT(*) FROM utilisateurs WHERE created_at >= DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-01')),
+      (SELECT COUNT(*) FROM utilisateurs WHERE created_at >= '${L.sqlTime(L.localMidnight({ month: true }))}'),
       (SELECT COUNT(*) FROM sessions), (SELECT COUNT(*) FROM sessions WHERE statut = 'active'),
       (SELECT COUNT(*) FROM sessions WHERE statut = 'en_attente'),
-      (SELECT COUNT(*) FROM sessions WHERE statut = 'terminee' AND ended_at >= UTC_DATE()),
+      (SELECT COUNT(*) FROM sessions WHERE statut = 'terminee' AND ended_at >= '${L.sqlTime(L.localMidnight())}'),
       (SELECT COUNT(*) FROM postes WHERE actif = 1),
       (SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'disponible'),
       (SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'occupe'),

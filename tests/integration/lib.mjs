@@ -182,6 +182,22 @@ export async function waitUntil(fn, ms = 5000, what = 'condition') {
 }
 
 // ISO 8601 UTC, seconds precision, as the API writes times.
+// The UTC instant (ms) at which the town hall's current day (or, with
+// month, its month) began: days are POSTES_TZ's, not UTC's.
+export function localMidnight({ month = false, tz = process.env.POSTES_TZ || 'Europe/Paris' } = {}) {
+  const offset = (t) => {	// the zone's offset at t, in ms
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hourCycle: 'h23',
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - Math.floor(t / 1000) * 1000;
+  };
+  const [y, m, d] = new Intl.DateTimeFormat('sv-SE', { timeZone: tz }).format(new Date()).split('-').map(Number);
+  const day = month ? 1 : d;
+  const t = Date.UTC(y, m - 1, day) - offset(Date.now());
+  return Date.UTC(y, m - 1, day) - offset(t);	// the offset at that midnight (DST)
+}
+// A time as MariaDB's DATETIME(3) literal (UTC).
+export const sqlTime = (ms) => new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
 export const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 // Fixtures: the few objects most tests need, with unique names. c is a
