@@ -15,6 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cluster_check
 trap cluster_down EXIT
+trap 'exit 143' TERM INT
 cluster_up
 relay_stranger_check || { say "FAIL: the relay let a stranger through (or a listed peer was not heard)"; exit 1; }
 
