@@ -35,7 +35,7 @@ relay_stranger_check || { say "FAIL: the relay let a stranger through"; exit 1; 
 
 HZ=$(getconf CLK_TCK)
 ROWS=()
-row() { ROWS+=("$(printf '%-46s %s' "$1" "$2")"); }
+row() { ROWS+=("$(printf '%-52s %s' "$1" "$2")"); }
 
 # CPU ticks of a process group (every process of the "host").
 ticks() {
@@ -139,7 +139,7 @@ lag_run() {	# lag_run LABEL
 lag_run "quiet"
 gal_sql 2 -e "FLUSH STATUS"; gal_sql 3 -e "FLUSH STATUS"
 BENCH_TOKEN=$token BENCH_BODY="{\"code\":\"$code\"}" \
-  wrk -t2 -c16 -d600s -s "$LUA" "$F/api/kiosk/validate" > "$CV/run/cap-wrk-bg" 2>&1 &
+  wrk -t2 -c16 -d600s --latency -s "$LUA" "$F/api/kiosk/validate" > "$CV/run/cap-wrk-bg" 2>&1 &
 wp=$!
 sleep 2
 lag_run "under the validate load"

@@ -73,16 +73,20 @@ report(const char *name, int64_t *v, size_t n)
 	    (long long)v[n * 99 / 100], (long long)v[n - 1]);
 }
 
-/* Connect to a node and prepare its statement (bound to its fields). */
+/*
+ * Connect to a node and prepare its statement (bound to its fields);
+ * quiet: say nothing on failure (the caller retries).
+ */
 static int
-node_open(struct node *nd, enum stmt which)
+node_open(struct node *nd, enum stmt which, int quiet)
 {
 	MYSQL_BIND	 p[2], r[1];
 
 	if ((nd->db = mysql_init(NULL)) == NULL ||
 	    mysql_real_connect(nd->db, "127.0.0.1", "root", NULL, NULL,
 	    (unsigned)nd->port, NULL, 0) == NULL) {
-		fprintf(stderr, "dblag: :%d: %s\n", nd->port,
+		if (!quiet)
+			fprintf(stderr, "dblag: :%d: %s\n", nd->port,
 		    nd->db ? mysql_error(nd->db) : "out of memory");
 		return -1;
 	}
@@ -101,7 +105,8 @@ node_open(struct node *nd, enum stmt which)
 	    strlen(stmts[which])) != 0 ||
 	    mysql_stmt_bind_param(nd->st, p) != 0 ||
 	    (which == STMT_SEEN && mysql_stmt_bind_result(nd->st, r) != 0)) {
-		fprintf(stderr, "dblag: :%d: %s\n", nd->port,
+		if (!quiet)
+			fprintf(stderr, "dblag: :%d: %s\n", nd->port,
 		    mysql_error(nd->db));
 		return -1;
 	}
@@ -151,7 +156,7 @@ main(int argc, char *argv[])
 	w.port = atoi(argv[1]);
 
 	/* The table, made on the writer, awaited on every reader. */
-	if (node_open(&w, STMT__MAX) == -1 ||
+	if (node_open(&w, STMT__MAX, 0) == -1 ||
 	    mysql_query(w.db, "CREATE DATABASE IF NOT EXISTS capbench") ||
 	    mysql_query(w.db, "DROP TABLE IF EXISTS capbench.lag") ||
 	    mysql_query(w.db, "CREATE TABLE capbench.lag (id BIGINT PRIMARY"
@@ -160,11 +165,15 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	mysql_close(w.db);
-	if (node_open(&w, STMT_INSERT) == -1)
+	if (node_open(&w, STMT_INSERT, 0) == -1)
 		return 1;
 	for (i = 0; i < nr; i++) {
 		rd[i].port = atoi(argv[2 + i]);
-		for (t0 = now_us(); node_open(&rd[i], STMT_SEEN) == -1;) {
+		for (t0 = now_us(); node_open(&rd[i], STMT_SEEN,
+		    now_us() - t0 < SEEN_TIMEOUT_US) == -1;) {
+			if (rd[i].st != NULL)
+				mysql_stmt_close(rd[i].st);
+			rd[i].st = NULL;
 			if (rd[i].db != NULL)
 				mysql_close(rd[i].db);
 			if (now_us() - t0 > SEEN_TIMEOUT_US)
