@@ -39,6 +39,8 @@ DBP=$PB GCP=$((PB + 10)) ISTP=$((PB + 20)) SSTP=$((PB + 30))
 HP=$((PB + 100)) PP=$((PB + 110)) RIN=$((PB + 120)) ROUT=$((PB + 121))
 export CV DBP GCP ISTP SSTP
 say() { printf 'cluster: %s\n' "$*" >&2; }
+# The probes (zring.c, dblag.c) are built with the Makefile's warnings.
+CLUSTER_CWARN='-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wpointer-arith -Wcast-qual'
 
 cluster_check() {	# root, the programs, the test's node modules
   [ "$(id -u)" -eq 0 ] || { say "run as root (mariadbd as mysql, the rest as root)"; exit 2; }
@@ -168,7 +170,7 @@ cluster_up() {
   DBPASS=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
   MIGPASS=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
   SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  cc -O2 -Wall -Wextra -Werror -o "$CV/zring" "$ROOT/tests/cluster/zring.c" -lzmq \
+  cc -O2 $CLUSTER_CWARN -o "$CV/zring" "$ROOT/tests/cluster/zring.c" -lzmq \
     || { say "zring did not build"; exit 1; }
 
   T0=$(date +%s)
