@@ -132,37 +132,35 @@ metric() {
   curl -fsS "http://127.0.0.1:$1/metrics" | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'
 }
 
-# The relay closes its doors to strangers: a publisher whose key is not
-# listed rings nobody (neither pusher counts a doorbell, a listed
-# subscriber hears nothing), a subscriber whose key is not listed hears
-# nothing while a listed publisher rings, and the listed publisher does
-# ring both pushers and a listed subscriber. Needs a quiet cluster (no
-# writes). Prints one line; returns 1 if any of it is false.
+# The relay closes its doors to strangers. While a listed subscriber
+# (pusher1's key) and a stranger subscriber listen, a stranger publisher
+# rings for 3 s, then a listed one ("probe") for 3 s. The stranger's rings
+# must reach nobody: neither pusher counts a doorbell while it rings, and
+# the listed subscriber hears no more than the probe sent (it would hear
+# ~600 more otherwise); the stranger subscriber hears nothing at all; the
+# probe's rings do reach both pushers and the listed subscriber. Needs a
+# quiet cluster (no writes). Prints one line; returns 1 if any is false.
 relay_stranger_check() {
-  local m='postes_pusher_doorbell_total{source="zmq"}' a1 a2 b1 b2 c1 c2 heard sheard okv=0
-  a1=$(metric $((PP + 1)) "$m"); a2=$(metric $((PP + 2)) "$m")
-  # stranger publishes for 3 s; a listed subscriber (pusher1's key) listens
-  zring_as pusher1 sub "tcp://127.0.0.1:$ROUT" 4 > "$CV/run/zr-sub1" &
-  local sp=$!
-  sleep 0.5
-  zring_as stranger pub "tcp://127.0.0.1:$RIN" 3 200 >/dev/null 2>&1 || true
-  wait "$sp" || true
-  heard=$(awk '{print $1}' "$CV/run/zr-sub1")
-  b1=$(metric $((PP + 1)) "$m"); b2=$(metric $((PP + 2)) "$m")
-  # the listed publisher rings; a stranger subscribes
-  zring_as stranger sub "tcp://127.0.0.1:$ROUT" 4 > "$CV/run/zr-sub2" 2>/dev/null &
+  local m='postes_pusher_doorbell_total{source="zmq"}' a1 a2 b1 b2 c1 c2 heard sheard sent lp sp
+  zring_as pusher1 sub "tcp://127.0.0.1:$ROUT" 9 > "$CV/run/zr-listed" &
+  lp=$!
+  zring_as stranger sub "tcp://127.0.0.1:$ROUT" 9 > "$CV/run/zr-stranger" 2>/dev/null &
   sp=$!
   sleep 0.5
-  zring_as probe pub "tcp://127.0.0.1:$RIN" 3 200 >/dev/null
-  wait "$sp" || true
-  sheard=$(awk '{print $1}' "$CV/run/zr-sub2" 2>/dev/null)
+  a1=$(metric $((PP + 1)) "$m"); a2=$(metric $((PP + 2)) "$m")
+  zring_as stranger pub "tcp://127.0.0.1:$RIN" 3 200 >/dev/null 2>&1 || true
   sleep 1
+  b1=$(metric $((PP + 1)) "$m"); b2=$(metric $((PP + 2)) "$m")
+  sent=$(zring_as probe pub "tcp://127.0.0.1:$RIN" 3 200 | awk '{ print $1 }')
+  wait "$lp" "$sp" || true
   c1=$(metric $((PP + 1)) "$m"); c2=$(metric $((PP + 2)) "$m")
+  heard=$(awk '{ print $1 }' "$CV/run/zr-listed"); sheard=$(awk '{ print $1 }' "$CV/run/zr-stranger")
   local refused; refused=$(grep -c 'peer refused' "$CV/log/relay.log" || true)
-  say "relay tcp+CURVE: stranger's rings: pusher1 +$((b1 - a1)), pusher2 +$((b2 - a2)), listed subscriber heard ${heard:-0}; stranger subscriber heard ${sheard:-0}; listed publisher: pusher1 +$((c1 - b1)), pusher2 +$((c2 - b2)) doorbells; relay refused $refused handshakes"
-  [ "$b1" -eq "$a1" ] && [ "$b2" -eq "$a2" ] && [ "${heard:-0}" -eq 0 ] && [ "${sheard:-0}" -eq 0 ] \
-    && [ "$c1" -gt "$b1" ] && [ "$c2" -gt "$b2" ] && [ "$refused" -ge 2 ] || okv=1
-  return $okv
+  say "relay tcp+CURVE: while a stranger rang: pusher1 +$((b1 - a1)), pusher2 +$((b2 - a2)) doorbells; then the probe sent ${sent:-0}: pusher1 +$((c1 - b1)), pusher2 +$((c2 - b2)) doorbells; listed subscriber heard ${heard:-0} in all, stranger subscriber ${sheard:-0}; the relay logged $refused refused handshakes"
+  # The log count is shown, not asserted: what a stranger can do is.
+  [ "$b1" -eq "$a1" ] && [ "$b2" -eq "$a2" ] && [ "${sheard:-0}" -eq 0 ] \
+    && [ "${heard:-0}" -gt 0 ] && [ "${heard:-0}" -le "${sent:-0}" ] \
+    && [ "$c1" -gt "$b1" ] && [ "$c2" -gt "$b2" ]
 }
 
 cluster_up() {
