@@ -203,6 +203,12 @@ cluster-test: deps
 	$(MAKE) all
 	bash tests/cluster/run.sh
 
+# Capacity figures of the same cluster (docs/scaling.md): relay, API, Galera lag.
+cluster-bench: deps
+	$(INSTALL_DEPS) --cluster
+	$(MAKE) all
+	bash tests/cluster/capacity.sh
+
 bench: deps
 	bash deploy/bench.sh
 
@@ -304,6 +310,6 @@ install-agent: $(B)/postes-agent
 	  sed -e 's|@LIBEXECDIR@|$(libexecdir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' \
 	    agent/postes-agent.conf.in > $(DESTDIR)$(sysconfdir)/postes-agent.conf
 
-.PHONY: all unit deps run test cluster-test bench www clean install uninstall check-fresh check-install check-bare install-agent fuzz fuzz-build fuzz-run
+.PHONY: all unit deps run test cluster-test cluster-bench bench www clean install uninstall check-fresh check-install check-bare install-agent fuzz fuzz-build fuzz-run
 .SECONDARY:
 .DELETE_ON_ERROR:

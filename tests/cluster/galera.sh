@@ -8,6 +8,10 @@
 # comes back the same way, after --wsrep-recover finds its position
 # (what Debian's galera_recovery does under systemd). Everything runs as
 # root in the test's own directory; nothing system wide is touched.
+# Galera needs the binary log, and with it MariaDB refuses triggers from
+# an account without SUPER (migration 006 creates some) unless
+# log_bin_trust_function_creators is on: a real cluster needs it too
+# (docs/scaling.md).
 
 # mariadbd runs as mysql: the rsync SST daemon cannot write as root.
 DBUSER=mysql
@@ -40,6 +44,7 @@ gal_start() {	# gal_start I [bootstrap]
     --innodb-flush-log-at-trx-commit=2 --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_unicode_ci --max-connections=300 \
     --binlog-format=ROW --default-storage-engine=InnoDB --innodb-autoinc-lock-mode=2 \
+    --log-bin-trust-function-creators=1 \
     --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so \
     --wsrep-cluster-name=postes-test --wsrep-node-name=db$i \
     --wsrep-node-address=127.0.0.1:$((GCP + i)) \
