@@ -26,6 +26,12 @@
  * One keep-alive connection, one request at a time, paced on an
  * absolute schedule (a slow answer is caught up, not accumulated).
  * Anything but 201 (API) or 2xx (Nchan) stops the run with exit 1.
+ * At the end one line on stdout says how long the answers took:
+ *
+ *	ANSWERS n=N p50=MS max=MS
+ *
+ * (from the write of a request to the end of its answer), so that the
+ * API's share of the latency can be told from the push's.
  * Configuration (database, secret) from config_load(); loopback only.
  */
 #include <arpa/inet.h>
@@ -94,6 +100,27 @@ now_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static long long	 took[100000];
+static int		 ntook;
+
+static int
+cmp_ll(const void *a, const void *b)
+{
+	long long	 x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+answers(void)
+{
+	if (ntook == 0)
+		return;
+	qsort(took, (size_t)ntook, sizeof(took[0]), cmp_ll);
+	printf("ANSWERS n=%d p50=%.1f max=%.1f\n", ntook,
+	    took[ntook / 2] / 1000.0, took[ntook - 1] / 1000.0);
 }
 
 static void
@@ -195,7 +222,7 @@ pub_api(const char *host, int port, int n, int rate)
 {
 	const char	*cookie = getenv("BENCH_COOKIE");
 	char		 body[256], req[BODY_MAX];
-	long long	 start;
+	long long	 start, t;
 	int		 fd, i, len, st;
 
 	if (cookie == NULL || (fd = dial(host, port)) == -1) {
@@ -206,8 +233,9 @@ pub_api(const char *host, int port, int n, int rate)
 	start = now_us();
 	for (i = 0; i < n; i++) {
 		pace(start, i, rate);
+		t = now_us();
 		len = snprintf(body, sizeof(body),
-		    "{\"nom\":\"t_us=%lld\",\"prenom\":\"Banc %d\"}", now_us(), i);
+		    "{\"nom\":\"t_us=%lld\",\"prenom\":\"Banc %d\"}", t, i);
 		len = snprintf(req, sizeof(req), "POST /api/utilisateurs HTTP/1.1\r\n"
 		    "Host: %s:%d\r\nCookie: %s\r\nContent-Type: application/json\r\n"
 		    "Content-Length: %d\r\n\r\n%s", host, port, cookie, len, body);
@@ -215,8 +243,11 @@ pub_api(const char *host, int port, int n, int rate)
 			fprintf(stderr, "publish: POST /api/utilisateurs: %d\n", st);
 			return 1;
 		}
+		if (ntook < (int)(sizeof(took) / sizeof(took[0])))
+			took[ntook++] = now_us() - t;
 	}
 	close(fd);
+	answers();
 	return 0;
 }
 
@@ -225,7 +256,7 @@ pub_nchan(const char *host, int port, const char *path, int n, int rate,
     int size)
 {
 	char		 body[BODY_MAX], req[BODY_MAX + 512];
-	long long	 start;
+	long long	 start, t;
 	int		 fd, i, len, st;
 
 	if (size < 64 || size >= BODY_MAX || (fd = dial(host, port)) == -1) {
@@ -236,9 +267,10 @@ pub_nchan(const char *host, int port, const char *path, int n, int rate,
 	for (i = 0; i < n; i++) {
 		pace(start, i, rate);
 		/* The API's event has this shape; padded to the same size. */
+		t = now_us();
 		len = snprintf(body, sizeof(body), "{\"id\":%d,\"type\":"
 		    "\"bench\",\"data\":{\"nom\":\"t_us=%lld\",\"pad\":\"",
-		    i + 1, now_us());
+		    i + 1, t);
 		while (len < size - 3)
 			body[len++] = 'x';
 		len += snprintf(body + len, sizeof(body) - (size_t)len, "\"}}");
@@ -249,8 +281,11 @@ pub_nchan(const char *host, int port, const char *path, int n, int rate,
 			fprintf(stderr, "publish: nchan POST: %d\n", st);
 			return 1;
 		}
+		if (ntook < (int)(sizeof(took) / sizeof(took[0])))
+			took[ntook++] = now_us() - t;
 	}
 	close(fd);
+	answers();
 	return 0;
 }
 

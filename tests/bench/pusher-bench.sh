@@ -275,7 +275,7 @@ run_case() {
   else path="/events/dashboard?ticket=$TICKET"; fi
   # Warm the API: each FastCGI process's doorbell socket connected (a
   # PUB's first messages are lost while it connects). Nobody listens yet.
-  [ "$kind" = nchan ] || timeout 30 "$B/publish" api 127.0.0.1 "$API_PORT" 6 20 \
+  [ "$kind" = nchan ] || timeout 30 "$B/publish" api 127.0.0.1 "$API_PORT" 6 20 >/dev/null \
     || say "warm-up failed"
   sleep 1
   before=$(pss "${pids[@]}")
@@ -300,10 +300,10 @@ run_case() {
   c0=$(cpu -c "${pids[@]}"); a0=$(cpu -c $(api_pids))
   if [ "$kind" = nchan ]; then
     timeout $((30 + 2 * PHASE)) "$B/publish" nchan 127.0.0.1 "$NPORT" /pub "$MSGS" "$RATE" "$SIZE" \
-      || say "publish failed"
+      > "$o/publish.out" || say "publish failed"
   else
     timeout $((30 + 2 * PHASE)) "$B/publish" api 127.0.0.1 "$API_PORT" "$MSGS" "$RATE" \
-      || say "publish failed"
+      > "$o/publish.out" || say "publish failed"
   fi
   wait "${GENS[@]}" || true
   GENS=()
@@ -330,6 +330,7 @@ run_case() {
   echo "${ROWS[-1]}"
   echo "    $ngen generators; $short subscribers short; $extra other messages (stats_update) in the phase;" \
        "message ${bytes} B; server CPU $(( (c1 - c0) * 1000 / HZ )) ms"
+  echo "    publish requests answered in: $(sed -n 's/^ANSWERS n=\([0-9]*\) p50=\([0-9.]*\) max=\([0-9.]*\)/p50 \2 ms, max \3 ms (\1 requests)/p' "$o/publish.out" 2>/dev/null)"
   if [ "$kind" != nchan ]; then
     echo "    API side (lighttpd + postes-api + MariaDB) CPU per event: $(awk -v c=$((a1 - a0)) -v hz="$HZ" -v n="$MSGS" 'BEGIN { printf "%.1f", c * 1000 / hz / n }') ms"
     stages "${ports[@]}"
