@@ -328,7 +328,7 @@ run_case() {
   ROWS+=("$(printf '| %-6s | %-3s | %6d | %6d | %9d / %-9d | %7s | %7s | %7s | %7s | %6s |' \
     "$kind" "$xport" "$subs" "$held" "$msgs" "$((subs * MSGS))" "$p50" "$p99" "$pmax" "$us" "$kb")")
   echo "${ROWS[-1]}"
-  echo "    $ngen generators; $short subscribers short; $extra other messages (stats_update) in the phase;" \
+  echo "    $ngen generators; $short subscribers short; $extra other messages in the phase$([ "$kind" = nchan ] || echo ' (stats_update)');" \
        "message ${bytes} B; server CPU $(( (c1 - c0) * 1000 / HZ )) ms"
   echo "    publish requests answered in: $(sed -n 's/^ANSWERS n=\([0-9]*\) p50=\([0-9.]*\) max=\([0-9.]*\)/p50 \2 ms, max \3 ms (\1 requests)/p' "$o/publish.out" 2>/dev/null)"
   if [ "$kind" != nchan ]; then
@@ -378,34 +378,35 @@ echo "CPU us: server utime+stime (/proc/PID/stat: the pusher, or nginx's master 
 echo "2 workers; both pushers for 'pair') during the publishing phase, per message"
 echo "delivered (events + the pusher's stats_update). KB/sub: PSS delta / subscribers."
 echo "'pair': two pushers woken through postes-relay, subscribers split over both."
-echo "$(nproc) cores, generator, publisher and servers on the same machine."
+echo "$(nproc) cores, generator, publisher and servers on the same machine; load average"
+echo "now $(cut -d' ' -f1-3 /proc/loadavg) (anything else running moves these figures)."
 echo
 echo "| server | tr. | subs   | held   | delivered / expected  | p50 ms  | p99 ms  | max ms  | CPU us  | KB/sub |"
 echo "|--------|-----|--------|--------|-----------------------|---------|---------|---------|---------|--------|"
 printf '%s\n' "${ROWS[@]}"
 echo
-echo "| goal (issue 10)                               | measured                         | result |"
-echo "|-----------------------------------------------|----------------------------------|--------|"
+echo "| goal (issue 10)                               | measured                         | result  |"
+echo "|-----------------------------------------------|----------------------------------|---------|"
 for x in ws sse; do
   r=$(ratio "${P99[pusher.$x.$N]:-}" "${P99[nchan.$x.$N]:-}")
-  printf '| %-45s | %-32s | %-6s |\n' "$x p99 <= 0.5 x Nchan's at $N" "ratio $r" "$(mark "$r" 0.5)"
+  printf '| %-45s | %-32s | %-7s |\n' "$x p99 <= 0.5 x Nchan's at $N" "ratio $r" "$(mark "$r" 0.5)"
   r=$(ratio "${CPU[pusher.$x.$N]:-}" "${CPU[nchan.$x.$N]:-}")
-  printf '| %-45s | %-32s | %-6s |\n' "$x CPU per delivery <= 0.5 x Nchan's" "ratio $r" "$(mark "$r" 0.5)"
+  printf '| %-45s | %-32s | %-7s |\n' "$x CPU per delivery <= 0.5 x Nchan's" "ratio $r" "$(mark "$r" 0.5)"
 done
 worst=0
 for k in "${!KB[@]}"; do
   case $k in pusher.*) worst=$(awk -v a="$worst" -v b="${KB[$k]}" 'BEGIN { print (b > a) ? b : a }') ;; esac
 done
-printf '| %-45s | %-32s | %-6s |\n' "<= 6 KB per subscriber (one pusher)" "worst $worst KB" "$(mark "$worst" 6)"
+printf '| %-45s | %-32s | %-7s |\n' "<= 6 KB per subscriber (one pusher)" "worst $worst KB" "$(mark "$worst" 6)"
 for x in ws sse; do
   p=${P99[pusher.$x.$BIG]:--}; h=${HELD[pusher.$x.$BIG]:-0}
   if [ "$p" = - ]; then res="not measured"
   elif [ "$BIG" -lt 19000 ]; then res="n/a ($BIG subs)"
   else res=$(awk -v p="$p" -v h="$h" -v n="$BIG" 'BEGIN { print (p < 250 && h == n) ? "met" : "NOT met" }'); fi
-  printf '| %-45s | %-32s | %-6s |\n' "$x 19,000 in one process, p99 < 250 ms" "$h held, p99 $p ms" "$res"
+  printf '| %-45s | %-32s | %-7s |\n' "$x 19,000 in one process, p99 < 250 ms" "$h held, p99 $p ms" "$res"
 done
 lost=0; for k in "${!LOSS[@]}"; do lost=$((lost + LOSS[$k])); done
-printf '| %-45s | %-32s | %-6s |\n' "zero loss (every case)" "$lost lost" "$([ "$lost" = 0 ] && echo met || echo "NOT met")"
+printf '| %-45s | %-32s | %-7s |\n' "zero loss (every case)" "$lost lost" "$([ "$lost" = 0 ] && echo met || echo "NOT met")"
 if [ "$DO_PAIR" = 1 ]; then
   echo
   echo "Two pushers beside one at $PAIR subscribers (issue 12; no goal):"
