@@ -88,6 +88,8 @@ append(char **b, size_t *len, size_t *cap, const char *p, size_t n)
 	char	*nb;
 	size_t	 nc;
 
+	if (n == 0)
+		return 0;
 	if (*len + n > *cap) {
 		nc = *cap == 0 ? 2048 : *cap;
 		while (nc < *len + n)
@@ -235,6 +237,8 @@ sse_records(struct conn *c)
 	char	*e;
 	size_t	 o = 0;
 
+	if (c->body == NULL)
+		return;
 	while ((e = memmem(c->body + o, c->blen - o, "\n\n", 2)) != NULL) {
 		message(c, c->body + o, (size_t)(e - (c->body + o)));
 		o = (size_t)(e - c->body) + 2;

@@ -47,6 +47,8 @@
 #   BENCH_GEN_CONNS    subscribers per loadgen process (5000)
 #   BENCH_NCHAN=0      skip Nchan;  BENCH_BIG=0 skip the one-process max;
 #   BENCH_PAIR=0       skip the two-pusher cases
+#   BENCH_CFLAGS       compiler flags of loadgen and publish (-O2), e.g.
+#                      "-O1 -g -fsanitize=address,undefined" to check them
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/deploy/lib.sh"
@@ -74,7 +76,8 @@ LGT=$((180 + PHASE))			# loadgen's time limit
 export POSTES_PUSHER_MAX_CONN=$(( $(ulimit -Hn) - 100 ))
 
 # The generator and the publisher (the publisher links shared/).
-CF=(-O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$ROOT/shared")
+read -r -a OPT <<<"${BENCH_CFLAGS:--O2}"
+CF=("${OPT[@]}" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$ROOT/shared")
 read -r -a PC <<<"$(pkg-config --cflags json-c libmariadb libsodium libzmq)"
 read -r -a PL <<<"$(pkg-config --libs json-c libmariadb libsodium libzmq)"
 cc "${CF[@]}" -o "$B/loadgen" "$ROOT/tests/bench/loadgen.c"
