@@ -229,7 +229,7 @@ stages() {	# stages PORT...
   done
   printf '%s' "$out" | awk '
     function key(line,   name, lab) {
-      name = line; sub(/\{.*/, "", name); sub(/_(bucket|sum|count)$/, "", name)
+      name = line; sub(/[{ ].*/, "", name); sub(/_(bucket|sum|count)$/, "", name)
       lab = ""; if (match(line, /\{[^}]*\}/)) lab = substr(line, RSTART, RLENGTH)
       gsub(/,?le="[^"]*"/, "", lab); sub(/\{,/, "{", lab); if (lab == "{}") lab = ""
       return name lab
@@ -237,7 +237,8 @@ stages() {	# stages PORT...
     /^postes_pusher_[a-z0-9_]*_bucket[{ ]/ {
       k = key($0); le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le)
       if (!(k in nb)) { order[++nk] = k; nb[k] = 0 }
-      i = ++nb[k]; les[k, i] = le; cum[k, i] += $NF; next
+      if (!((k, le) in idx)) { idx[k, le] = ++nb[k]; les[k, nb[k]] = le }
+      cum[k, idx[k, le]] += $NF; next	# two pushers: buckets add up
     }
     /^postes_pusher_[a-z0-9_]*_sum[{ ]/ { sum[key($0)] += $NF; next }
     /^postes_pusher_[a-z0-9_]*_count[{ ]/ { cnt[key($0)] += $NF; next }
