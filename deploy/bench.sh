@@ -55,7 +55,7 @@ part() {	# part NAME TITLE SCRIPT [LIMIT]: one part, time-limited
   local t=$(date +%s) rc=0
   echo
   echo "######## $2"
-  timeout -k 60 "${4:-$LIMIT}" bash "$3" || rc=$?
+  timeout --foreground -k 60 "${4:-$LIMIT}" bash "$3" || rc=$?
   [ "$rc" = 0 ] || say "$3 ended with status $rc$([ "$rc" = 124 ] && echo ' (time limit)')"
   echo "($1: $(( $(date +%s) - t )) s)"
 }

@@ -184,17 +184,25 @@ pair_stop() {
   done
 }
 
+# On exit: stop what was started here. After a normal end, or an error,
+# give the stack back as it was (its configuration, front and pusher);
+# when interrupted (Ctrl-C, bench.sh's time limit) only stop, quickly:
+# deploy/bench.sh stops the stack next.
 GENS=()
+STOPPING=0
 cleanup() {
   set +e
   for p in "${GENS[@]}"; do kill "$p" 2>/dev/null; done
   nginx_stop
+  pair_stop
+  kill "$(cat "$B/relay.pid" 2>/dev/null)" 2>/dev/null
+  [ "$STOPPING" = 1 ] && return
   if [ "$RELAY_ON" = 1 ]; then relay_mode off >/dev/null 2>&1; fi
   pusher_stop TERM >/dev/null 2>&1
   pusher_start >/dev/null 2>&1
 }
 trap cleanup EXIT
-trap 'exit 143' TERM INT
+trap 'STOPPING=1; exit 143' TERM INT
 
 # Proportional set size (kB) of processes and their children.
 pss() {
@@ -279,7 +287,7 @@ run_case() {
   else path="/events/dashboard?ticket=$TICKET"; fi
   # Warm the API: each FastCGI process's doorbell socket connected (a
   # PUB's first messages are lost while it connects). Nobody listens yet.
-  [ "$kind" = nchan ] || timeout 30 "$B/publish" api 127.0.0.1 "$API_PORT" 6 20 >/dev/null \
+  [ "$kind" = nchan ] || timeout --foreground 30 "$B/publish" api 127.0.0.1 "$API_PORT" 6 20 >/dev/null \
     || say "warm-up failed"
   sleep 1
   before=$(pss "${pids[@]}")
@@ -303,10 +311,10 @@ run_case() {
   after=$(pss "${pids[@]}")
   c0=$(cpu -c "${pids[@]}"); a0=$(cpu -c $(api_pids))
   if [ "$kind" = nchan ]; then
-    timeout $((30 + 2 * PHASE)) "$B/publish" nchan 127.0.0.1 "$NPORT" /pub "$MSGS" "$RATE" "$SIZE" \
+    timeout --foreground $((30 + 2 * PHASE)) "$B/publish" nchan 127.0.0.1 "$NPORT" /pub "$MSGS" "$RATE" "$SIZE" \
       > "$o/publish.out" || say "publish failed"
   else
-    timeout $((30 + 2 * PHASE)) "$B/publish" api 127.0.0.1 "$API_PORT" "$MSGS" "$RATE" \
+    timeout --foreground $((30 + 2 * PHASE)) "$B/publish" api 127.0.0.1 "$API_PORT" "$MSGS" "$RATE" \
       > "$o/publish.out" || say "publish failed"
   fi
   wait "${GENS[@]}" || true
