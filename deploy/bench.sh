@@ -10,8 +10,9 @@
 #
 # Knobs (environment; the parts' own are listed in docs/bench.md and at
 # the top of each script):
-#   BENCH_QUICK=1        smoke-test sizes for every part (about 3 minutes
-#                        instead of about 15): 3 s of wrk per figure,
+#   BENCH_QUICK=1        smoke-test sizes for every part (about 2 minutes
+#                        instead of about 6 on a 2-core machine; each part
+#                        is time-limited): 3 s of wrk per figure,
 #                        20,000 generated sessions, 1,000 / 2,000
 #                        subscribers and 5 messages
 #   BENCH_ONLY           space-separated parts to run: api cgi stats pusher
