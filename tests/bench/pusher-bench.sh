@@ -252,6 +252,7 @@ stages() {	# stages PORT...
     /^postes_pusher_[a-z0-9_]*_count[{ ]/ { cnt[key($0)] += $NF; next }
     END {
       if (nk == 0) { print "    (no histograms in /metrics: no stage timings to show)"; exit }
+      print "    /metrics histograms since the start (the 6 warm-up events included):"
       for (j = 1; j <= nk; j++) {
         k = order[j]; n = cnt[k]; if (n == 0) continue
         p50 = p99 = "-"
@@ -259,7 +260,7 @@ stages() {	# stages PORT...
           if (p50 == "-" && cum[k, i] >= 0.50 * n) p50 = les[k, i]
           if (p99 == "-" && cum[k, i] >= 0.99 * n) p99 = les[k, i]
         }
-        printf "    %-60s n=%-8d mean=%-10.6g p50<=%-8s p99<=%s\n", k, n, sum[k] / n, p50, p99
+        printf "      %-54s n=%-7d mean=%-11.6g p50<=%-8s p99<=%s\n", k, n, sum[k] / n, p50, p99
       }
     }'
 }
