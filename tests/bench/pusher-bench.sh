@@ -229,13 +229,20 @@ cpu() {
 api_pids() { echo "$(cat "$V/run/front.pid") $(cat "$V/run/mysqld.mainpid")"; }
 
 # Histograms of the pusher's /metrics (issue 10's stages, when the
-# pusher has them): count, mean and the buckets holding p50 and p99.
-stages() {	# stages PORT...
-  local p out=""
+# pusher has them), over the publishing phase: metrics_save before and
+# after it, then stages subtracts (and adds up the two pushers of a
+# pair): count, mean and the buckets holding p50 and p99.
+metrics_save() {	# metrics_save FILE PORT...: /metrics of each port, one file
+  local f=$1 p; shift
+  : > "$f"
   for p in "$@"; do
-    out+=$(curl -fsS --max-time 5 "http://127.0.0.1:$p/metrics" 2>/dev/null || true)$'\n'
+    curl -fsS --max-time 5 "http://127.0.0.1:$p/metrics" >> "$f" 2>/dev/null || true
+    echo >> "$f"
   done
-  printf '%s' "$out" | awk '
+}
+stages() {	# stages BEFORE AFTER
+  { sed 's/^/- /' "$1"; sed 's/^/+ /' "$2"; } | awk '
+    { sign = ($1 == "-") ? -1 : 1; sub(/^[-+] /, "") }
     function key(line,   name, lab) {
       name = line; sub(/[{ ].*/, "", name); sub(/_(bucket|sum|count)$/, "", name)
       lab = ""; if (match(line, /\{[^}]*\}/)) lab = substr(line, RSTART, RLENGTH)
@@ -246,13 +253,13 @@ stages() {	# stages PORT...
       k = key($0); le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le)
       if (!(k in nb)) { order[++nk] = k; nb[k] = 0 }
       if (!((k, le) in idx)) { idx[k, le] = ++nb[k]; les[k, nb[k]] = le }
-      cum[k, idx[k, le]] += $NF; next	# two pushers: buckets add up
+      cum[k, idx[k, le]] += sign * $NF; next	# two pushers: buckets add up
     }
-    /^postes_pusher_[a-z0-9_]*_sum[{ ]/ { sum[key($0)] += $NF; next }
-    /^postes_pusher_[a-z0-9_]*_count[{ ]/ { cnt[key($0)] += $NF; next }
+    /^postes_pusher_[a-z0-9_]*_sum[{ ]/ { sum[key($0)] += sign * $NF; next }
+    /^postes_pusher_[a-z0-9_]*_count[{ ]/ { cnt[key($0)] += sign * $NF; next }
     END {
       if (nk == 0) { print "    (no histograms in /metrics: no stage timings to show)"; exit }
-      print "    /metrics histograms since the start (the 6 warm-up events included):"
+      print "    /metrics histograms over the publishing phase:"
       for (j = 1; j <= nk; j++) {
         k = order[j]; n = cnt[k]; if (n == 0) continue
         p50 = p99 = "-"
@@ -310,6 +317,7 @@ run_case() {
   done
   sleep 1
   after=$(pss "${pids[@]}")
+  [ "$kind" = nchan ] || metrics_save "$o/metrics.before" "${ports[@]}"
   c0=$(cpu -c "${pids[@]}"); a0=$(cpu -c $(api_pids))
   if [ "$kind" = nchan ]; then
     timeout --foreground $((30 + 2 * PHASE)) "$B/publish" nchan 127.0.0.1 "$NPORT" /pub "$MSGS" "$RATE" "$SIZE" \
@@ -321,6 +329,7 @@ run_case() {
   wait "${GENS[@]}" || true
   GENS=()
   c1=$(cpu -c "${pids[@]}"); a1=$(cpu -c $(api_pids))
+  [ "$kind" = nchan ] || metrics_save "$o/metrics.after" "${ports[@]}"
   for ((g = 0; g < ngen; g++)); do
     read -r h m s e b <<<"$(sed -n 's/^DONE held=\([0-9]*\).* msgs=\([0-9]*\) short=\([0-9]*\).* extra=\([0-9]*\) bytes=\([0-9]*\).*/\1 \2 \3 \4 \5/p' "$o/out.$g")"
     held=$((held + ${h:-0})); msgs=$((msgs + ${m:-0})); short=$((short + ${s:-0}))
@@ -346,7 +355,7 @@ run_case() {
   echo "    publish requests answered in: $(sed -n 's/^ANSWERS n=\([0-9]*\) p50=\([0-9.]*\) max=\([0-9.]*\)/p50 \2 ms, max \3 ms (\1 requests)/p' "$o/publish.out" 2>/dev/null)"
   if [ "$kind" != nchan ]; then
     echo "    API side (lighttpd + postes-api + MariaDB) CPU per event: $(awk -v c=$((a1 - a0)) -v hz="$HZ" -v n="$MSGS" 'BEGIN { printf "%.1f", c * 1000 / hz / n }') ms"
-    stages "${ports[@]}"
+    stages "$o/metrics.before" "$o/metrics.after"
   fi
   sleep 1
 }
