@@ -88,7 +88,9 @@ jar=$B/cookies
 timeout 30 curl -fsS -c "$jar" -H 'Content-Type: application/json' \
   -d "{\"username\":\"$POSTES_ADMIN_USER\",\"password\":\"$POSTES_ADMIN_PASSWORD\"}" \
   "$POSTES_BASE_URL/api/auth/login" >/dev/null
-export BENCH_COOKIE="postes_sid=$(awk '$6 == "postes_sid" { print $7 }' "$jar")"
+sid=$(awk '$6 == "postes_sid" { print $7 }' "$jar")
+[ -n "$sid" ] || { say "could not log in as $POSTES_ADMIN_USER"; exit 1; }
+export BENCH_COOKIE="postes_sid=$sid"
 API_PORT=${POSTES_BASE_URL##*:}; API_PORT=${API_PORT%%/*}
 
 # Nchan: Debian's nginx with libnginx-mod-nchan (deploy/install-deps.sh).
@@ -219,7 +221,7 @@ cpu() {
   local kids=0 total=0 p t
   [ "$1" = -c ] && { kids=1; shift; }
   local ps=("$@")
-  [ "$kids" = 1 ] && ps+=($(for q in "$@"; do pgrep -P "$q"; done 2>/dev/null))
+  [ "$kids" = 1 ] && mapfile -t -O "${#ps[@]}" ps < <(for q in "$@"; do pgrep -P "$q"; done 2>/dev/null)
   for p in "${ps[@]}"; do
     t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}')
     total=$((total + ${t:-0}))
@@ -276,7 +278,7 @@ ROWS=()
 declare -A P99 CPU LOSS KB HELD
 # run_case KIND TRANSPORT SUBS: KIND pusher, nchan or pair.
 run_case() {
-  local kind=$1 xport=$2 subs=$3 path hdr="" ports=() pids=() before after
+  local kind=$1 xport=$2 subs=$3 path ports=() pids=() api=() before after
   local c0 c1 a0 a1 i n g ngen held=0 msgs=0 extra=0 short=0 bytes=0 lats
   case "$kind" in
     pusher)
@@ -318,7 +320,8 @@ run_case() {
   sleep 1
   after=$(pss "${pids[@]}")
   [ "$kind" = nchan ] || metrics_save "$o/metrics.before" "${ports[@]}"
-  c0=$(cpu -c "${pids[@]}"); a0=$(cpu -c $(api_pids))
+  read -r -a api <<<"$(api_pids)"
+  c0=$(cpu -c "${pids[@]}"); a0=$(cpu -c "${api[@]}")
   if [ "$kind" = nchan ]; then
     timeout --foreground $((30 + 2 * PHASE)) "$B/publish" nchan 127.0.0.1 "$NPORT" /pub "$MSGS" "$RATE" "$SIZE" \
       > "$o/publish.out" || say "publish failed"
@@ -328,7 +331,7 @@ run_case() {
   fi
   wait "${GENS[@]}" || true
   GENS=()
-  c1=$(cpu -c "${pids[@]}"); a1=$(cpu -c $(api_pids))
+  c1=$(cpu -c "${pids[@]}"); a1=$(cpu -c "${api[@]}")
   [ "$kind" = nchan ] || metrics_save "$o/metrics.after" "${ports[@]}"
   for ((g = 0; g < ngen; g++)); do
     read -r h m s e b <<<"$(sed -n 's/^DONE held=\([0-9]*\).* msgs=\([0-9]*\) short=\([0-9]*\).* extra=\([0-9]*\) bytes=\([0-9]*\).*/\1 \2 \3 \4 \5/p' "$o/out.$g")"
