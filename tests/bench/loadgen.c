@@ -10,13 +10,18 @@
  * "READY <connected> <failed>" once every handshake is done, then reads
  * until each live connection has MSGS benchmark messages, or nothing
  * new arrived for T seconds. A benchmark message is any WebSocket text
- * frame or SSE record containing "t_us":<publish time in microseconds,
- * CLOCK_REALTIME>; its latency is now - t_us. The last line printed is
+ * frame or SSE record containing "t_us" then, after any of the
+ * characters `":= `, the send time in microseconds (CLOCK_REALTIME):
+ * "nom":"t_us=1764...", as tests/bench/publish.c stamps it, or
+ * "t_us":1764...; its latency is now - that time. The last line is
  *
- *	DONE held=H failed=F closed=C msgs=M short=S min=K
+ *	DONE held=H failed=F closed=C msgs=M short=S min=K extra=E bytes=B
  *
- * (S connections received fewer than MSGS, the fewest being K)
- * and LATFILE receives one latency (microseconds) per line. Answers
+ * (S connections received fewer than MSGS, the fewest being K; E other
+ * messages arrived after READY, e.g. the pusher's stats_update; B is
+ * the size of the first benchmark message: the WebSocket payload, or
+ * the SSE record without its blank line) and LATFILE receives one
+ * latency (microseconds) per line. Answers
  * WebSocket pings; decodes chunked transfer encoding. Loopback only by
  * intent: nothing here is hardened against a hostile server.
  */
@@ -63,7 +68,9 @@ static int		 nhdrs;
 static struct conn	*conns;
 static long long	*lat;
 static size_t		 nlat, latcap;
-static int		 connected, failed, closed_n, done_n;
+static int		 connected, failed, closed_n, done_n, ready;
+static long long	 extra;
+static size_t		 first_bytes;
 static volatile sig_atomic_t stop;
 
 static long long
@@ -81,6 +88,8 @@ append(char **b, size_t *len, size_t *cap, const char *p, size_t n)
 	char	*nb;
 	size_t	 nc;
 
+	if (n == 0)
+		return 0;
 	if (*len + n > *cap) {
 		nc = *cap == 0 ? 2048 : *cap;
 		while (nc < *len + n)
@@ -99,14 +108,26 @@ append(char **b, size_t *len, size_t *cap, const char *p, size_t n)
 static void
 message(struct conn *c, const char *p, size_t n)
 {
-	static const char	 key[] = "\"t_us\":";
-	const char		*q;
-	long long		 t;
+	static const char	 key[] = "t_us";
+	const char		*q, *end = p + n;
+	long long		 t = 0;
+	int			 digits = 0;
 
 	q = memmem(p, n, key, sizeof(key) - 1);
-	if (q == NULL)
+	if (q != NULL)
+		for (q += sizeof(key) - 1; q < end && strchr("\":= ", *q) != NULL &&
+		    *q != '\0'; q++)
+			continue;
+	for (; q != NULL && q < end && *q >= '0' && *q <= '9' && digits < 18;
+	    q++, digits++)
+		t = t * 10 + (*q - '0');
+	if (digits < 10) {
+		if (ready)
+			extra++;
 		return;
-	t = strtoll(q + sizeof(key) - 1, NULL, 10);
+	}
+	if (first_bytes == 0)
+		first_bytes = n;
 	if (nlat < latcap)
 		lat[nlat++] = now_us() - t;
 	if (++c->msgs == (unsigned int)expect)
@@ -216,6 +237,8 @@ sse_records(struct conn *c)
 	char	*e;
 	size_t	 o = 0;
 
+	if (c->body == NULL)
+		return;
 	while ((e = memmem(c->body + o, c->blen - o, "\n\n", 2)) != NULL) {
 		message(c, c->body + o, (size_t)(e - (c->body + o)));
 		o = (size_t)(e - c->body) + 2;
@@ -373,7 +396,7 @@ main(int argc, char *argv[])
 	struct conn		*c;
 	const char		*latfile = NULL;
 	long long		 last_progress, t;
-	int			 ep, i, n, ch, next = 0, inflight, ready = 0;
+	int			 ep, i, n, ch, next = 0, inflight;
 	int			 last_msgs = 0, err;
 	socklen_t		 el;
 	FILE			*f;
@@ -474,8 +497,9 @@ main(int argc, char *argv[])
 			if ((int)conns[i].msgs < ch)
 				ch = (int)conns[i].msgs;
 		}
-	printf("DONE held=%d failed=%d closed=%d msgs=%zu short=%d min=%d\n",
-	    connected - closed_n, failed, closed_n, nlat, n, ch);
+	printf("DONE held=%d failed=%d closed=%d msgs=%zu short=%d min=%d "
+	    "extra=%lld bytes=%zu\n", connected - closed_n, failed, closed_n,
+	    nlat, n, ch, extra, first_bytes);
 	if (latfile != NULL && (f = fopen(latfile, "w")) != NULL) {
 		qsort(lat, nlat, sizeof(*lat), cmp_ll);
 		for (size_t k = 0; k < nlat; k++)
