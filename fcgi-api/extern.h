@@ -4,11 +4,15 @@
  * family in admin/.
  *
  * A request is a struct req: http.c fills it from the CGI parameters
- * of a FastCGI request or of a plain CGI process (struct http_io), router.c finds the route, checks method, content type,
- * caller and Origin, then calls the handler. A handler reads only
- * validated values (valid.c), sets r->out and returns the HTTP status;
- * http_finish() writes status, security headers and body, and
- * req_free() releases everything the request allocated, in one place.
+ * of a FastCGI request or of a plain CGI process (struct http_io),
+ * router.c finds the route, checks method, content type, caller and
+ * Origin, then calls the handler. A handler reads only validated values
+ * (valid.c), sets r->out (reply.c: a body or the error shape) and
+ * returns the HTTP status; http_finish() writes status, security headers
+ * and body, and req_free() releases everything the request allocated, in
+ * one place. The core files lean one way only: reply.c needs none of
+ * them, http.c needs reply.c, valid.c needs both, rows.c (a row, a page
+ * of a list) needs valid.c.
  */
 #ifndef POSTES_API_EXTERN_H
 #define POSTES_API_EXTERN_H
@@ -118,11 +122,9 @@ struct req {
 /* A handler returns the HTTP status and leaves its body in r->out. */
 typedef int (*handler_fn)(struct req *);
 
-/* http.c */
-int		 http_parse(struct req *, const struct http_io *,
-		    const struct config *);
-void		 http_finish(struct req *, int status);
-void		 req_free(struct req *);
+/* reply.c: answers and refusals; needs nothing else of the program */
+const char	*http_status_text(int);
+int		 http_json(struct req *, int status, struct json_object *);
 int		 http_error(struct req *, int status, const char *code,
 		    const char *message);
 int		 http_db_error(struct req *, enum db_err);
@@ -134,14 +136,12 @@ int		 http_sess_refusal(struct req *, enum sess_err,
 void		 http_sess_note(struct json_object *, const struct sess_note *);
 void		 http_duration(long long seconds, char *buf, size_t sz);
 void		 http_local_hm(long long t, char *buf, size_t sz);
-int		 http_json(struct req *, int status, struct json_object *);
-int		 http_row(struct req *, const char *const *stmts, int idx,
-		    int status, const char *notfound);
-long long	 http_count(struct req *, const char *const *stmts, int idx,
-		    const struct db_param *, size_t);
-int		 http_tx_end(struct req *, enum db_err);
-int		 http_page(struct req *, const char *const *stmts, int count_idx,
-		    int list_idx, const struct db_param *filters, size_t nf);
+
+/* http.c: bytes in, struct req, bytes out (uses reply.c) */
+int		 http_parse(struct req *, const struct http_io *,
+		    const struct config *);
+void		 http_finish(struct req *, int status);
+void		 req_free(struct req *);
 const char	*http_query(const struct req *, const char *key);
 /* r->query into qk/qv (decoded, at most REQ_MAX_PARAMS); 0 or -1. */
 int		 http_query_parse(struct req *);
@@ -153,13 +153,21 @@ const char	*http_form(const struct req *, const char *key);
 int		 http_cookie_add(struct req *, const char *name,
 		    const char *value, const char *path, long long max_age);
 const char	*http_method_name(enum http_method);
-const char	*http_status_text(int);
 int		 url_decode(char *s);
+
+/* rows.c: the common ends of handlers reading rows (uses valid.c) */
+int		 http_row(struct req *, const char *const *stmts, int idx,
+		    int status, const char *notfound);
+long long	 http_count(struct req *, const char *const *stmts, int idx,
+		    const struct db_param *, size_t);
+int		 http_tx_end(struct req *, enum db_err);
+int		 http_page(struct req *, const char *const *stmts, int count_idx,
+		    int list_idx, const struct db_param *filters, size_t nf);
 
 /* router.c */
 int		 route(struct req *);
 
-/* valid.c */
+/* valid.c: declared input fields (uses reply.c, http.c) */
 enum vtype { V_STR, V_TEXT, V_INT, V_BOOL, V_ENUM, V_TIME, V_EMAIL,
 	V_PHONE, V_USERNAME, V__MAX };
 
