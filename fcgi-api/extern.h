@@ -337,6 +337,8 @@ int		 events_poll(struct req *);
 /* throttle.c */
 /* 0 when key may try now; else seconds to wait (r->retry_after set). */
 long long	 throttle_check(struct req *, const char *key);
+/* The same; *known says whether the key has a row (failures to clear). */
+long long	 throttle_check_known(struct req *, const char *key, int *known);
 void		 throttle_fail(struct req *, const char *key, unsigned int max,
 		    unsigned int window, unsigned int lockout);
 void		 throttle_clear(struct req *, const char *key);
