@@ -103,6 +103,10 @@ struct req {
 	long long		 poste_id;
 	long long		 poste_bind;	/* ticket_poste_bind(token) */
 	struct actor		 actor;		/* for audit rows */
+	/* Read with a staff caller's identity, in the same round trip: the
+	 * outbox's head (-1 unknown) and the database's clock (Unix s). */
+	long long		 head;
+	long long		 db_now;
 
 	/* The answer. */
 	struct json_object	*out;

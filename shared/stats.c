@@ -2,6 +2,11 @@
  * stats.c - the dashboard counters in one statement, so that the API and
  * the pusher always show the same numbers.
  *
+ * The statement also reads the outbox's head (event_seq.last_id) in
+ * the same snapshot: every change these counts depend on writes an
+ * event in its own transaction, so the counts stay exact as long as the
+ * head has not moved and the UTC day is the same (stats_read).
+ *
  * "Today" and "this month" are UTC days (the database clock); a town
  * hall in France is at most two hours off, which shifts the midnight
  * boundary but never the counts of running sessions.
@@ -28,7 +33,10 @@ static const char *const stmts[STMT__MAX] = {
 	    "(SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'disponible'), "
 	    "(SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'occupe'), "
 	    "(SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'hors_ligne'), "
-	    "UNIX_TIMESTAMP()",
+	    "UNIX_TIMESTAMP(), "
+	    /* The outbox's head in the same read: these counts are those of
+	     * every event up to it (fcgi-api/api/dashboard.c caches on it). */
+	    "(SELECT last_id FROM event_seq WHERE id = 1)",
 };
 
 static void
@@ -46,6 +54,13 @@ group(struct json_object *o, const char *name, const char *const *keys,
 
 enum db_err
 stats_get(struct db *db, struct json_object **out)
+{
+	return stats_read(db, out, NULL, NULL);
+}
+
+enum db_err
+stats_read(struct db *db, struct json_object **out, long long *head,
+    long long *at)
 {
 	static const char *const uk[] = { "total", "actifs", "nouveaux_mois" };
 	static const char *const sk[] = { "total", "actives", "en_attente",
@@ -66,6 +81,10 @@ stats_get(struct db *db, struct json_object **out)
 	group(o, "postes", pk, res, 7, 4);
 	time_iso(db_int(res, 0, 11), ts);
 	json_object_object_add(o, "timestamp", json_object_new_string(ts));
+	if (at != NULL)
+		*at = db_int(res, 0, 11);
+	if (head != NULL)
+		*head = db_isnull(res, 0, 12) ? -1 : db_int(res, 0, 12);
 	db_res_free(res);
 	*out = o;
 	return DB_OK;
