@@ -107,6 +107,11 @@ struct req {
 	 * outbox's head (-1 unknown) and the database's clock (Unix s). */
 	long long		 head;
 	long long		 db_now;
+	/* Read with a kiosk's token, in the same round trip: its code
+	 * entry's throttle (THROTTLE_CODE_KEY): seconds to wait, and whether
+	 * the key holds failures (to clear on success). */
+	long long		 code_wait;
+	int			 code_known;
 
 	/* The answer. */
 	struct json_object	*out;
@@ -339,10 +344,15 @@ int		 client_config(struct req *);
 int		 events_poll(struct req *);
 
 /* throttle.c */
+/* The key of a poste's code entry, "code:<poste id>", and the seconds
+ * to wait on a throttle row (0 when not blocked), as SQL. */
+#define THROTTLE_CODE_KEY	"code:%lld"
+#define THROTTLE_CODE_KEY_SQL(id) "CONCAT('code:', " id ")"
+#define THROTTLE_WAIT_SQL "IF(blocked_until > UTC_TIMESTAMP(3), " \
+	"CAST(CEIL(TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), " \
+	"blocked_until) / 1000000) AS SIGNED), 0)"
 /* 0 when key may try now; else seconds to wait (r->retry_after set). */
 long long	 throttle_check(struct req *, const char *key);
-/* The same; *known says whether the key has a row (failures to clear). */
-long long	 throttle_check_known(struct req *, const char *key, int *known);
 void		 throttle_fail(struct req *, const char *key, unsigned int max,
 		    unsigned int window, unsigned int lockout);
 void		 throttle_clear(struct req *, const char *key);

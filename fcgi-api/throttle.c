@@ -22,6 +22,11 @@
  *
  * Staff log-in uses the second with keys that never hold what was typed
  * (see api/auth.c and docs/api.md, "Log-in throttling").
+ *
+ * A kiosk's code entry ("code:<poste>", THROTTLE_CODE_KEY) is read with
+ * the kiosk's token, in the same statement (api/auth.c, STMT_KIOSK): the
+ * kiosk's hot path pays no round trip for it, and clears it only when it
+ * holds failures.
  */
 #include <string.h>
 
@@ -38,10 +43,7 @@ enum stmt {
 
 static const char *const stmts[STMT__MAX] = {
 	/* A row whenever the key has one: seconds to wait, or 0. */
-	[STMT_CHECK] = "SELECT IF(blocked_until > UTC_TIMESTAMP(3), "
-	    "CAST(CEIL(TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), "
-	    "blocked_until) / 1000000) AS SIGNED), 0) "
-	    "FROM throttle WHERE k = ?",
+	[STMT_CHECK] = "SELECT " THROTTLE_WAIT_SQL " FROM throttle WHERE k = ?",
 	/* Assignments run left to right on the updated row. */
 	[STMT_FAIL] = "INSERT INTO throttle (k, failures, window_start) "
 	    "VALUES (?, 1, UTC_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE "
@@ -75,21 +77,11 @@ static const char *const stmts[STMT__MAX] = {
 long long
 throttle_check(struct req *r, const char *key)
 {
-	return throttle_check_known(r, key, NULL);
-}
-
-long long
-throttle_check_known(struct req *r, const char *key, int *known)
-{
 	struct db_res *res = NULL;
 	long long wait = 0;
 
-	if (known != NULL)
-		*known = 1;	/* when in doubt, clear on success */
 	if (DB_EXEC(r->db, stmts, STMT_CHECK, &res, NULL, NULL, DBS(key)) != DB_OK)
 		return 0;	/* the request fails on its own next query */
-	if (known != NULL)
-		*known = res != NULL && res->nrows > 0;
 	if (res != NULL && res->nrows > 0)
 		wait = db_int(res, 0, 0);
 	db_res_free(res);

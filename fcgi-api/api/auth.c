@@ -61,7 +61,11 @@ enum stmt {
 };
 
 static const char *const stmts[STMT__MAX] = {
-	[STMT_KIOSK] = "SELECT id FROM postes WHERE token_hash = ? AND actif = 1",
+	/* With the poste, its code entry's throttle (kiosk.c), in the same
+	 * round trip: NULL when the key has no row. */
+	[STMT_KIOSK] = "SELECT p.id, (SELECT " THROTTLE_WAIT_SQL " FROM "
+	    "throttle WHERE k = " THROTTLE_CODE_KEY_SQL("p.id") ") "
+	    "FROM postes p WHERE p.token_hash = ? AND p.actif = 1",
 	/* The outbox's head and the database's clock come along: what a
 	 * staff request may answer from a cache keyed on them (dashboard.c),
 	 * in this one round trip. */
@@ -141,6 +145,8 @@ auth_identify(struct req *r)
 		r->who = WHO_KIOSK;
 		r->poste_id = db_int(res, 0, 0);
 		r->poste_bind = ticket_poste_bind(h);
+		r->code_known = !db_isnull(res, 0, 1);
+		r->code_wait = db_int(res, 0, 1);
 		db_res_free(res);
 		return 0;
 	}

@@ -115,10 +115,15 @@ typed_code(struct req *r, char *code, char *key, int *known)
 
 	if ((st = valid_json(r, code_field, 1, v)) != 0)
 		return st;
-	snprintf(key, 64, "code:%lld", r->poste_id);
-	if (throttle_check_known(r, key, known) > 0)
+	snprintf(key, 64, THROTTLE_CODE_KEY, r->poste_id);
+	/* The throttle came with the token (auth_identify). */
+	*known = r->code_known;
+	if (r->code_wait > 0) {
+		if (r->code_wait > r->retry_after)
+			r->retry_after = r->code_wait;
 		return http_error(r, 429, "too_many_attempts",
 		    "Trop de codes erronés : patientez une minute");
+	}
 	if (code_normalize(v[0].s, code) == -1)
 		return refusal(r, key, SESS_NOTFOUND, 0, NULL);
 	return 0;
