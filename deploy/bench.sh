@@ -27,6 +27,21 @@ export POSTES_PUSHER_URL=http://127.0.0.1:$POSTES_PUSHER_PORT
 
 echo "######## API (lighttpd + postes-api FastCGI + MariaDB)"
 bash tests/bench/api-bench.sh
+# The same with more FastCGI processes (BENCH_API_PROCS_ALSO, space-separated;
+# empty: none): lighttpd starts them, so the front is restarted around it.
+procs=$POSTES_API_PROCS
+for n in ${BENCH_API_PROCS_ALSO-4}; do
+  [ "$n" != "$procs" ] || continue
+  echo
+  echo "######## API with $n FastCGI processes"
+  POSTES_API_PROCS=$n
+  front_stop; front_start
+  bash tests/bench/api-bench.sh
+done
+if [ "$POSTES_API_PROCS" != "$procs" ]; then
+  POSTES_API_PROCS=$procs
+  front_stop; front_start
+fi
 echo
 echo "######## API: FastCGI vs plain CGI (kiosk/validate)"
 bash tests/bench/cgi-bench.sh
