@@ -493,7 +493,9 @@ out:
 /*
  * The checks of a start, inside the transaction, l locked: the session
  * may run, the poste can take it, its site is open, the allowance holds.
- * *run receives the seconds it will run, *close the closing (or 0).
+ * *run receives the seconds it will run, *close the closing (or 0);
+ * *nom, when nom is not NULL, the poste's name once its row is locked
+ * (a new json string the caller owns; left alone otherwise).
  */
 static enum sess_err
 admit_locked(struct db *db, long long id, const struct locked *l,
