@@ -62,6 +62,22 @@ part() {	# part NAME TITLE SCRIPT [LIMIT]: one part, time-limited
 }
 echo "make bench$([ "${BENCH_QUICK:-0}" = 1 ] && echo ' (BENCH_QUICK=1)'): $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 part api "API (lighttpd + postes-api FastCGI + MariaDB)" tests/bench/api-bench.sh
+# The same with more FastCGI processes (BENCH_API_PROCS_ALSO, space-separated;
+# empty: none; none in quick mode): lighttpd starts them, so the front is
+# restarted around it.
+procs=$POSTES_API_PROCS
+[ "${BENCH_QUICK:-0}" = 1 ] && BENCH_API_PROCS_ALSO=${BENCH_API_PROCS_ALSO-}
+for n in ${BENCH_API_PROCS_ALSO-4}; do
+  case "$ONLY" in *" api "*) ;; *) break ;; esac
+  [ "$n" != "$procs" ] || continue
+  POSTES_API_PROCS=$n
+  front_stop; front_start
+  part api "API with $n FastCGI processes" tests/bench/api-bench.sh
+done
+if [ "$POSTES_API_PROCS" != "$procs" ]; then
+  POSTES_API_PROCS=$procs
+  front_stop; front_start
+fi
 part cgi "API: FastCGI vs plain CGI (kiosk/validate)" tests/bench/cgi-bench.sh
 part stats "Statistics on generated history (${BENCH_STATS_SESSIONS:-200000} sessions)" tests/bench/stats-bench.sh
 part pusher "Pusher vs Nchan; the pusher alone; two pushers beside one" tests/bench/pusher-bench.sh $((2 * LIMIT))

@@ -172,6 +172,10 @@ db_start() {
       "${auth[@]}" --skip-test-db >"$V/log/mariadb-install.log" 2>&1
   fi
   # mariadbd wants --user only when it is started as root.
+  # innodb_flush_log_at_trx_commit=2 (run/test/bench only): the log is
+  # written at each commit, flushed to disk about once a second; a machine
+  # crash can lose the last second of commits, a MariaDB crash nothing. An
+  # installed server keeps MariaDB's default 1 (docs/performance.md).
   local asuser=()
   [ "$(id -u)" -ne 0 ] || [ "$RUN_USER" != root ] || asuser=(--user=root)
   "${RUN_AS[@]}" mariadbd --no-defaults --datadir="$V/mysql" --socket="$POSTES_DB_SOCKET" \

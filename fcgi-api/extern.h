@@ -4,11 +4,15 @@
  * family in admin/.
  *
  * A request is a struct req: http.c fills it from the CGI parameters
- * of a FastCGI request or of a plain CGI process (struct http_io), router.c finds the route, checks method, content type,
- * caller and Origin, then calls the handler. A handler reads only
- * validated values (valid.c), sets r->out and returns the HTTP status;
- * http_finish() writes status, security headers and body, and
- * req_free() releases everything the request allocated, in one place.
+ * of a FastCGI request or of a plain CGI process (struct http_io),
+ * router.c finds the route, checks method, content type, caller and
+ * Origin, then calls the handler. A handler reads only validated values
+ * (valid.c), sets r->out (reply.c: a body or the error shape) and
+ * returns the HTTP status; http_finish() writes status, security headers
+ * and body, and req_free() releases everything the request allocated, in
+ * one place. The core files lean one way only: reply.c needs none of
+ * them, http.c needs reply.c, valid.c needs both, rows.c (a row, a page
+ * of a list) needs valid.c.
  */
 #ifndef POSTES_API_EXTERN_H
 #define POSTES_API_EXTERN_H
@@ -99,6 +103,15 @@ struct req {
 	long long		 poste_id;
 	long long		 poste_bind;	/* ticket_poste_bind(token) */
 	struct actor		 actor;		/* for audit rows */
+	/* Read with a staff caller's identity, in the same round trip: the
+	 * outbox's head (-1 unknown) and the database's clock (Unix s). */
+	long long		 head;
+	long long		 db_now;
+	/* Read with a kiosk's token, in the same round trip: its code
+	 * entry's throttle (THROTTLE_CODE_KEY): seconds to wait, and whether
+	 * the key holds failures (to clear on success). */
+	long long		 code_wait;
+	int			 code_known;
 
 	/* The answer. */
 	struct json_object	*out;
@@ -118,11 +131,9 @@ struct req {
 /* A handler returns the HTTP status and leaves its body in r->out. */
 typedef int (*handler_fn)(struct req *);
 
-/* http.c */
-int		 http_parse(struct req *, const struct http_io *,
-		    const struct config *);
-void		 http_finish(struct req *, int status);
-void		 req_free(struct req *);
+/* reply.c: answers and refusals; needs nothing else of the program */
+const char	*http_status_text(int);
+int		 http_json(struct req *, int status, struct json_object *);
 int		 http_error(struct req *, int status, const char *code,
 		    const char *message);
 int		 http_db_error(struct req *, enum db_err);
@@ -134,14 +145,12 @@ int		 http_sess_refusal(struct req *, enum sess_err,
 void		 http_sess_note(struct json_object *, const struct sess_note *);
 void		 http_duration(long long seconds, char *buf, size_t sz);
 void		 http_local_hm(long long t, char *buf, size_t sz);
-int		 http_json(struct req *, int status, struct json_object *);
-int		 http_row(struct req *, const char *const *stmts, int idx,
-		    int status, const char *notfound);
-long long	 http_count(struct req *, const char *const *stmts, int idx,
-		    const struct db_param *, size_t);
-int		 http_tx_end(struct req *, enum db_err);
-int		 http_page(struct req *, const char *const *stmts, int count_idx,
-		    int list_idx, const struct db_param *filters, size_t nf);
+
+/* http.c: bytes in, struct req, bytes out (uses reply.c) */
+int		 http_parse(struct req *, const struct http_io *,
+		    const struct config *);
+void		 http_finish(struct req *, int status);
+void		 req_free(struct req *);
 const char	*http_query(const struct req *, const char *key);
 /* r->query into qk/qv (decoded, at most REQ_MAX_PARAMS); 0 or -1. */
 int		 http_query_parse(struct req *);
@@ -153,13 +162,21 @@ const char	*http_form(const struct req *, const char *key);
 int		 http_cookie_add(struct req *, const char *name,
 		    const char *value, const char *path, long long max_age);
 const char	*http_method_name(enum http_method);
-const char	*http_status_text(int);
 int		 url_decode(char *s);
+
+/* rows.c: the common ends of handlers reading rows (uses valid.c) */
+int		 http_row(struct req *, const char *const *stmts, int idx,
+		    int status, const char *notfound);
+long long	 http_count(struct req *, const char *const *stmts, int idx,
+		    const struct db_param *, size_t);
+int		 http_tx_end(struct req *, enum db_err);
+int		 http_page(struct req *, const char *const *stmts, int count_idx,
+		    int list_idx, const struct db_param *filters, size_t nf);
 
 /* router.c */
 int		 route(struct req *);
 
-/* valid.c */
+/* valid.c: declared input fields (uses reply.c, http.c) */
 enum vtype { V_STR, V_TEXT, V_INT, V_BOOL, V_ENUM, V_TIME, V_EMAIL,
 	V_PHONE, V_USERNAME, V__MAX };
 
@@ -327,6 +344,13 @@ int		 client_config(struct req *);
 int		 events_poll(struct req *);
 
 /* throttle.c */
+/* The key of a poste's code entry, "code:<poste id>", and the seconds
+ * to wait on a throttle row (0 when not blocked), as SQL. */
+#define THROTTLE_CODE_KEY	"code:%lld"
+#define THROTTLE_CODE_KEY_SQL(id) "CONCAT('code:', " id ")"
+#define THROTTLE_WAIT_SQL "IF(blocked_until > UTC_TIMESTAMP(3), " \
+	"CAST(CEIL(TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), " \
+	"blocked_until) / 1000000) AS SIGNED), 0)"
 /* 0 when key may try now; else seconds to wait (r->retry_after set). */
 long long	 throttle_check(struct req *, const char *key);
 void		 throttle_fail(struct req *, const char *key, unsigned int max,

@@ -22,6 +22,11 @@
  *
  * Staff log-in uses the second with keys that never hold what was typed
  * (see api/auth.c and docs/api.md, "Log-in throttling").
+ *
+ * A kiosk's code entry ("code:<poste>", THROTTLE_CODE_KEY) is read with
+ * the kiosk's token, in the same statement (api/auth.c, STMT_KIOSK): the
+ * kiosk's hot path pays no round trip for it, and clears it only when it
+ * holds failures.
  */
 #include <string.h>
 
@@ -37,9 +42,8 @@ enum stmt {
 };
 
 static const char *const stmts[STMT__MAX] = {
-	[STMT_CHECK] = "SELECT CAST(CEIL(TIMESTAMPDIFF(MICROSECOND, "
-	    "UTC_TIMESTAMP(3), blocked_until) / 1000000) AS SIGNED) "
-	    "FROM throttle WHERE k = ? AND blocked_until > UTC_TIMESTAMP(3)",
+	/* A row whenever the key has one: seconds to wait, or 0. */
+	[STMT_CHECK] = "SELECT " THROTTLE_WAIT_SQL " FROM throttle WHERE k = ?",
 	/* Assignments run left to right on the updated row. */
 	[STMT_FAIL] = "INSERT INTO throttle (k, failures, window_start) "
 	    "VALUES (?, 1, UTC_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE "

@@ -55,6 +55,10 @@ struct db {
 	struct config	 cfg;
 	MYSQL		*my;
 	int		 in_txn;
+	/* A START TRANSACTION went out and no COMMIT or ROLLBACK has
+	 * closed it for sure: only then does db_rollback talk to the
+	 * server (one round trip less at the end of every request). */
+	int		 txn_open;
 	struct db_stmt	*cache;
 	size_t		 ncache;
 	size_t		 capcache;
@@ -134,6 +138,7 @@ db_disconnect(struct db *db)
 	if (db->my != NULL)
 		mysql_close(db->my);
 	db->my = NULL;
+	db->txn_open = 0;	/* the server rolls back on disconnect */
 	for (i = 0; i < db->ncache; i++)
 		mysql_stmt_close(db->cache[i].st);
 	db->ncache = 0;
@@ -738,7 +743,7 @@ db_begin(struct db *db)
 
 	assert(!db->in_txn);
 	if ((rc = db_simple(db, "START TRANSACTION", 1)) == DB_OK)
-		db->in_txn = 1;
+		db->in_txn = db->txn_open = 1;
 	return rc;
 }
 
@@ -758,19 +763,26 @@ db_commit(struct db *db)
 		return DB_ERR_CONN;
 	}
 	if (mysql_commit(db->my) != 0)
-		rc = db_fail(db, NULL, -1);
+		rc = db_fail(db, NULL, -1);	/* txn_open stays: roll back */
+	else
+		db->txn_open = 0;
 	return rc;
 }
 
 /*
  * Roll back, ignoring errors: if the rollback cannot be sent the
  * connection is closed, and the server rolls back on disconnect.
+ * Nothing is sent when no transaction can be open (never begun, or
+ * committed): every statement outside db_begin runs in autocommit mode.
  */
 void
 db_rollback(struct db *db)
 {
 	db->in_txn = 0;
-	if (db->my != NULL && mysql_rollback(db->my) != 0)
+	if (db->my == NULL || !db->txn_open)
+		return;
+	db->txn_open = 0;
+	if (mysql_rollback(db->my) != 0)
 		db_disconnect(db);
 }
 

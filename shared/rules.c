@@ -22,7 +22,6 @@ enum stmt {
 	STMT_SITE,
 	STMT_SLOTS,
 	STMT_CLOSED,
-	STMT_USER_CAT,
 	STMT_CAT,
 	STMT_USED,
 	STMT__MAX
@@ -36,15 +35,18 @@ static const char *const stmts[STMT__MAX] = {
 	    "ORDER BY jour, ouverture LIMIT 64",
 	[STMT_CLOSED] = "SELECT COUNT(*) FROM site_fermetures WHERE "
 	    "site_id = ? AND jour = ?",
-	[STMT_USER_CAT] = "SELECT c.id, c.code, c.nom, c.quota_jour, "
-	    "c.quota_semaine, c.duree_defaut FROM utilisateurs u "
-	    "JOIN categories c ON c.id = u.categorie_id WHERE u.id = ?",
 	[STMT_CAT] = "SELECT c.id, c.code, c.nom, c.quota_jour, "
 	    "c.quota_semaine, c.duree_defaut FROM categories c WHERE c.code = ?",
-	[STMT_USED] = "SELECT CAST(COALESCE(SUM(IF(s.created_at >= "
-	    "FROM_UNIXTIME(?), " COUNTED ", 0)), 0) AS SIGNED), "
-	    "CAST(COALESCE(SUM(" COUNTED "), 0) AS SIGNED) FROM sessions s "
-	    "WHERE s.utilisateur_id = ? AND s.created_at >= FROM_UNIXTIME(?)",
+	/* The person's category and what counts since the day and the week
+	 * began, in one round trip (no session: the sums are 0). */
+	[STMT_USED] = "SELECT c.id, c.code, c.nom, c.quota_jour, "
+	    "c.quota_semaine, c.duree_defaut, "
+	    "CAST(COALESCE(SUM(IF(s.created_at >= FROM_UNIXTIME(?), "
+	    COUNTED ", 0)), 0) AS SIGNED), "
+	    "CAST(COALESCE(SUM(" COUNTED "), 0) AS SIGNED) "
+	    "FROM utilisateurs u JOIN categories c ON c.id = u.categorie_id "
+	    "LEFT JOIN sessions s ON s.utilisateur_id = u.id AND "
+	    "s.created_at >= FROM_UNIXTIME(?) WHERE u.id = ? GROUP BY c.id",
 };
 
 int
@@ -151,24 +153,18 @@ rules_quota(struct db *db, long long uid, long long now, struct quota *q)
 	if (uid <= 0)
 		return rules_categorie(db, "invite", q);
 	memset(q, 0, sizeof(*q));
-	if (DB_EXEC(db, stmts, STMT_USER_CAT, &res, NULL, NULL, DBI(uid)) != DB_OK)
+	day = hours_day_start(now);
+	week = hours_week_start(now);
+	if (DB_EXEC(db, stmts, STMT_USED, &res, NULL, NULL, DBI(day),
+	    DBI(week < day ? week : day), DBI(uid)) != DB_OK)
 		return -1;
 	if (res == NULL || res->nrows == 0) {
 		db_res_free(res);
 		return 1;
 	}
 	read_cat(res, q);
-	db_res_free(res);
-	res = NULL;
-	day = hours_day_start(now);
-	week = hours_week_start(now);
-	if (DB_EXEC(db, stmts, STMT_USED, &res, NULL, NULL, DBI(day), DBI(uid),
-	    DBI(week < day ? week : day)) != DB_OK)
-		return -1;
-	if (res != NULL && res->nrows > 0) {
-		q->utilise_jour = db_int(res, 0, 0);
-		q->utilise_semaine = db_int(res, 0, 1);
-	}
+	q->utilise_jour = db_int(res, 0, 6);
+	q->utilise_semaine = db_int(res, 0, 7);
 	db_res_free(res);
 	q->restant_jour = left(q->jour, q->utilise_jour);
 	q->restant_semaine = left(q->semaine, q->utilise_semaine);

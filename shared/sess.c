@@ -36,6 +36,14 @@ const char *const poste_etat_names[POSTE_ETAT__MAX + 1] = {
 	"disponible", "occupe", "hors_ligne", "maintenance", NULL,
 };
 
+/* What a transition reads of a session under its row lock (struct locked). */
+#define LOCK_COLS "s.statut, s.poste_id, s.valide_jusqu <= " \
+	"UTC_TIMESTAMP(3), IF(s.statut = 'active', " SESS_SQL_LEFT ", " \
+	"s.temps_restant), COALESCE(s.utilisateur_id, 0), s.invite, " \
+	"s.duree_totale, UNIX_TIMESTAMP(UTC_TIMESTAMP()), " \
+	"COALESCE(UNIX_TIMESTAMP(s.fin_prevue), 0), " \
+	"s.ferme_a IS NOT NULL AND s.fin_prevue >= s.ferme_a "
+
 enum stmt {
 	STMT_GET,
 	STMT_GET_BY_CODE,
@@ -43,6 +51,7 @@ enum stmt {
 	STMT_USER_LOCK,
 	STMT_INSERT,
 	STMT_LOCK,
+	STMT_LOCK_CODE,
 	STMT_POSTE_LOCK,
 	STMT_START,
 	STMT_POSTE_ETAT,
@@ -69,14 +78,11 @@ static const char *const stmts[STMT__MAX] = {
 	[STMT_INSERT] = "INSERT INTO sessions (utilisateur_id, categorie_id, "
 	    "code, statut, duree_totale, temps_restant, valide_jusqu, created_by) "
 	    "VALUES (?, ?, ?, 'en_attente', ?, ?, FROM_UNIXTIME(?), ?)",
-	[STMT_LOCK] = "SELECT s.statut, s.poste_id, s.valide_jusqu <= "
-	    "UTC_TIMESTAMP(3), IF(s.statut = 'active', " SESS_SQL_LEFT ", "
-	    "s.temps_restant), COALESCE(s.utilisateur_id, 0), s.invite, "
-	    "s.duree_totale, UNIX_TIMESTAMP(UTC_TIMESTAMP()), "
-	    "COALESCE(UNIX_TIMESTAMP(s.fin_prevue), 0), "
-	    "s.ferme_a IS NOT NULL AND s.fin_prevue >= s.ferme_a "
-	    "FROM sessions s WHERE s.id = ? FOR UPDATE",
-	[STMT_POSTE_LOCK] = "SELECT etat, actif, COALESCE(site_id, 0) "
+	[STMT_LOCK] = "SELECT " LOCK_COLS "FROM sessions s WHERE s.id = ? FOR UPDATE",
+	/* The live session of a code, locked (the kiosk's validate). */
+	[STMT_LOCK_CODE] = "SELECT " LOCK_COLS ", s.id "
+	    "FROM sessions s WHERE s.code_vivant = ? FOR UPDATE",
+	[STMT_POSTE_LOCK] = "SELECT etat, actif, COALESCE(site_id, 0), nom "
 	    "FROM postes WHERE id = ? FOR UPDATE",
 	/* Whole seconds (the wire's precision): the start is the database's
 	 * second, so the clock shows exactly the balance when it starts. A
@@ -243,20 +249,13 @@ sess_finish(struct db *db, struct ev_batch *b, size_t mark, enum sess_err se)
 	return se;
 }
 
-enum sess_err
-sess_lock(struct db *db, long long id, struct locked *l)
+/* The row of a LOCK_COLS statement into l. */
+static void
+lock_read(const struct db_res *res, struct locked *l)
 {
-	struct db_res *res = NULL;
 	const char *st;
 	int i;
 
-	memset(l, 0, sizeof(*l));
-	if (DB_EXEC(db, stmts, STMT_LOCK, &res, NULL, NULL, DBI(id)) != DB_OK)
-		return SESS_DB;
-	if (res == NULL || res->nrows == 0) {
-		db_res_free(res);
-		return SESS_NOTFOUND;
-	}
 	st = db_str(res, 0, 0);
 	l->statut = SESS_TERMINEE;
 	for (i = 0; i < SESS_STATUT__MAX; i++)
@@ -271,6 +270,21 @@ sess_lock(struct db *db, long long id, struct locked *l)
 	l->now = db_int(res, 0, 7);
 	l->fin = db_int(res, 0, 8);
 	l->closing = !db_isnull(res, 0, 9) && db_int(res, 0, 9) != 0;
+}
+
+enum sess_err
+sess_lock(struct db *db, long long id, struct locked *l)
+{
+	struct db_res *res = NULL;
+
+	memset(l, 0, sizeof(*l));
+	if (DB_EXEC(db, stmts, STMT_LOCK, &res, NULL, NULL, DBI(id)) != DB_OK)
+		return SESS_DB;
+	if (res == NULL || res->nrows == 0) {
+		db_res_free(res);
+		return SESS_NOTFOUND;
+	}
+	lock_read(res, l);
 	db_res_free(res);
 	return SESS_OK;
 }
@@ -479,11 +493,14 @@ out:
 /*
  * The checks of a start, inside the transaction, l locked: the session
  * may run, the poste can take it, its site is open, the allowance holds.
- * *run receives the seconds it will run, *close the closing (or 0).
+ * *run receives the seconds it will run, *close the closing (or 0);
+ * *nom, when nom is not NULL, the poste's name once its row is locked
+ * (a new json string the caller owns; left alone otherwise).
  */
 static enum sess_err
 admit_locked(struct db *db, long long id, const struct locked *l,
-    long long pid, long long *run, long long *close, struct sess_note *note)
+    long long pid, long long *run, long long *close, struct sess_note *note,
+    struct json_object **nom)
 {
 	struct db_res *res = NULL;
 	enum sess_err se = SESS_OK;
@@ -508,8 +525,11 @@ admit_locked(struct db *db, long long id, const struct locked *l,
 	else if (db_int(res, 0, 1) == 0 ||
 	    strcmp(db_str(res, 0, 0), "maintenance") == 0)
 		se = SESS_POSTE_UNAVAILABLE;
-	else
+	else {
 		site = db_int(res, 0, 2);
+		if (nom != NULL)
+			*nom = json_object_new_string(db_str(res, 0, 3));
+	}
 	db_res_free(res);
 	if (se != SESS_OK)
 		return se;
@@ -546,8 +566,78 @@ sess_admit(struct db *db, long long id, long long pid, struct sess_note *note)
 	if (db_begin(db) != DB_OK)
 		return SESS_DB;
 	if ((se = sess_lock(db, id, &l)) == SESS_OK)
-		se = admit_locked(db, id, &l, pid, &run, &close, note);
+		se = admit_locked(db, id, &l, pid, &run, &close, note, NULL);
 	db_rollback(db);
+	return se;
+}
+
+/*
+ * The kiosk's validate in one transaction: lock the live session of
+ * code, end it first when it is past its end (SESS_NO_TIME then, the
+ * ending committed), run the checks of a start (admit_locked: the same
+ * rules and locks as sess_start, the database's clock), and record
+ * code_valid with the session as it is under the lock, poste filled.
+ * A session already running on pid is a reload: valid again. The
+ * counter of the outbox is taken last, so its lock is held only for the
+ * insert and the commit.
+ */
+enum sess_err
+sess_validate(struct db *db, struct ev_batch *b, const char *code,
+    long long pid, struct sess_note *note, long long *sid,
+    struct json_object **out)
+{
+	struct db_res *res = NULL;
+	struct json_object *o = NULL, *d, *nom = NULL;
+	struct locked l;
+	size_t mark = b->n;
+	long long run, close;
+	enum sess_err se;
+
+	note_init(note);
+	*sid = 0;
+	*out = NULL;
+	if (db_begin(db) != DB_OK)
+		return SESS_DB;
+	if (DB_EXEC(db, stmts, STMT_LOCK_CODE, &res, NULL, NULL,
+	    DBS(code)) != DB_OK) {
+		se = SESS_DB;
+		goto out;
+	}
+	if (res == NULL || res->nrows == 0) {
+		db_res_free(res);
+		se = SESS_NOTFOUND;
+		goto out;
+	}
+	memset(&l, 0, sizeof(l));
+	lock_read(res, &l);
+	*sid = db_int(res, 0, 10);
+	db_res_free(res);
+	/* Running past its end with no clock yet: it ends now. */
+	if (end_if_past(db, b, *sid, &l, mark, &se))
+		return se == SESS_OK ? SESS_NO_TIME : se;
+	se = admit_locked(db, *sid, &l, pid, &run, &close, note, &nom);
+	if (se == SESS_STATE && l.statut == SESS_ACTIVE && l.poste_id == pid)
+		se = SESS_OK;	/* already running here: a reload */
+	if (se != SESS_OK)
+		goto out;
+	if ((se = sess_get(db, *sid, &o)) != SESS_OK)
+		goto out;
+	/* The seed's "poste": where the code is typed. */
+	if (nom == NULL)
+		nom = json_object_get(json_object_object_get(o, "poste_nom"));
+	json_object_object_add(o, "poste", nom);
+	nom = NULL;
+	d = json_object_new_object();
+	json_object_object_add(d, "poste_id", json_object_new_int64(pid));
+	json_object_object_add(d, "session", json_object_get(o));
+	se = sess_dberr(ev_record(db, b, EV_CODE_VALID, *sid, pid, d));
+	json_object_put(d);
+out:
+	json_object_put(nom);
+	if ((se = sess_finish(db, b, mark, se)) == SESS_OK)
+		*out = o;
+	else
+		json_object_put(o);
 	return se;
 }
 
@@ -566,7 +656,8 @@ sess_start(struct db *db, struct ev_batch *b, const struct actor *a,
 		return SESS_DB;
 	if ((se = sess_lock(db, id, &l)) != SESS_OK)
 		goto out;
-	if ((se = admit_locked(db, id, &l, pid, &run, &close, note)) != SESS_OK)
+	if ((se = admit_locked(db, id, &l, pid, &run, &close, note,
+	    NULL)) != SESS_OK)
 		goto out;
 	/* A reserved slot running now: only its holder starts here. */
 	switch (resa_check_start(db, b, pid, id)) {

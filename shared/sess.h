@@ -157,6 +157,18 @@ enum sess_err	sess_create_guests(struct db *, struct ev_batch *,
  * sess_start, under the same locks, then rolled back (the kiosk's
  * validate). note says whether the closing would cut it.
  */
+/*
+ * The kiosk's validate of code at poste pid, in one transaction: the
+ * checks of sess_admit under the session's row lock, then code_valid
+ * recorded in b with the session. SESS_OK with *out the session
+ * ("poste": pid's name; caller owns it); SESS_NOTFOUND when no live
+ * session has this code; SESS_NO_TIME also when the session was past
+ * its end (then ended, its events in b); else why not. *sid is the
+ * session's id once found (0 otherwise), for the refusal's event.
+ */
+enum sess_err	sess_validate(struct db *, struct ev_batch *, const char *code,
+		    long long pid, struct sess_note *, long long *sid,
+		    struct json_object **out);
 enum sess_err	sess_admit(struct db *, long long id, long long pid,
 		    struct sess_note *note);
 /* en_attente|suspendue -> active on poste pid; the poste becomes occupe.

@@ -2,6 +2,11 @@
  * stats.c - the dashboard counters in one statement, so that the API and
  * the pusher always show the same numbers.
  *
+ * The statement also reads the outbox's head (event_seq.last_id) in
+ * the same snapshot: every change these counts depend on writes an
+ * event in its own transaction, so the counts stay exact as long as the
+ * head has not moved and the day is the same (stats_read).
+ *
  * "Today" and "this month" are the town hall's (POSTES_TZ, see hours.c):
  * their first second is computed here and handed to the statement, since
  * the database works in UTC and may not know the zone. At 00:30 in
@@ -32,7 +37,10 @@ static const char *const stmts[STMT__MAX] = {
 	    "(SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'disponible'), "
 	    "(SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'occupe'), "
 	    "(SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'hors_ligne'), "
-	    "UNIX_TIMESTAMP()",
+	    "UNIX_TIMESTAMP(), "
+	    /* The outbox's head in the same read: these counts are those of
+	     * every event up to it (fcgi-api/api/dashboard.c caches on it). */
+	    "(SELECT last_id FROM event_seq WHERE id = 1)",
 };
 
 static void
@@ -50,6 +58,13 @@ group(struct json_object *o, const char *name, const char *const *keys,
 
 enum db_err
 stats_get(struct db *db, struct json_object **out)
+{
+	return stats_read(db, out, NULL, NULL);
+}
+
+enum db_err
+stats_read(struct db *db, struct json_object **out, long long *head,
+    long long *day)
 {
 	static const char *const uk[] = { "total", "actifs", "nouveaux_mois" };
 	static const char *const sk[] = { "total", "actives", "en_attente",
@@ -75,6 +90,10 @@ stats_get(struct db *db, struct json_object **out)
 	group(o, "postes", pk, res, 7, 4);
 	time_iso(db_int(res, 0, 11), ts);
 	json_object_object_add(o, "timestamp", json_object_new_string(ts));
+	if (day != NULL)
+		*day = hours_day_start(now);
+	if (head != NULL)
+		*head = db_isnull(res, 0, 12) ? -1 : db_int(res, 0, 12);
 	db_res_free(res);
 	*out = o;
 	return DB_OK;

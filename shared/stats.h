@@ -18,5 +18,15 @@ struct json_object;
 
 /* Caller owns *out. */
 enum db_err	stats_get(struct db *, struct json_object **out);
+/*
+ * The same, and with them (each may be NULL) the outbox's head read in
+ * the same snapshot (-1 if unknown) and the start of the local day the
+ * counts are for (Unix seconds, hours_day_start). The counts hold as
+ * long as the head is the same and the day too (every change they count
+ * writes an event in its transaction; "today" and "this month" move
+ * with the day).
+ */
+enum db_err	stats_read(struct db *, struct json_object **out,
+		    long long *head, long long *day);
 
 #endif

@@ -61,8 +61,17 @@ enum stmt {
 };
 
 static const char *const stmts[STMT__MAX] = {
-	[STMT_KIOSK] = "SELECT id FROM postes WHERE token_hash = ? AND actif = 1",
-	[STMT_STAFF] = "SELECT st.id, st.username, st.role, ss.id FROM staff_sessions ss "
+	/* With the poste, its code entry's throttle (kiosk.c), in the same
+	 * round trip: NULL when the key has no row. */
+	[STMT_KIOSK] = "SELECT p.id, (SELECT " THROTTLE_WAIT_SQL " FROM "
+	    "throttle WHERE k = " THROTTLE_CODE_KEY_SQL("p.id") ") "
+	    "FROM postes p WHERE p.token_hash = ? AND p.actif = 1",
+	/* The outbox's head and the database's clock come along: what a
+	 * staff request may answer from a cache keyed on them (dashboard.c),
+	 * in this one round trip. */
+	[STMT_STAFF] = "SELECT st.id, st.username, st.role, ss.id, "
+	    "(SELECT last_id FROM event_seq WHERE id = 1), UNIX_TIMESTAMP() "
+	    "FROM staff_sessions ss "
 	    "JOIN staff st ON st.id = ss.staff_id WHERE ss.token_hash = ? AND "
 	    "ss.expires_at > UTC_TIMESTAMP(3) AND st.actif = 1",
 	[STMT_LOGIN] = "SELECT id, password_hash, actif FROM staff "
@@ -118,6 +127,7 @@ auth_identify(struct req *r)
 	enum db_err e;
 
 	r->who = WHO_ANON;
+	r->head = -1;
 	if (r->authorization != NULL) {
 		if (strncmp(r->authorization, "Bearer ", 7) != 0 ||
 		    strlen(r->authorization + 7) != TOKEN_LEN)
@@ -135,6 +145,8 @@ auth_identify(struct req *r)
 		r->who = WHO_KIOSK;
 		r->poste_id = db_int(res, 0, 0);
 		r->poste_bind = ticket_poste_bind(h);
+		r->code_known = !db_isnull(res, 0, 1);
+		r->code_wait = db_int(res, 0, 1);
 		db_res_free(res);
 		return 0;
 	}
@@ -156,6 +168,8 @@ auth_identify(struct req *r)
 		memcpy(r->sid_hash, h, HASH_LEN);
 		r->staff_session_id = db_int(res, 0, 3);
 		r->actor.staff_id = r->staff_id;
+		r->head = db_isnull(res, 0, 4) ? -1 : db_int(res, 0, 4);
+		r->db_now = db_int(res, 0, 5);
 	}
 	db_res_free(res);
 	return 0;

@@ -59,60 +59,20 @@ refuse(struct req *r, const char *key, int status, const char *code,
 }
 
 /*
- * Find the live session of the typed code and ask the rules whether it
- * may start here (sess_admit: under the row lock, with the database's
- * clock), or refuse in the kiosk's words. On success *o is the session
- * (caller owns), *n what the rules noted, and 0 is returned, else the
- * error status.
+ * A code the rules refused (se, for session sid; 0 when unknown): the
+ * kiosk's words, the failure counted (a guess) and reported to the
+ * dashboard; the allowance spent is no guess and is only reported.
  */
 static int
-lookup(struct req *r, struct json_object **o, struct sess_note *n)
+refusal(struct req *r, const char *key, enum sess_err se, long long sid,
+    const struct sess_note *n)
 {
-	struct vval v[1];
-	char code[CODE_LEN + 1], key[64], msg[256];
-	long long sid;
-	enum sess_err se;
-	int st;
+	char msg[256];
 
-	*o = NULL;
-	if ((st = valid_json(r, code_field, 1, v)) != 0)
-		return st;
-	snprintf(key, sizeof(key), "code:%lld", r->poste_id);
-	if (throttle_check(r, key) > 0)
-		return http_error(r, 429, "too_many_attempts",
-		    "Trop de codes erronés : patientez une minute");
-	if (code_normalize(v[0].s, code) == -1)
-		return refuse(r, key, 404, "code_inconnu",
-		    "Ce code n'existe pas. Vérifiez les caractères saisis.", 0);
-	se = sess_get_by_code(r->db, code, o);
-	if (se == SESS_NOTFOUND)
-		return refuse(r, key, 404, "code_inconnu",
-		    "Ce code n'existe pas. Vérifiez les caractères saisis.", 0);
-	if (se != SESS_OK)
-		return http_sess_error(r, se);
-	sid = json_object_get_int64(json_object_object_get(*o, "id"));
-	/* Running past its end with no clock yet (shared hosting between two
-	 * cron sweeps): the rule ends it now, under the row lock, and the
-	 * code has no time left. */
-	if (strcmp(json_object_get_string(json_object_object_get(*o, "statut")),
-	    "active") == 0 && sess_lapse(r->db, &r->evs, sid) == SESS_OK) {
-		json_object_put(*o);
-		*o = NULL;
-		return refuse(r, key, 409, "plus_de_temps",
-		    "Il ne reste plus de temps sur ce code.", sid);
-	}
-	se = sess_admit(r->db, sid, r->poste_id, n);
-	/* Already running here: a reload, answered again. */
-	if (se == SESS_STATE && strcmp(json_object_get_string(
-	    json_object_object_get(*o, "statut")), "active") == 0)
-		se = SESS_OK;
-	if (se == SESS_OK) {
-		throttle_clear(r, key);
-		return 0;
-	}
-	json_object_put(*o);
-	*o = NULL;
 	switch (se) {
+	case SESS_NOTFOUND:
+		return refuse(r, key, 404, "code_inconnu",
+		    "Ce code n'existe pas. Vérifiez les caractères saisis.", 0);
 	case SESS_ELSEWHERE:
 		return refuse(r, key, 409, "session_en_cours_ailleurs",
 		    "Cette session est déjà ouverte sur un autre poste.", sid);
@@ -142,6 +102,82 @@ lookup(struct req *r, struct json_object **o, struct sess_note *n)
 	}
 }
 
+/*
+ * The typed code, validated, normalised into code[CODE_LEN + 1], with
+ * the throttle's key for this poste in key[64] (*known: the key has
+ * failures to clear on success). 0, or the error status.
+ */
+static int
+typed_code(struct req *r, char *code, char *key, int *known)
+{
+	struct vval v[1];
+	int st;
+
+	if ((st = valid_json(r, code_field, 1, v)) != 0)
+		return st;
+	snprintf(key, 64, THROTTLE_CODE_KEY, r->poste_id);
+	/* The throttle came with the token (auth_identify). */
+	*known = r->code_known;
+	if (r->code_wait > 0) {
+		if (r->code_wait > r->retry_after)
+			r->retry_after = r->code_wait;
+		return http_error(r, 429, "too_many_attempts",
+		    "Trop de codes erronés : patientez une minute");
+	}
+	if (code_normalize(v[0].s, code) == -1)
+		return refusal(r, key, SESS_NOTFOUND, 0, NULL);
+	return 0;
+}
+
+/*
+ * Find the live session of the typed code and ask the rules whether it
+ * may start here (sess_admit: under the row lock, with the database's
+ * clock), or refuse in the kiosk's words. On success *o is the session
+ * (caller owns), *n what the rules noted, and 0 is returned, else the
+ * error status. (kiosk/start; validate does the same in one
+ * transaction with its event, sess_validate.)
+ */
+static int
+lookup(struct req *r, struct json_object **o, struct sess_note *n)
+{
+	char code[CODE_LEN + 1], key[64];
+	long long sid;
+	enum sess_err se;
+	int st, known;
+
+	*o = NULL;
+	if ((st = typed_code(r, code, key, &known)) != 0)
+		return st;
+	se = sess_get_by_code(r->db, code, o);
+	if (se == SESS_NOTFOUND)
+		return refusal(r, key, se, 0, n);
+	if (se != SESS_OK)
+		return http_sess_error(r, se);
+	sid = json_object_get_int64(json_object_object_get(*o, "id"));
+	/* Running past its end with no clock yet (shared hosting between two
+	 * cron sweeps): the rule ends it now, under the row lock, and the
+	 * code has no time left. */
+	if (strcmp(json_object_get_string(json_object_object_get(*o, "statut")),
+	    "active") == 0 && sess_lapse(r->db, &r->evs, sid) == SESS_OK) {
+		json_object_put(*o);
+		*o = NULL;
+		return refusal(r, key, SESS_NO_TIME, sid, n);
+	}
+	se = sess_admit(r->db, sid, r->poste_id, n);
+	/* Already running here: a reload, answered again. */
+	if (se == SESS_STATE && strcmp(json_object_get_string(
+	    json_object_object_get(*o, "statut")), "active") == 0)
+		se = SESS_OK;
+	if (se == SESS_OK) {
+		if (known)
+			throttle_clear(r, key);
+		return 0;
+	}
+	json_object_put(*o);
+	*o = NULL;
+	return refusal(r, key, se, sid, n);
+}
+
 /* {"type":..., "session":{...}, "ticket":"..."} with o taken. */
 static int
 answer(struct req *r, int status, const char *type, struct json_object *o)
@@ -162,19 +198,30 @@ answer(struct req *r, int status, const char *type, struct json_object *o)
 	return http_json(r, status, a);
 }
 
+/*
+ * The hot path of a kiosk: one transaction (sess_validate) checks the
+ * code under its row lock and records code_valid; the throttle is read
+ * once and cleared only when it holds failures for this poste.
+ */
 int
 kiosk_validate(struct req *r)
 {
 	struct json_object *o;
 	struct sess_note n;
+	char code[CODE_LEN + 1], key[64];
 	long long sid;
-	int st;
+	enum sess_err se;
+	int st, known;
 
-	if ((st = lookup(r, &o, &n)) != 0)
+	if ((st = typed_code(r, code, key, &known)) != 0)
 		return st;
-	sid = json_object_get_int64(json_object_object_get(o, "id"));
-	sess_note_code(r->db, &r->evs, EV_CODE_VALID, sid, r->poste_id, NULL);
-	sess_fill_poste(r->db, o, r->poste_id);
+	se = sess_validate(r->db, &r->evs, code, r->poste_id, &n, &sid, &o);
+	if (se == SESS_DB)
+		return http_sess_error(r, se);
+	if (se != SESS_OK)
+		return refusal(r, key, se, sid, &n);
+	if (known)
+		throttle_clear(r, key);
 	st = answer(r, 200, "code_valid", o);
 	http_sess_note(r->out, &n);
 	return st;
