@@ -15,7 +15,7 @@
 
 #include "ev.h"
 #include "log.h"
-#include "extern.h"
+#include "hub.h"
 
 struct msg *
 msg_new(long long id, const char *type, unsigned int mask,
