@@ -245,7 +245,6 @@ void		 ws_free(void);
 /* Handshake (MHD thread): queue the 101 or an error response. */
 int		 ws_handshake(struct MHD_Connection *, struct req *,
 		    const char *chanpath);
-size_t		 ws_count(void);
 
 /* sse.c */
 

@@ -66,7 +66,6 @@ struct wsconn {
 	unsigned int	 rate_n;
 };
 
-static size_t		 ws_n;			/* hub_lock */
 static struct msg	*ws_ping;
 static const struct io_ops ws_io_ops;
 
@@ -141,17 +140,6 @@ const struct transport ws_transport = {
 	"ws", XPORT_WS, ws_encode, ws_wake, ws_kick,
 };
 
-size_t
-ws_count(void)
-{
-	size_t	 n;
-
-	pthread_mutex_lock(&hub_lock);
-	n = ws_n;
-	pthread_mutex_unlock(&hub_lock);
-	return n;
-}
-
 /* The socket goes back to MHD and c is forgotten (io.c, its thread). */
 static void
 ws_release(struct ioconn *io)
@@ -159,7 +147,6 @@ ws_release(struct ioconn *io)
 	struct wsconn	*c = (struct wsconn *)io;
 
 	pthread_mutex_lock(&hub_lock);
-	ws_n--;
 	sub_detach(c->sub);
 	pthread_mutex_unlock(&hub_lock);
 	MHD_upgrade_action(c->urh, MHD_UPGRADE_ACTION_CLOSE);
@@ -429,7 +416,6 @@ ws_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 	 */
 	pthread_mutex_lock(&hub_lock);
 	sub->conn = c;
-	ws_n++;
 	if (r->refuse) {
 		metric_inc(M_WS_POLICY_CLOSE);
 		ws_queue_close(c, r->refuse, r->why);
@@ -443,8 +429,7 @@ ws_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 	pthread_mutex_lock(&hub_lock);
 	if (io_live(&c->io) == -1) {
 		/* Stopping, or no epoll: give it back at once. */
-		ws_n--;
-		sub_detach(sub);
+			sub_detach(sub);
 		pthread_mutex_unlock(&hub_lock);
 		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 		ws_rx_free(&c->rx);
