@@ -178,7 +178,7 @@ ws_tick(struct ioconn *io, time_t now)
 	    now - c->last_rx > 3 * (time_t)popts.keepalive);
 }
 
-/* Refuse the rest of the conversation with a close code. ws thread. */
+/* Refuse the rest of the conversation with a close code. its I/O thread. */
 static void
 ws_fail(struct wsconn *c, int code, const char *why)
 {
