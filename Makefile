@@ -60,7 +60,7 @@ unitdir	?= /etc/systemd/system
 DESTDIR	?=
 INSTALL_DEPS ?= bash deploy/install-deps.sh
 
-SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o sweep.o rules.o hours.o stats.o \
+SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o sweep.o rules.o hours.o stats.o zap.o \
 	       html.o timefmt.o audit.o message.o resa.o rgpd.o
 # fcgi-api/: the program's core; api/: one file per JSON resource;
 # admin/: the server-rendered HTML pages.
@@ -72,7 +72,7 @@ API_OBJS    := main.o router.o reply.o http.o valid.o rows.o throttle.o demo.o c
 	       admin/html_out.o admin/pages.o admin/staff.o admin/postes.o \
 	       admin/utilisateurs.o admin/sessions.o admin/desk.o admin/lang.o \
 	       admin/messages.o admin/reservations.o admin/stats.o admin/rgpd.o
-PUSHER_OBJS := main.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o \
+PUSHER_OBJS := main.o http.o io.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o auth.o intake.o clock.o metrics.o \
 	       revoke.o
 # agent/: postes-agent, the lock screen of the public PCs (X11, GTK 3,
 # libcurl); it links only the shared objects that need no server library.
@@ -112,7 +112,7 @@ $(B)/postes-pusher: $(PUSHER) $(SHARED) $(PKGDIR)/libs $(PKGDIR)/mhd-libs
 
 # relay/: postes-relay, ZeroMQ's proxy fanning doorbells out to several
 # pushers (docs/scaling.md); config and log only, no database.
-RELAY_SHARED := $(addprefix $(B)/shared/,config.o log.o)
+RELAY_SHARED := $(addprefix $(B)/shared/,config.o log.o zap.o)
 $(B)/postes-relay: $(B)/relay/main.o $(RELAY_SHARED) $(PKGDIR)/libs
 	$(CC) $(LDFLAGS) -o $@ $(B)/relay/main.o $(RELAY_SHARED) $(PKG_LIBS) -lpthread
 
@@ -141,6 +141,9 @@ API_LIB := $(filter-out $(B)/fcgi-api/main.o,$(API))
 $(B)/tests/unit/%.o: CFLAGS += -Ifcgi-api
 $(B)/tests/%: $(B)/tests/unit/%.o $(SHARED) $(API_LIB) $(PKGDIR)/libs
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) -lfcgi -lcmocka
+
+# The pusher's hub links as it is built (its interface: pusher/hub.h).
+$(B)/tests/test_ws_hub: $(addprefix $(B)/pusher/,chan.o msg.o revoke.o)
 
 # test_relay runs the real relay beside it.
 $(B)/tests/test_relay: $(B)/postes-relay

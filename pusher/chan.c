@@ -4,8 +4,12 @@
  * One mutex (hub_lock) guards all of it. Fan-out is a walk of the
  * channel's member list appending a reference to a shared message into
  * each subscriber's queue, so the lock is held for microseconds per
- * thousand subscribers; writing to sockets happens later, in the
- * transport's own thread.
+ * thousand subscribers; writing to sockets happens later, in each
+ * connection's I/O thread (io.c), without the lock.
+ *
+ * The hub calls nobody it does not own: the intake and the clock are
+ * woken through struct hub_hooks (set by main.c), and its counters
+ * (hub_stat) are read by metrics.c. See hub.h.
  *
  * Ordering and exactly-once: events carry the outbox id and are
  * published by the intake thread alone, in increasing id order. The hub
@@ -34,13 +38,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
 #include "ev.h"
 #include "log.h"
 #include "timefmt.h"
-#include "extern.h"
+#include "hub.h"
 
 pthread_mutex_t	 hub_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -70,8 +75,33 @@ static struct {
 	struct chan	 fixed[3];
 	struct chan	*sess[SESS_BUCKETS];
 	size_t		 nsess;
-	void		 (*clock_wake)(void);
+	struct hub_hooks hooks;
+	unsigned long long stat[HS__MAX];	/* atomic */
 } hub;
+
+#define HUB_STAT(i, n)	__atomic_add_fetch(&hub.stat[i], (n), __ATOMIC_RELAXED)
+
+/* Wall clock, microseconds (the latency histograms' unit). */
+static long long
+hub_now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+unsigned long long
+hub_stat_get(enum hub_stat i)
+{
+	return __atomic_load_n(&hub.stat[i], __ATOMIC_RELAXED);
+}
+
+void
+hub_set_hooks(const struct hub_hooks *h)
+{
+	hub.hooks = *h;
+}
 
 int
 hub_init(void)
@@ -130,12 +160,6 @@ hub_ring_floor(void)
 	f = hub.rfloor;
 	pthread_mutex_unlock(&hub_lock);
 	return f;
-}
-
-void
-hub_set_clock_wake(void (*fn)(void))
-{
-	hub.clock_wake = fn;
 }
 
 int
@@ -338,6 +362,10 @@ sub_queue_trim(struct sub *s)
 {
 	size_t	 keep = s->qoff > 0 ? 1 : 0, i, len;
 
+	/* Frames an I/O thread is writing right now stay too (io.c). */
+	if (keep < s->inflight)
+		keep = s->inflight;
+
 	while (s->qlen > keep) {
 		i = (s->qhead + s->qlen - 1) % s->qcap;
 		if (s->tp->encode(s->q[i], &len) != NULL)
@@ -391,15 +419,15 @@ sub_push(struct sub *s, struct msg *m)
 		goto kick;
 	}
 	if (s->qbytes + len > popts.sub_max_bytes) {
-		metric_inc(s->tp->index == XPORT_WS ? M_DROPS_SLOW :
-		    M_DROPS_SLOW_SSE);
+		HUB_STAT(s->tp->index == XPORT_WS ? HS_DROPS_SLOW_WS :
+		    HS_DROPS_SLOW_SSE, 1);
 		log_info("%s subscriber dropped: output over %zu bytes",
 		    s->tp->name, popts.sub_max_bytes);
 		goto kick;
 	}
 	if (sub_enqueue(s, m, len) == -1)
 		goto kick;
-	metric_inc(s->tp->index == XPORT_WS ? M_MSGS_WS : M_MSGS_SSE);
+	HUB_STAT(s->tp->index == XPORT_WS ? HS_MSGS_WS : HS_MSGS_SSE, 1);
 	return;
 kick:
 	/*
@@ -548,7 +576,7 @@ sub_push_reset(struct sub *s, const char *why)
 	json_object_object_add(d, "last_id", json_object_new_int64(hub.last));
 	json_object_object_add(o, "data", d);
 	sub_push_obj(s, o);
-	metric_inc(M_REPLAY_RESET);
+	HUB_STAT(HS_REPLAY_RESET, 1);
 }
 
 /* Queue ring events above after that s wants. Locked. */
@@ -564,7 +592,7 @@ ring_replay(struct sub *s, long long after)
 			continue;
 		n += (size_t)sub_push_event(s, m);
 	}
-	metric_add(M_REPLAYED_EVENTS, n);
+	HUB_STAT(HS_REPLAYED_EVENTS, n);
 	return n;
 }
 
@@ -604,7 +632,7 @@ sub_attach(struct sub *s)
 		sub_go_live(s, 0);
 	} else if (hub.ready && s->since >= hub.rfloor &&
 	    s->since <= hub.last) {
-		metric_inc(M_REPLAY_RING);
+		HUB_STAT(HS_REPLAY_RING, 1);
 		s->last_id = s->since;
 		sub_go_live(s, ring_replay(s, s->since));
 	} else {
@@ -616,7 +644,8 @@ sub_attach(struct sub *s)
 			hub.rq_head = s;
 		hub.rq_tail = s;
 		s->rnext = NULL;
-		intake_poke();
+		if (hub.hooks.replay_wanted != NULL)
+			hub.hooks.replay_wanted();
 	}
 	pthread_mutex_unlock(&hub_lock);
 }
@@ -746,13 +775,15 @@ hub_publish(struct msg *m)
 	if (m->id > 0) {
 		if (m->id <= hub.last) {
 			pthread_mutex_unlock(&hub_lock);
-			metric_inc(M_EVENTS_DUP);
+			HUB_STAT(HS_EVENTS_DUP, 1);
 			return 0;
 		}
 		__atomic_store_n(&hub.last, m->id, __ATOMIC_RELEASE);
 		ring_push(m);
 		__atomic_store_n(&hub.stats_dirty, 1, __ATOMIC_RELEASE);
 	}
+	if (m->id > 0 && m->queued_us == 0)
+		m->queued_us = hub_now_us();	/* io.c: queued -> written */
 	if (m->mask & EV_CH_CONTROL)
 		revoke_event(m);
 	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
@@ -762,8 +793,8 @@ hub_publish(struct msg *m)
 	    (c = chan_session(m->session_id, 0)) != NULL)
 		chan_deliver(c, m);
 	pthread_mutex_unlock(&hub_lock);
-	if (m->id > 0 && hub.clock_wake != NULL)
-		hub.clock_wake();
+	if (m->id > 0 && hub.hooks.published != NULL)
+		hub.hooks.published();
 	return 1;
 }
 
@@ -798,7 +829,7 @@ hub_replay_finish(struct sub *s, struct msg **evs, size_t n, int reset,
 			/* No resume point: live from the head, now known. */
 		} else {
 			if (n > 0)
-				metric_inc(M_REPLAY_DB);
+				HUB_STAT(HS_REPLAY_DB, 1);
 			if (s->last_id < s->since)
 				s->last_id = s->since;
 			for (i = 0; i < n; i++) {
@@ -808,7 +839,7 @@ hub_replay_finish(struct sub *s, struct msg **evs, size_t n, int reset,
 					continue;
 				k += (size_t)sub_push_event(s, evs[i]);
 			}
-			metric_add(M_REPLAYED_EVENTS, k);
+			HUB_STAT(HS_REPLAYED_EVENTS, k);
 			k += ring_replay(s, s->since > hub.rfloor ?
 			    s->since : hub.rfloor);
 		}
@@ -923,21 +954,6 @@ hub_reply_time(struct sub *s, long long session_id)
 }
 
 void
-hub_keepalive(int index, struct msg *m)
-{
-	struct sub	*s, *n;
-
-	pthread_mutex_lock(&hub_lock);
-	for (s = hub.all; s != NULL; s = n) {
-		n = s->anext;
-		if (s->tp->index == index && s->qlen == 0 &&
-		    s->state == SUB_LIVE)
-			sub_push(s, m);
-	}
-	pthread_mutex_unlock(&hub_lock);
-}
-
-void
 hub_kick_all(int code, const char *why)
 {
 	struct sub	*s, *n;
@@ -996,7 +1012,7 @@ sub_revoke(struct sub *s, const char *reason)
 	    json_object_new_string(reason != NULL ? reason : ""));
 	json_object_object_add(o, "data", d);
 	sub_push_obj(s, o);
-	metric_inc(M_REVOKED);
+	HUB_STAT(HS_REVOKED, 1);
 	/* The transport's last words follow (close 1008, a final
 	 * comment); from here on nothing more is queued. */
 	s->tp->kick(s, WS_CLOSE_POLICY, "revoked");

@@ -245,7 +245,6 @@ clock_start(void)
 	pthread_condattr_setclock(&ca, CLOCK_REALTIME);
 	pthread_cond_init(&ck_cond, &ca);
 	pthread_condattr_destroy(&ca);
-	hub_set_clock_wake(clock_wake);
 	if (pthread_create(&ck_thread, NULL, clock_main, NULL) != 0)
 		return -1;
 	ck_running = 1;

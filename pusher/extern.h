@@ -3,19 +3,20 @@
  *
  * Threads and what they own:
  *
- *	MHD thread	HTTP: routing, WebSocket handshakes, SSE bodies
- *			(content reader callbacks), /healthz, /metrics
- *	ws thread	upgraded WebSocket sockets in its own epoll set,
- *			keep-alives of every transport
- *	intake thread	ZeroMQ PULL, catch-up from the outbox, replays
+ *	MHD thread	HTTP: routing, the subscription preamble (http.c),
+ *			WebSocket handshakes, SSE heads (content reader
+ *			callbacks), /healthz, /metrics, cookie checks
+ *	I/O threads	POSTES_PUSHER_THREADS of them (io.c): upgraded
+ *			WebSocket sockets and SSE streams once their
+ *			head is sent, sharded round robin; each writes
+ *			its own sockets and queues its keep-alives
+ *	intake thread	ZeroMQ doorbell, catch-up from the outbox, replays
  *			that need the database
  *	clock thread	clock_sweep, time_update, stats_update
- *	auth thread	cookie checks against the database
  *
- * Everything about channels, subscribers and their output queues is
- * protected by one mutex, hub_lock (chan.c). Messages are immutable
- * and reference counted, so one event is framed once per transport and
- * shared by every subscriber queue it sits in.
+ * The hub's own interface (chan.c, msg.c, revoke.c) is hub.h, which a
+ * unit test links alone; this file adds the rest. Include order runs one
+ * way: main.c -> http.c -> ws.c / sse.c -> io.c -> hub.
  */
 #ifndef POSTES_PUSHER_EXTERN_H
 #define POSTES_PUSHER_EXTERN_H
@@ -23,88 +24,19 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "ev.h"
+#include "hub.h"
 
 struct config;
 struct json_object;
 struct MHD_Connection;
 struct MHD_Daemon;
 
-#define SUB_CHAN_MAX	8	/* channels on one multiplexed stream */
-#define CHAN_NAME_MAX	32
-
-/* Pusher settings, from struct config and POSTES_PUSHER_* keys. */
-struct popts {
-	unsigned int	 max_conn;	/* MHD connection limit */
-	size_t		 conn_memory;	/* MHD pool per connection, bytes */
-	size_t		 sub_max_bytes;	/* output queue cap per subscriber */
-	size_t		 frame_max;	/* largest client frame / message */
-	unsigned int	 keepalive;	/* s between keep-alives / pings */
-	unsigned int	 ring;		/* events kept in memory for resume */
-	unsigned int	 replay_max;	/* longest replay before a reset */
-};
-
-extern struct popts	 popts;
 extern const struct config *pcfg;
 
-/* msg.c */
-
-/*
- * A message: one wire JSON object and its framings. id > 0 for outbox
- * events (ordered, resumable); 0 for ephemeral messages (stats_update,
- * time_update, replies). Framings are built lazily under hub_lock and
- * then never change.
- */
-struct msg {
-	int		 refs;		/* atomic */
-	long long	 id;
-	unsigned int	 mask;		/* EV_CH_* bits */
-	long long	 session_id;
-	char		 type[32];
-	char		*json;
-	size_t		 jlen;
-	char		*ws;		/* complete WebSocket frame */
-	size_t		 wslen;
-	char		*sse;		/* complete SSE record */
-	size_t		 sselen;
-	char		*ssec;		/* the same as one HTTP/1.1 chunk */
-	size_t		 sseclen;
-};
-
-/* New message owning a copy of json (one reference). NULL on ENOMEM. */
-struct msg	*msg_new(long long id, const char *type, unsigned int mask,
-		    long long session_id, const char *json, size_t jlen);
-/* Message from a json-c object (serialised plain). Caller owns. */
-struct msg	*msg_from_obj(long long id, unsigned int mask,
-		    long long session_id, struct json_object *obj);
-/* Message whose framings are fixed bytes (control frames, comments). */
-struct msg	*msg_raw(const char *ws, size_t wslen, const char *sse,
-		    size_t sselen);
-struct msg	*msg_ref(struct msg *);
-void		 msg_unref(struct msg *);
-/*
- * Parse and validate one wire event (unit tests build events with it;
- * the pusher itself only publishes rows read from the outbox):
- * an object with integer id > 0 and a string type. Returns a new
- * message with its channel mask, or NULL (logged) when malformed.
- */
-struct msg	*msg_parse_event(const char *s, size_t len);
-
 /* wsproto.c: RFC 6455, no I/O (unit tested) */
-
-enum ws_close {
-	WS_CLOSE_NORMAL = 1000,
-	WS_CLOSE_GOING_AWAY = 1001,
-	WS_CLOSE_PROTOCOL = 1002,
-	WS_CLOSE_UNSUPPORTED = 1003,
-	WS_CLOSE_NO_STATUS = 1005,
-	WS_CLOSE_BAD_DATA = 1007,
-	WS_CLOSE_POLICY = 1008,
-	WS_CLOSE_TOO_BIG = 1009,
-	WS_CLOSE_INTERNAL = 1011,
-	WS_CLOSE_RESTART = 1012,
-};
 
 enum ws_op {
 	WS_OP_CONT = 0x0, WS_OP_TEXT = 0x1, WS_OP_BINARY = 0x2,
@@ -205,216 +137,114 @@ int	 chan_split(const char *path, const char *multi, char *buf,
 /* Whether a comma-separated header value holds token (any case). */
 int	 http_has_token(const char *v, const char *token);
 
-/* Who admitted a subscriber (auth.c fills it, revoke.c reads it). */
-enum auth_res { AUTH_ANON, AUTH_STAFF, AUTH_KIOSK, AUTH_BAD, AUTH_ERROR };
+/* io.c: the socket loop of every transport */
 
-struct authinfo {
-	enum auth_res	 res;
-	long long	 subject;	/* staff id or poste id */
-	long long	 session_id;	/* kiosk: the session it may follow */
-	long long	 staff_session;	/* staff: staff_sessions.id */
-	long long	 at_ms;		/* when the database check began */
-};
+struct ioconn;
 
-/* chan.c: channels, subscribers, fan-out, the resume ring */
-
-enum sub_state { SUB_REPLAY, SUB_LIVE, SUB_DEAD };
-
-struct sub;
-struct req;
-
-/*
- * A transport (ws.c, sse.c). Every function is called with hub_lock
- * held and must not block.
- */
-struct transport {
+/* What a transport does on its connections (io.c calls these). */
+struct io_ops {
 	const char	*name;
-	int		 index;		/* into metrics by transport */
-	/* m as bytes on this transport; built once into m. NULL: ENOMEM. */
-	const char	*(*encode)(struct msg *m, size_t *len);
-	/* Output was queued while the queue was empty: get it written. */
-	void		 (*wake)(struct sub *);
-	/* The subscriber must go (code: a WS close code). */
-	void		 (*kick)(struct sub *, int code, const char *why);
+	/* Readable or hung up; no lock held. 1: close now. */
+	int		 (*readable)(struct ioconn *);
+	/* Told to end (ending) and all written; no lock. 1: close now. */
+	int		 (*drained)(struct ioconn *);
+	/* Once a second, hub_lock held; NULL: none. 1: close now. */
+	int		 (*tick)(struct ioconn *, time_t now);
+	/* Out of the loop (its thread, no lock): give the socket back. */
+	void		 (*release)(struct ioconn *);
 };
 
-enum { XPORT_WS, XPORT_SSE, XPORT__MAX };
-
-struct member {
+/* A connection in an I/O thread: the first member of the transport's. */
+struct ioconn {
+	int		 fd;
+	const struct io_ops *ops;
 	struct sub	*sub;
-	struct member	*prev, *next;
-	unsigned int	 mask;		/* one EV_CH_ bit */
-	long long	 session_id;	/* EV_CH_SESSION */
-	void		*chan;		/* struct chan it is linked in */
+	struct io_thread *th;		/* its thread, for life */
+	struct msg	*keepalive;	/* queued when idle; NULL: none */
+	int		 live;		/* hub_lock: in its thread's loop */
+	int		 gone;		/* hub_lock: left the loop */
+	int		 dirty;		/* hub_lock: on the pending list */
+	int		 ending;	/* hub_lock: end once written */
+	int		 hard;		/* hub_lock: close now */
+	int		 mute;		/* its thread: not polled for input */
+	int		 want;		/* its thread: epoll interest */
+	struct ioconn	*dnext;		/* pending list (hub_lock) */
+	struct ioconn	*next, *prev;	/* its thread's (hub_lock) */
 };
 
-struct sub {
-	const struct transport *tp;
-	void		*conn;		/* transport's connection */
-	enum sub_state	 state;
-	int		 refs;		/* hub_lock */
-	int		 staff;		/* 1: staff (stats, get_stats) */
-	struct authinfo	 auth;		/* what admitted it (revoke.c) */
-	long long	 since;		/* resume point, -1 when none */
-	long long	 last_id;	/* highest event id queued */
-	size_t		 nmem;
-	struct member	 mem[SUB_CHAN_MAX];
-	struct msg	**q;		/* output queue (ring of refs) */
-	size_t		 qcap, qhead, qlen;
-	size_t		 qoff;		/* bytes of q[qhead] already written */
-	size_t		 qbytes;	/* bytes queued, not yet written */
-	struct sub	*rnext;		/* replay request list */
-	int		 replay_queued;
-	struct sub	*anext, *aprev;	/* every subscriber */
+/* Start n I/O threads. 0 or -1. */
+int		 io_start(unsigned int n);
+/* Stop taking connections, write what is queued for up to 2 s, then
+ * give every socket back (release) and join the threads. */
+void		 io_stop(void);
+/* 1 while new connections may join. */
+int		 io_taking(void);
+/* Prepare c for fd and s, on the next thread (round robin). */
+void		 io_conn_init(struct ioconn *c, const struct io_ops *ops,
+		    int fd, struct sub *s);
+/* c joins its thread's loop and is written. hub_lock held. 0 or -1
+ * (stopping: the transport keeps it). */
+int		 io_live(struct ioconn *c);
+/* Output is queued for c: its thread writes it. hub_lock held. */
+void		 io_mark(struct ioconn *c);
+
+/* http.c: answers and the subscription preamble (MHD thread) */
+
+/* Per-request context (MHD con_cls). */
+struct req {
+	struct sub	*sub;		/* WS: attached once upgraded */
+	int		 refuse;	/* WS: close code to send at once */
+	char		 why[48];
+	long long	 since;
+	int		 http11;	/* request said HTTP/1.1 */
 };
 
-extern pthread_mutex_t	 hub_lock;
-
-int		 hub_init(void);
-void		 hub_free(void);
-/* Highest event id delivered (hub_lock not needed: atomic read). */
-long long	 hub_last_id(void);
-/* 1 once the intake has read the outbox's position. */
-int		 hub_ready(void);
-
-/*
- * New subscriber of the named channels for transport tp; since < 0
- * means live from now. Parses the names; returns NULL with *status set
- * to 404 (unknown channel), 403 (kiosk asking for another channel) or
- * 500. kiosk_session > 0 restricts to sessions/<kiosk_session>.
- * The subscriber starts with one reference, owned by the transport.
- */
-struct sub	*sub_bare(const struct transport *tp, void *conn);
-struct sub	*sub_new(const struct transport *tp, void *conn,
-		    char *const *names, size_t nnames, int staff,
-		    long long kiosk_session, long long since, int *status);
-/* Remember what admitted s, before sub_attach (revoke.c). */
-void		 sub_set_auth(struct sub *s, const struct authinfo *ai);
-/*
- * s's authorisation was revoked: drop what is queued (never a frame
- * half written), queue a final "revoked" message, then close (WS 1008,
- * end of the SSE body). hub_lock held.
- */
-void		 sub_revoke(struct sub *s, const char *reason);
-/* Link s into its channels and start its replay or go live. Locked. */
-void		 sub_attach(struct sub *s);
-/* Unlink s, drop its queue, and release the transport's reference. */
-void		 sub_detach(struct sub *s);
-void		 sub_unref(struct sub *s);	/* hub_lock held */
-/*
- * Queue m on s (takes a reference). Past the cap, s is "slow": what is
- * queued but the message being written is dropped and the transport's
- * kick queues its last words (sub_push_final), so the stream ends on a
- * frame / record boundary. Locked.
- */
-void		 sub_push(struct sub *s, struct msg *m);
-/* Queue m whatever the cap or state: a stream's last message. Locked. */
-void		 sub_push_final(struct sub *s, struct msg *m);
-/* First queued bytes of s, or NULL when empty. Locked. */
-const char	*sub_peek(struct sub *s, size_t *len);
-/* n bytes of the head were written. Locked. */
-void		 sub_consume(struct sub *s, size_t n);
-/* Copy up to max queued bytes into buf and consume them. Locked. */
-size_t		 sub_read(struct sub *s, char *buf, size_t max);
-
-/*
- * Deliver an event or ephemeral message to every live subscriber of
- * its channels. Events at or below the watermark are dropped (dedupe);
- * an event raises the watermark and enters the resume ring. Takes the
- * lock. Returns 1 when delivered, 0 when a duplicate.
- */
-int		 hub_publish(struct msg *m);
-/*
- * The outbox went back below the watermark (database restored): forget
- * the ring, take last as the watermark, and close every subscriber so
- * that each reconnects and gets a reset.
- */
-void		 hub_rewind(long long last);
-/*
- * Once the outbox's position is known: replace the resume ring with evs
- * (n events, ascending, ids in (floor, last]), set the watermark to last
- * and mark the hub ready. No delivery.
- */
-void		 hub_ring_fill(struct msg **evs, size_t n, long long last,
-		    long long floor);
-/*
- * Replays needing the database: pop one pending subscriber (with a
- * reference) or NULL. Then hub_replay_finish() with the events fetched.
- */
-struct sub	*hub_replay_next(void);
-/* Floor of the in-memory ring: events above it are all in memory. */
-long long	 hub_ring_floor(void);
-/*
- * Finish a replay: queue evs (n events, ascending, ids in
- * (s->since, ring floor]) that s wants, then the ring, then go live.
- * reset: send a reset message instead. Drops the reference.
- */
-void		 hub_replay_finish(struct sub *s, struct msg **evs, size_t n,
-		    int reset, const char *why);
-/* Latest stats snapshot (takes over m); NULL clears. */
-void		 hub_set_stats(struct msg *m);
-/* Reply to get_stats / get_time on s. Locked. */
-void		 hub_reply_stats(struct sub *s);
-/* time_update for the subscriber's sessions/<id> (only session_id when > 0;
- * an error when it does not follow that one). */
-void		 hub_reply_time(struct sub *s, long long session_id);
-/* Remember the last time_update of a session (takes a reference). */
-void		 hub_set_time(long long session_id, struct msg *m);
-/* 1 when someone listens on sessions/<id>. */
-int		 hub_session_watched(long long session_id);
-/* Keep-alive every live subscriber of a transport (XPORT_*) with
- * nothing queued. */
-void		 hub_keepalive(int index, struct msg *m);
-/* revoke.c */
-
-/* One auth_revoked event, as the pusher acts on it. */
-struct revocation {
-	enum ev_revoke	 scope;
-	long long	 id;		/* staff id, staff session or poste */
-	long long	 at_ms;		/* when the hub acted on it */
-	char		 reason[24];
+/* Where a transport's resume point comes from, and its error. */
+struct http_resume {
+	const char	*header;	/* NULL: none */
+	const char	*arg;		/* query parameter */
+	const char	*code, *message;
+	int		 empty_ok;	/* an empty value means none */
 };
 
-/* Read an auth_revoked wire event. 0, or -1 when malformed. */
-int		 revoke_parse(const char *json, size_t len,
-		    struct revocation *rv);
-/* 1 when rv names what admitted s. */
-int		 revoke_matches(const struct revocation *rv,
-		    const struct sub *s);
-/* Act on an auth_revoked event (hub_publish, hub_lock held). */
-void		 revoke_event(const struct msg *m);
-/* A subscriber being attached: close it if a revocation acted on
- * since its check names it (hub_lock held). */
-void		 revoke_check_new(struct sub *s);
-/* Close every subscriber rv names (hub_lock held; chan.c). */
-void		 hub_revoke(const struct revocation *rv);
-
-/* Kick every subscriber (shutdown). */
-void		 hub_kick_all(int code, const char *why);
-/* Counters for /metrics, under the lock. */
-struct hub_counts {
-	size_t	 subs[XPORT__MAX];
-	size_t	 chan[XPORT__MAX][4];	/* dashboard, sessions, postes, session */
-	size_t	 queued_bytes;
-	size_t	 ring;
-	size_t	 session_chans;
+enum http_sub {
+	HTTP_SUB_OK,		/* *out: the subscriber, not attached */
+	HTTP_SUB_ANSWERED,	/* an error was queued: return *ret */
+	HTTP_SUB_UNAVAILABLE,	/* credentials cannot be checked now */
+	HTTP_SUB_ANON,		/* anonymous or bad credentials */
+	HTTP_SUB_FORBIDDEN,	/* a channel this one may not follow */
 };
-void		 hub_count(struct hub_counts *);
-/* 1 when a stats_update is owed (events since the last one). */
-int		 hub_stats_dirty(void);
-void		 hub_stats_clean(void);
-/* Wake the clock (events that may move its deadline arrived). */
-void		 hub_set_clock_wake(void (*fn)(void));
+
+/*
+ * The preamble of a subscription: Origin (403), channels (404), the
+ * resume point (400), credentials (auth.c), the subscriber for tp with
+ * what admitted it. Counts refusals.
+ */
+enum http_sub	 http_subscribe(struct MHD_Connection *, const char *chanpath,
+		    const struct transport *tp, const struct http_resume *,
+		    struct sub **out, int *ret);
+/* Queue a JSON error response {"error":{code,message}}. */
+int		 http_error(struct MHD_Connection *, unsigned int status,
+		    const char *code, const char *message);
+/* Queue body (malloc'd; freed by MHD) with its type, no-store. */
+int		 http_body(struct MHD_Connection *, unsigned int status,
+		    const char *type, char *body, size_t len);
+/*
+ * Split the channel part of a URL ("dashboard", "sessions/12",
+ * "multi" with ?channels=a,b) into names (pointers into buf).
+ * Returns the count, or -1 when malformed.
+ */
+int		 http_channels(struct MHD_Connection *, const char *path,
+		    char *buf, size_t bufsz, char **names, size_t max);
 
 /* ws.c */
 
 extern const struct transport ws_transport;
 int		 ws_start(void);
-void		 ws_stop(void);
+void		 ws_free(void);
 /* Handshake (MHD thread): queue the 101 or an error response. */
 int		 ws_handshake(struct MHD_Connection *, struct req *,
 		    const char *chanpath);
-size_t		 ws_count(void);
 
 /* sse.c */
 
@@ -422,10 +252,7 @@ extern const struct transport sse_transport;
 int		 sse_request(struct MHD_Connection *, struct req *,
 		    const char *chanpath);
 int		 sse_start(void);
-/* Shutdown, in two steps: stop taking over, then (after the kicks and
- * the wait) finish what is left and join the thread. */
-void		 sse_stop(void);
-void		 sse_join(void);
+void		 sse_free_all(void);
 size_t		 sse_count(void);
 extern struct msg *sse_keepalive_msg;
 
@@ -444,28 +271,6 @@ void		 auth_free(void);
 void		 auth_request(struct MHD_Connection *, struct authinfo *ai);
 /* 1 when the request carries no Origin or an allowed one. */
 int		 auth_origin_ok(struct MHD_Connection *);
-
-/* main.c */
-
-/* Per-request context (MHD con_cls). */
-struct req {
-	struct sub	*sub;		/* WS: attached once upgraded */
-	int		 refuse;	/* WS: close code to send at once */
-	char		 why[48];
-	long long	 since;
-	int		 http11;	/* request said HTTP/1.1 */
-};
-
-/* Queue a JSON error response {"error":{code,message}}. */
-int		 http_error(struct MHD_Connection *, unsigned int status,
-		    const char *code, const char *message);
-/*
- * Split the channel part of a URL ("dashboard", "sessions/12",
- * "multi" with ?channels=a,b) into names (pointers into buf).
- * Returns the count, or -1 when malformed.
- */
-int		 http_channels(struct MHD_Connection *, const char *path,
-		    char *buf, size_t bufsz, char **names, size_t max);
 
 /* intake.c */
 
@@ -495,6 +300,21 @@ enum mcount {
 	M_INTAKE_REFUSED, M_HEALTH_REFUSED, M_REVOKED,
 	M__MAX
 };
+
+/*
+ * Latency histograms of the path an event takes (docs/pusher.md):
+ * commit (the outbox row's created_at) -> doorbell received, doorbell
+ * -> outbox read done, read -> queued to every subscriber, queued ->
+ * written to a subscriber's socket (one observation per delivery).
+ */
+enum hist {
+	H_COMMIT_DOORBELL, H_DOORBELL_READ, H_READ_QUEUED, H_QUEUED_WRITTEN,
+	H__MAX
+};
+/* Note one duration, in microseconds (negative ones count as 0). */
+void		 hist_observe(enum hist, long long us);
+/* Wall clock in microseconds (stages compare it with the database's). */
+long long	 time_us(void);
 
 void		 metric_inc(enum mcount);
 void		 metric_add(enum mcount, unsigned long long);

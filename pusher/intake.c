@@ -20,7 +20,8 @@
  *
  * The socket is closed to strangers: by default ipc:// in a 0700
  * directory; tcp:// only with CURVE, where a ZAP handler (this thread,
- * inproc://zeromq.zap.01) accepts the configured client keys alone.
+ * inproc://zeromq.zap.01; the rule is shared/zap.c, which postes-relay
+ * uses too) accepts the configured client keys alone.
  * A ZAP domain is always set, so libzmq refuses ZMTP/1.0 and 2.0 peers
  * (they cannot be authenticated). ZMQ_MAXMSGSIZE keeps messages small.
  * Malformed messages and refused peers (a socket monitor sees failed
@@ -40,14 +41,12 @@
  * the network threads.
  */
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
 
 #include <json-c/json.h>
 #include <zmq.h>
@@ -57,6 +56,7 @@
 #include "ev.h"
 #include "log.h"
 #include "timefmt.h"
+#include "zap.h"
 #include "extern.h"
 
 #define FETCH_CHUNK	500
@@ -65,7 +65,6 @@
 #define MSG_MAX		1024	/* ZMQ_MAXMSGSIZE: CURVE's handshake
 				   commands (~300 bytes) and a doorbell fit */
 #define ZAP_DOMAIN	"postes-intake"
-#define ZAP_KEYS_MAX	16
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
 #define ZMQ_ZAP_ENFORCE_DOMAIN	93	/* draft option in libzmq 4.3 */
 #endif
@@ -84,10 +83,11 @@ static pthread_t	 in_thread;
 static int		 in_running, in_stop, in_evfd = -1;
 static int		 in_rung;		/* atomic: in-process doorbell */
 static void		*zctx, *zsock, *zap, *zmon;
-static int		 zcurve;		/* tcp: CURVE server */
-static unsigned char	 zkeys[ZAP_KEYS_MAX][32];
-static size_t		 nzkeys;
+static struct zap	 zrule = { ZAP_DOMAIN, 0, { { 0 } }, 0 };
 static struct db	*idb;
+/* When the doorbell that caused the current read rang (0: the timer),
+ * and when the current chunk was read: the latency histograms. */
+static long long	 ring_us, read_us;
 /* Complaints, logged at most once every BAD_LOG_EVERY seconds each. */
 enum { BAD_MESSAGE, BAD_PEER, BAD__MAX };
 static unsigned long long bad_unlogged[BAD__MAX];
@@ -131,6 +131,26 @@ row_msg(const struct db_res *res, size_t i)
 	return m;
 }
 
+static void	publish_outbox(struct msg *, void *);
+
+/* A DATETIME(3) in UTC ("YYYY-MM-DD HH:MM:SS.mmm") in microseconds;
+ * 0 when it cannot be read (then not observed). */
+static long long
+db_time_us(const char *s)
+{
+	struct tm	 tm;
+	const char	*p;
+	long long	 us = 0, f = 100000;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || (p = strptime(s, "%Y-%m-%d %H:%M:%S", &tm)) == NULL)
+		return 0;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9' && f > 0; p++, f /= 10)
+			us += (*p - '0') * f;
+	return (long long)timegm(&tm) * 1000000 + us;
+}
+
 /*
  * Read events in (since, upto] and hand each to fn. Returns the number
  * read, or -1 on a database error (fn saw a prefix).
@@ -141,7 +161,7 @@ outbox_range(long long since, long long upto,
 {
 	struct db_res	*res;
 	struct msg	*m;
-	long long	 n = 0;
+	long long	 n = 0, t;
 	size_t		 i, rows;
 
 	while (since < upto) {
@@ -153,10 +173,21 @@ outbox_range(long long since, long long upto,
 			return -1;
 		}
 		rows = res == NULL ? 0 : res->nrows;
+		read_us = time_us();
+		if (ring_us != 0 && fn == publish_outbox && rows > 0) {
+			if (n == 0)
+				hist_observe(H_DOORBELL_READ,
+				    read_us - ring_us);
+			for (i = 0; i < rows; i++)
+				if ((t = db_time_us(db_str(res, i, 3))) > 0)
+					hist_observe(H_COMMIT_DOORBELL,
+					    ring_us - t);
+		}
 		for (i = 0; i < rows; i++) {
 			since = db_int(res, i, 0);
 			if ((m = row_msg(res, i)) == NULL)
 				continue;
+			m->read_us = read_us;
 			fn(m, arg);
 			msg_unref(m);
 			n++;
@@ -202,8 +233,10 @@ static void
 publish_outbox(struct msg *m, void *arg)
 {
 	(void)arg;
-	if (hub_publish(m))
+	if (hub_publish(m)) {
 		metric_inc(M_EVENTS_OUTBOX);
+		hist_observe(H_READ_QUEUED, time_us() - m->read_us);
+	}
 }
 
 /* Publish every outbox event above the watermark up to upto. */
@@ -405,75 +438,16 @@ intake_drain_zmq(void)
 	return rung;
 }
 
-/* One frame of a ZAP request into buf (NUL-terminated): its length. */
-static int
-zap_recv(char *buf, size_t cap, int *more)
-{
-	zmq_msg_t	 zm;
-	size_t		 len;
-
-	zmq_msg_init(&zm);
-	if (zmq_msg_recv(&zm, zap, ZMQ_DONTWAIT) < 0) {
-		zmq_msg_close(&zm);
-		*more = 0;
-		return -1;
-	}
-	len = zmq_msg_size(&zm) < cap - 1 ? zmq_msg_size(&zm) : cap - 1;
-	memcpy(buf, zmq_msg_data(&zm), len);
-	buf[len] = '\0';
-	*more = zmq_msg_more(&zm);
-	zmq_msg_close(&zm);
-	return (int)len;
-}
-
-/*
- * The ZAP handler (RFC 27): CURVE with a configured client key on TCP,
- * NULL on ipc:// (the 0700 directory is the gate); anything else gets
- * 400.
- */
+/* One ZAP request (shared/zap.c): refusals are counted by the monitor
+ * (handshake failed) and logged here, as rarely. */
 static void
 intake_zap(void)
 {
-	char		 f[7][256], key[41], junk[8];
-	int		 n[7], more = 1, ok = 0, i = 0;
-	size_t		 k;
-	const char	*code, *text;
+	char	 why[96];
 
-	while (more && i < 7) {
-		if ((n[i] = zap_recv(f[i], sizeof(f[i]), &more)) < 0)
-			return;
-		i++;
-	}
-	while (more && zap_recv(junk, sizeof(junk), &more) >= 0)
-		i = 0;		/* too many frames: refused */
-	if (i >= 6 && strcmp(f[0], "1.0") == 0 &&
-	    strcmp(f[2], ZAP_DOMAIN) == 0) {
-		if (!zcurve && i == 6 && strcmp(f[5], "NULL") == 0)
-			ok = 1;
-		else if (zcurve && i == 7 && strcmp(f[5], "CURVE") == 0 &&
-		    n[6] == 32)
-			for (k = 0; k < nzkeys; k++)
-				if (memcmp(zkeys[k], f[6], 32) == 0)
-					ok = 1;
-	}
-	if (!ok) {
-		/* Counted by the monitor (handshake failed); logged here
-		 * with the key, as rarely. */
-		key[0] = '\0';
-		if (i == 7 && n[6] == 32)
-			zmq_z85_encode(key, (const uint8_t *)f[6], 32);
-		if (time(NULL) - bad_logged_at[BAD_PEER] >= BAD_LOG_EVERY)
-			log_warn("intake: ZAP refused mechanism %s%s%s",
-			    i >= 6 ? f[5] : "?", key[0] ? ", key " : "", key);
-	}
-	code = ok ? "200" : "400";
-	text = ok ? "OK" : "refused";
-	zmq_send(zap, "1.0", 3, ZMQ_SNDMORE);
-	zmq_send(zap, f[1], i >= 2 ? (size_t)n[1] : 0, ZMQ_SNDMORE);
-	zmq_send(zap, code, 3, ZMQ_SNDMORE);
-	zmq_send(zap, text, strlen(text), ZMQ_SNDMORE);
-	zmq_send(zap, "", 0, ZMQ_SNDMORE);
-	zmq_send(zap, "", 0, 0);
+	if (zap_handle(&zrule, zap, ZMQ_DONTWAIT, why, sizeof(why)) == 0 &&
+	    time(NULL) - bad_logged_at[BAD_PEER] >= BAD_LOG_EVERY)
+		log_warn("intake: ZAP refused %s", why);
 }
 
 /* Publish what the outbox holds above the watermark; rewind check. */
@@ -536,6 +510,7 @@ intake_main(void *arg)
 			metric_inc(M_EVENTS_CLOCK);
 			rung = 1;
 		}
+		ring_us = rung ? time_us() : 0;
 		now = time_now_ms();
 		if (!ready) {
 			if (now < next_tail)
@@ -553,66 +528,13 @@ intake_main(void *arg)
 			next_tail = now + TAIL_EVERY_MS;
 			intake_poll();
 		}
+		ring_us = 0;
 		while ((s = hub_replay_next()) != NULL) {
 			intake_poll();
 			intake_replay(s);
 		}
 	}
 	return NULL;
-}
-
-/*
- * The directory of an ipc:// endpoint: made 0700 if missing; refused
- * unless it is a directory of ours, which then nobody else may enter.
- */
-static int
-ipc_dir(const char *path)
-{
-	char		 buf[256], *dir;
-	struct stat	 st;
-
-	if (strlen(path) >= sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", path);
-	dir = dirname(buf);
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		log_err("intake: mkdir %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != geteuid()) {
-		log_err("intake: %s is not a directory of ours", dir);
-		return -1;
-	}
-	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) == -1) {
-		log_err("intake: chmod 0700 %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* POSTES_ZMQ_CLIENTS: comma-separated Z85 public keys. 0 or -1. */
-static int
-parse_client_keys(const char *list)
-{
-	char	 k[41];
-	size_t	 n;
-
-	nzkeys = 0;
-	while (*list != '\0') {
-		list += strspn(list, " ,");
-		if ((n = strcspn(list, " ,")) == 0)
-			break;
-		if (n != 40 || nzkeys == ZAP_KEYS_MAX)
-			return -1;
-		memcpy(k, list, 40);
-		k[40] = '\0';
-		if (zmq_z85_decode(zkeys[nzkeys], k) == NULL)
-			return -1;
-		nzkeys++;
-		list += n;
-	}
-	return 0;
 }
 
 /*
@@ -688,16 +610,16 @@ intake_start(void)
 	}
 	if (strncmp(ep, "tcp://", 6) == 0) {
 		if (strlen(pcfg->zmq_server_secret) != 40 ||
-		    parse_client_keys(pcfg->zmq_clients) == -1 ||
-		    nzkeys == 0) {
+		    zap_parse_keys(&zrule, pcfg->zmq_clients) == -1 ||
+		    zrule.nkeys == 0) {
 			log_err("intake: %s: a TCP intake needs CURVE: "
 			    "POSTES_ZMQ_SERVER_SECRET and POSTES_ZMQ_CLIENTS "
 			    "(postes-pusher keygen)", ep);
 			return -1;
 		}
-		zcurve = 1;
+		zrule.curve = 1;
 	} else if (strncmp(ep, "ipc://", 6) == 0) {
-		if (ipc_dir(ep + 6) == -1)
+		if (zap_ipc_dir(ep + 6) == -1)
 			return -1;
 	} else {
 		log_err("intake: %s: only ipc:// or tcp:// (with CURVE)", ep);
@@ -717,7 +639,7 @@ intake_start(void)
 	    sizeof(maxmsg)) != 0 ||
 	    zmq_setsockopt(zsock, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN,
 	    strlen(ZAP_DOMAIN)) != 0 ||
-	    (zcurve && (zmq_setsockopt(zsock, ZMQ_CURVE_SERVER, &one,
+	    (zrule.curve && (zmq_setsockopt(zsock, ZMQ_CURVE_SERVER, &one,
 	    sizeof(one)) != 0 || zmq_setsockopt(zsock, ZMQ_CURVE_SECRETKEY,
 	    pcfg->zmq_server_secret, 40) != 0))) {
 		log_err("intake: zmq options: %s", zmq_strerror(zmq_errno()));
@@ -749,7 +671,7 @@ started:
 	in_running = 1;
 	log_info("intake: doorbell %s %s (%s)", pcfg->zmq_relay_sub[0] ?
 	    "from the relay at" : "on", ep, pcfg->zmq_relay_sub[0] ?
-	    "SUB" : zcurve ? "CURVE, known client keys only" :
+	    "SUB" : zrule.curve ? "CURVE, known client keys only" :
 	    "0700 directory");
 	return 0;
 }

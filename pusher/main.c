@@ -8,10 +8,14 @@
  * soft RLIMIT_NOFILE raised to the hard one.
  *
  * Routes are a static table read top to bottom; every route is GET.
+ * The streams' sockets live in the I/O threads (io.c, one per core by
+ * default); main.c wires the hub to the intake and the clock through
+ * struct hub_hooks, so neither calls the other.
  * Stopping (SIGTERM, SIGINT) goes in the one order MHD accepts: stop
  * accepting, stop producing events, queue close frames and end SSE
- * bodies (which resumes every suspended connection), give upgraded
- * sockets back, and only then MHD_stop_daemon.
+ * bodies (which resumes every suspended connection), let the I/O
+ * threads write them and give every socket back, and only then
+ * MHD_stop_daemon.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,63 +61,6 @@ static const struct route {
 	{ "/ws/", 0, route_ws },
 	{ "/events/", 0, route_sse },
 };
-
-int
-http_error(struct MHD_Connection *conn, unsigned int status,
-    const char *code, const char *message)
-{
-	struct json_object	*o, *e;
-	struct MHD_Response	*resp;
-	const char		*s;
-	size_t			 len;
-	int			 ret;
-
-	o = json_object_new_object();
-	e = json_object_new_object();
-	json_object_object_add(e, "code", json_object_new_string(code));
-	json_object_object_add(e, "message", json_object_new_string(message));
-	json_object_object_add(o, "error", e);
-	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)s,
-	    MHD_RESPMEM_MUST_COPY);
-	json_object_put(o);
-	if (resp == NULL)
-		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", "application/json");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	if (status == 405)
-		MHD_add_response_header(resp, "Allow", "GET");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static int
-http_body(struct MHD_Connection *conn, unsigned int status, const char *type,
-    char *body, size_t len)
-{
-	struct MHD_Response	*resp;
-	int			 ret;
-
-	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, "Content-Type", type);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-int
-http_channels(struct MHD_Connection *conn, const char *path, char *buf,
-    size_t bufsz, char **names, size_t max)
-{
-	return chan_split(path, MHD_lookup_connection_value(conn,
-	    MHD_GET_ARGUMENT_KIND, "channels"), buf, bufsz, names, max);
-}
 
 /* 1 when the peer is this host and no proxy speaks for someone else. */
 static int
@@ -335,6 +282,8 @@ main(int argc, char *argv[])
 	struct sockaddr_in	 sin;
 	sigset_t		 set;
 	const char		*bind_addr;
+	static const struct hub_hooks hooks = { intake_poke, clock_wake };
+	long			 n;
 	int			 sig, i;
 	MHD_socket		 lfd;
 
@@ -360,6 +309,11 @@ main(int argc, char *argv[])
 	popts.keepalive = cfg.pusher_keepalive;
 	popts.ring = cfg.pusher_ring;
 	popts.replay_max = cfg.pusher_replay_max;
+	popts.threads = cfg.pusher_threads;
+	if (popts.threads == 0) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		popts.threads = n > 0 ? (unsigned int)n : 1;
+	}
 	raise_nofile();
 
 	/* Every thread inherits this: signals are taken by sigwait below. */
@@ -370,8 +324,10 @@ main(int argc, char *argv[])
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	metrics_start();
+	hub_set_hooks(&hooks);
 	if (hub_init() == -1 || auth_init() == -1 || sse_start() == -1 ||
-	    ws_start() == -1 || intake_start() == -1 || clock_start() == -1) {
+	    ws_start() == -1 || io_start(popts.threads) == -1 ||
+	    intake_start() == -1 || clock_start() == -1) {
 		log_err("start failed");
 		return 1;
 	}
@@ -401,8 +357,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	log_info("listening on %s:%u, max %u connections, %zu bytes pool, "
-	    "keep-alive %us", bind_addr, cfg.pusher_port, popts.max_conn,
-	    popts.conn_memory, popts.keepalive);
+	    "keep-alive %us, %u I/O threads", bind_addr, cfg.pusher_port,
+	    popts.max_conn, popts.conn_memory, popts.keepalive, popts.threads);
 
 	do {
 		if (sigwait(&set, &sig) != 0)
@@ -417,9 +373,9 @@ main(int argc, char *argv[])
 		close(lfd);
 	clock_stop();
 	intake_stop();
-	sse_stop();
 	hub_kick_all(WS_CLOSE_GOING_AWAY, "server stopping");
-	ws_stop();
+	io_stop();
+	/* SSE streams still in MHD's hands end there (their body ends). */
 	for (i = 0; i < 40 && sse_count() > 0; i++) {
 		hub_kick_all(WS_CLOSE_GOING_AWAY, "server stopping");
 		usleep(50000);
@@ -427,8 +383,9 @@ main(int argc, char *argv[])
 	if (sse_count() > 0)
 		log_warn("%zu SSE connections still open at stop",
 		    sse_count());
-	sse_join();
 	MHD_stop_daemon(d);
+	ws_free();
+	sse_free_all();
 	auth_free();
 	hub_free();
 	log_info("stopped");

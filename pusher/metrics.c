@@ -4,6 +4,10 @@
  * Counters are plain 64-bit integers bumped atomically from any thread;
  * gauges (connections by transport and channel, queued bytes) are read
  * from the hub at scrape time, so nothing is maintained twice.
+ * The hub's counters (hub_stat, hub.h) are its own: they are added to
+ * the families they belong to here, so the hub links without this file.
+ * Latency histograms (enum hist) are fixed buckets of atomic counters,
+ * observed from any thread.
  * The format is Prometheus text exposition 0.0.4.
  */
 #include <stdarg.h>
@@ -15,6 +19,69 @@
 #include "extern.h"
 
 static unsigned long long counters[M__MAX];
+
+/* Which family each hub counter adds to. */
+static const enum mcount hub_family[HS__MAX] = {
+	[HS_MSGS_WS] = M_MSGS_WS,
+	[HS_MSGS_SSE] = M_MSGS_SSE,
+	[HS_DROPS_SLOW_WS] = M_DROPS_SLOW,
+	[HS_DROPS_SLOW_SSE] = M_DROPS_SLOW_SSE,
+	[HS_REPLAY_RING] = M_REPLAY_RING,
+	[HS_REPLAY_DB] = M_REPLAY_DB,
+	[HS_REPLAY_RESET] = M_REPLAY_RESET,
+	[HS_REPLAYED_EVENTS] = M_REPLAYED_EVENTS,
+	[HS_EVENTS_DUP] = M_EVENTS_DUP,
+	[HS_REVOKED] = M_REVOKED,
+};
+
+/* Histogram bucket bounds, microseconds (rendered as seconds). */
+static const long long hbound[] = {
+	100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
+	250000, 500000, 1000000, 2500000, 10000000,
+};
+#define HB_N	(sizeof(hbound) / sizeof(hbound[0]))
+
+static struct {
+	unsigned long long	 bucket[HB_N + 1];	/* last: +Inf */
+	unsigned long long	 count, sum_us;
+} hists[H__MAX];
+
+static const struct hdesc {
+	const char	*name, *help;
+} hdescs[H__MAX] = {
+	[H_COMMIT_DOORBELL] = { "postes_pusher_commit_to_doorbell_seconds",
+	    "From the outbox row's created_at to the doorbell that read it" },
+	[H_DOORBELL_READ] = { "postes_pusher_doorbell_to_read_seconds",
+	    "From a doorbell to the end of the outbox read it caused" },
+	[H_READ_QUEUED] = { "postes_pusher_read_to_queued_seconds",
+	    "From the outbox read to the event queued to every subscriber" },
+	[H_QUEUED_WRITTEN] = { "postes_pusher_queued_to_written_seconds",
+	    "From queued to written to a subscriber's socket (per delivery)" },
+};
+
+long long
+time_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+hist_observe(enum hist h, long long us)
+{
+	size_t	 i;
+
+	if (us < 0)
+		us = 0;
+	for (i = 0; i < HB_N && us > hbound[i]; i++)
+		continue;
+	__atomic_add_fetch(&hists[h].bucket[i], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&hists[h].count, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&hists[h].sum_us, (unsigned long long)us,
+	    __ATOMIC_RELAXED);
+}
 static time_t		  started;
 
 struct mdesc {
@@ -96,6 +163,20 @@ void
 metric_add(enum mcount c, unsigned long long n)
 {
 	__atomic_add_fetch(&counters[c], n, __ATOMIC_RELAXED);
+}
+
+/* A counter, with what the hub counted for its family. */
+static unsigned long long
+counter_get(size_t c)
+{
+	unsigned long long	 v;
+	size_t			 i;
+
+	v = __atomic_load_n(&counters[c], __ATOMIC_RELAXED);
+	for (i = 0; i < HS__MAX; i++)
+		if ((size_t)hub_family[i] == c)
+			v += hub_stat_get((enum hub_stat)i);
+	return v;
 }
 
 struct buf {
@@ -200,13 +281,32 @@ metrics_render(size_t *len)
 				continue;
 			if (mdescs[t].labels != NULL)
 				bprintf(&b, "%s{%s} %llu\n", mdescs[t].name,
-				    mdescs[t].labels, __atomic_load_n(
-				    &counters[t], __ATOMIC_RELAXED));
+				    mdescs[t].labels, counter_get(t));
 			else
 				bprintf(&b, "%s %llu\n", mdescs[t].name,
-				    __atomic_load_n(&counters[t],
-				    __ATOMIC_RELAXED));
+				    counter_get(t));
 		}
+	}
+	for (i = 0; i < H__MAX; i++) {
+		unsigned long long	 cum = 0;
+
+		bprintf(&b, "# HELP %s %s\n# TYPE %s histogram\n",
+		    hdescs[i].name, hdescs[i].help, hdescs[i].name);
+		for (t = 0; t <= HB_N; t++) {
+			cum += __atomic_load_n(&hists[i].bucket[t],
+			    __ATOMIC_RELAXED);
+			if (t < HB_N)
+				bprintf(&b, "%s_bucket{le=\"%g\"} %llu\n",
+				    hdescs[i].name, (double)hbound[t] / 1e6,
+				    cum);
+			else
+				bprintf(&b, "%s_bucket{le=\"+Inf\"} %llu\n",
+				    hdescs[i].name, cum);
+		}
+		bprintf(&b, "%s_sum %.6f\n%s_count %llu\n", hdescs[i].name,
+		    (double)__atomic_load_n(&hists[i].sum_us,
+		    __ATOMIC_RELAXED) / 1e6, hdescs[i].name,
+		    __atomic_load_n(&hists[i].count, __ATOMIC_RELAXED));
 	}
 	if (b.oom) {
 		free(b.p);

@@ -5,7 +5,9 @@
  * WebSocket frame and SSE record are built the first time a subscriber
  * of that transport needs them (under hub_lock) and shared afterwards.
  * References are atomic because queues are drained by the MHD thread
- * (SSE) and the ws thread while the intake thread publishes.
+ * (an SSE head) and every I/O thread (io.c) while the intake thread
+ * publishes: one frame's bytes are written by several threads at once,
+ * and never changed once built.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +17,7 @@
 
 #include "ev.h"
 #include "log.h"
-#include "extern.h"
+#include "hub.h"
 
 struct msg *
 msg_new(long long id, const char *type, unsigned int mask,

@@ -32,7 +32,7 @@
 #include "ev.h"
 #include "log.h"
 #include "timefmt.h"
-#include "extern.h"
+#include "hub.h"
 
 #define REVOKE_KEEP	64
 #define REVOKE_AGE_MS	60000	/* longer than any handshake */

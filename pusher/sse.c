@@ -7,13 +7,14 @@
  * finds the queue empty, everything MHD was given has been written
  * (MHD asks for the next chunk only once the previous one is out), and
  * the connection is handed over: MHD's side is suspended (MHD then
- * neither polls nor touches the socket), the socket joins this file's
- * own epoll loop, and from then on events
- * are written there directly, framed as MHD would have framed them (an
- * HTTP/1.1 chunk each, or raw bytes for HTTP/1.0). That costs one
- * send() per event per subscriber, where resuming and suspending MHD
- * connections costs two epoll_ctl calls, an eventfd write and a walk of
- * MHD's whole suspended list.
+ * neither polls nor touches the socket), the socket joins one of the
+ * I/O threads (io.c), and from then on events are written there
+ * directly, framed as MHD would have framed them (an HTTP/1.1 chunk
+ * each, or raw bytes for HTTP/1.0): the record and its chunk are built
+ * once per message and shared by every subscriber. That costs one
+ * writev() per batch of events per subscriber, where resuming and
+ * suspending MHD connections costs two epoll_ctl calls, an eventfd
+ * write and a walk of MHD's whole suspended list.
  *
  * The stream ends (client gone, slow subscriber dropped, shutdown) on a
  * record boundary: what is queued beyond the record being written is
@@ -22,7 +23,8 @@
  * whose callback then
  * ends the body (MHD writes the last chunk) and frees the subscriber:
  * MHD_stop_daemon never meets a suspended connection. Dead clients are
- * found by the keep-alive comments the ws thread queues.
+ * found by the keep-alive comments each I/O thread queues. The request
+ * preamble (Origin, channels, Last-Event-ID, auth) is http.c's.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -44,22 +46,18 @@
 #define SSE_BLOCK	1024	/* bytes MHD asks for per callback */
 
 struct sseconn {
+	struct ioconn		 io;		/* first: io.c's part */
 	struct MHD_Connection	*conn;
 	struct sub		*sub;
 	int			 chunked;	/* HTTP/1.1: chunked body */
-	int			 fd;		/* MHD's socket, once taken over */
+	int			 taken;		/* hub_lock: in an I/O thread */
 	int			 suspended;	/* hub_lock */
 	int			 ending;	/* hub_lock: end the body */
-	int			 dirty;		/* hub_lock */
-	int			 want_out;
-	struct sseconn		*dnext;		/* hub_lock */
 };
 
 struct msg		*sse_keepalive_msg;
 static size_t		 sse_n;		/* hub_lock */
-static int		 sse_ep = -1, sse_evfd = -1, sse_running, sse_stopping;
-static pthread_t	 sse_thread;
-static struct sseconn	*sse_dirty;	/* hub_lock */
+static const struct io_ops sse_io_ops;
 
 static const char *
 sse_encode(struct msg *m, size_t *len)
@@ -96,15 +94,6 @@ sse_encode_chunk(struct msg *m, size_t *len)
 	}
 	*len = m->sseclen;
 	return m->ssec;
-}
-
-static void
-sse_signal(void)
-{
-	uint64_t	 one = 1;
-
-	if (write(sse_evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_warn("sse: eventfd: %s", strerror(errno));
 }
 
 /* Before the hand-over: let MHD ask for the bytes. */
@@ -145,6 +134,7 @@ sse_kick(struct sub *s, int code, const char *why)
 		s->state = SUB_DEAD;
 	}
 	c->ending = 1;
+	c->io.ending = 1;
 	s->tp->wake(s);
 }
 
@@ -155,15 +145,8 @@ sse_own_wake(struct sub *s)
 	struct sseconn	*c = s->conn;
 
 	/* A finished stream is never listed again: MHD may free it. */
-	if (c == NULL || c->dirty || c->fd == -1)
-		return;
-	c->dirty = 1;
-	c->dnext = sse_dirty;
-	if (sse_dirty == NULL) {
-		sse_dirty = c;
-		sse_signal();
-	} else
-		sse_dirty = c;
+	if (c != NULL && c->taken)
+		io_mark(&c->io);
 }
 
 const struct transport sse_transport = {
@@ -195,24 +178,25 @@ static int
 sse_take(struct sseconn *c)
 {
 	const union MHD_ConnectionInfo	*ci;
-	struct epoll_event		 ev;
 	int				 fd, on = 1, off = 0;
 
-	if (!sse_running || sse_stopping)
+	if (!io_taking())
 		return -1;
 	ci = MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci == NULL || (fd = ci->connect_fd) < 0)
 		return -1;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLRDHUP;
-	ev.data.ptr = c;
-	if (epoll_ctl(sse_ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+	io_conn_init(&c->io, &sse_io_ops, fd, c->sub);
+	c->io.keepalive = sse_keepalive_msg;
+	c->sub->tp = c->chunked ? &sse_chunked_transport : &sse_raw_transport;
+	c->taken = 1;
+	if (io_live(&c->io) == -1) {
+		c->taken = 0;
+		c->sub->tp = &sse_transport;
 		return -1;
+	}
 	/* Whatever MHD corked, our writes go out at once. */
 	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	c->fd = fd;
-	c->sub->tp = c->chunked ? &sse_chunked_transport : &sse_raw_transport;
 	return 0;
 }
 
@@ -226,13 +210,13 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	pthread_mutex_lock(&hub_lock);
 	/* Ending: what is queued still goes (the stream ends on a record
 	 * boundary), then the body ends. */
-	n = c->ending && c->fd != -1 ? 0 : sub_read(c->sub, buf, max);
+	n = c->ending && c->taken ? 0 : sub_read(c->sub, buf, max);
 	if (n == 0) {
 		if (c->ending) {
 			pthread_mutex_unlock(&hub_lock);
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		}
-		if (c->fd == -1 && c->sub->state == SUB_LIVE)
+		if (!c->taken && c->sub->state == SUB_LIVE)
 			sse_take(c);
 		c->suspended = 1;
 		MHD_suspend_connection(c->conn);
@@ -245,50 +229,29 @@ static void
 sse_free(void *cls)
 {
 	struct sseconn	*c = cls;
-	struct sseconn	**pp;
 
 	pthread_mutex_lock(&hub_lock);
-	if (c->dirty)
-		for (pp = &sse_dirty; *pp != NULL; pp = &(*pp)->dnext)
-			if (*pp == c) {
-				*pp = c->dnext;
-				break;
-			}
 	sse_n--;
 	sub_detach(c->sub);
 	pthread_mutex_unlock(&hub_lock);
-	if (c->fd != -1)
-		epoll_ctl(sse_ep, EPOLL_CTL_DEL, c->fd, NULL);
 	free(c);
 }
 
 /*
- * End a taken-over stream (sse thread): leave our epoll set and the
- * dirty list, and give the connection back to MHD, whose callback then
- * ends the body and frees c (in MHD's thread): c is not touched after.
- * The socket is MHD's to close.
+ * End a taken-over stream (io.c, its thread, once it left the loop):
+ * give the connection back to MHD, whose callback then ends the body
+ * and frees c (in MHD's thread): c is not touched after. The socket is
+ * MHD's to close.
  */
 static void
-sse_finish(struct sseconn *c)
+sse_release(struct ioconn *io)
 {
-	struct sseconn	**pp;
-	int		  fd;
+	struct sseconn	*c = (struct sseconn *)io;
 
 	pthread_mutex_lock(&hub_lock);
-	if (c->dirty) {
-		for (pp = &sse_dirty; *pp != NULL; pp = &(*pp)->dnext)
-			if (*pp == c) {
-				*pp = c->dnext;
-				break;
-			}
-		c->dirty = 0;
-	}
-	fd = c->fd;
-	c->fd = -1;
+	c->taken = 0;
 	c->ending = 1;
 	sub_consume(c->sub, c->sub->qbytes);	/* framed for our socket */
-	if (fd != -1)
-		epoll_ctl(sse_ep, EPOLL_CTL_DEL, fd, NULL);
 	if (c->suspended) {
 		c->suspended = 0;
 		MHD_resume_connection(c->conn);
@@ -296,168 +259,43 @@ sse_finish(struct sseconn *c)
 	pthread_mutex_unlock(&hub_lock);
 }
 
-/* Write what is queued until the socket would block. sse thread. */
-static void
-sse_flush(struct sseconn *c)
+/* The stream was told to end and its last record is out: finish. */
+static int
+sse_drained(struct ioconn *io)
 {
-	struct epoll_event	 ev;
-	const char		*b;
-	size_t			 len;
-	ssize_t			 n;
-	int			 out = 0, err = 0, end;
-
-	pthread_mutex_lock(&hub_lock);
-	if (c->fd == -1) {
-		pthread_mutex_unlock(&hub_lock);
-		return;
-	}
-	while ((b = sub_peek(c->sub, &len)) != NULL) {
-		n = send(c->fd, b, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				out = 1;
-			else
-				err = 1;
-			break;
-		}
-		sub_consume(c->sub, (size_t)n);
-		if ((size_t)n < len) {
-			out = 1;
-			break;
-		}
-	}
-	end = err || (c->ending && (c->sub->qlen == 0 || sse_stopping > 1));
-	pthread_mutex_unlock(&hub_lock);
-	if (end) {
-		sse_finish(c);
-		return;
-	}
-	if (out != c->want_out) {
-		c->want_out = out;
-		memset(&ev, 0, sizeof(ev));
-		ev.events = EPOLLIN | EPOLLRDHUP | (out ? EPOLLOUT : 0);
-		ev.data.ptr = c;
-		epoll_ctl(sse_ep, EPOLL_CTL_MOD, c->fd, &ev);
-	}
+	(void)io;
+	return 1;
 }
 
 /* The client spoke or went away. An SSE client has nothing to say. */
-static void
-sse_readable(struct sseconn *c)
+static int
+sse_readable(struct ioconn *io)
 {
 	char	 buf[1024];
 	ssize_t	 n;
 
-	n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-		sse_finish(c);
+	n = recv(io->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
 }
 
-static void *
-sse_main(void *arg)
-{
-	struct epoll_event	 evs[256];
-	struct sseconn		*c, *list;
-	uint64_t		 v;
-	int			 n, i;
-
-	(void)arg;
-	while (!__atomic_load_n(&sse_stopping, __ATOMIC_ACQUIRE) ||
-	    sse_count() > 0) {
-		n = epoll_wait(sse_ep, evs, 256, 100);
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.ptr == NULL) {
-				if (read(sse_evfd, &v, sizeof(v)) < 0 &&
-				    errno != EAGAIN)
-					log_warn("sse: eventfd read");
-				continue;
-			}
-			c = evs[i].data.ptr;
-			if (c->fd == -1)
-				continue;
-			if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP |
-			    EPOLLERR))
-				sse_readable(c);
-			else if (evs[i].events & EPOLLOUT)
-				sse_flush(c);
-		}
-		/*
-		 * An entry stays marked dirty until it is popped, under the
-		 * lock: a wake meanwhile finds it marked and leaves its
-		 * link alone, so no other thread can cut this list.
-		 */
-		pthread_mutex_lock(&hub_lock);
-		list = sse_dirty;
-		sse_dirty = NULL;
-		pthread_mutex_unlock(&hub_lock);
-		while (list != NULL) {
-			pthread_mutex_lock(&hub_lock);
-			c = list;
-			list = c->dnext;
-			c->dirty = 0;
-			pthread_mutex_unlock(&hub_lock);
-			sse_flush(c);
-		}
-		if (__atomic_load_n(&sse_stopping, __ATOMIC_ACQUIRE) > 1)
-			break;
-	}
-	return NULL;
-}
+static const struct io_ops sse_io_ops = {
+	"sse", sse_readable, sse_drained, NULL, sse_release,
+};
 
 int
 sse_start(void)
 {
-	struct epoll_event	 ev;
-
-	if ((sse_ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    (sse_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
-		return -1;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.ptr = NULL;
-	if (epoll_ctl(sse_ep, EPOLL_CTL_ADD, sse_evfd, &ev) == -1)
-		return -1;
 	if ((sse_keepalive_msg = msg_raw(NULL, 0, ":\n\n", 3)) == NULL)
 		return -1;
-	if (pthread_create(&sse_thread, NULL, sse_main, NULL) != 0)
-		return -1;
-	sse_running = 1;
 	return 0;
 }
 
-/*
- * Stop taking connections over; streams already ended by hub_kick_all
- * are finished by the thread, which is then joined. Called before
- * MHD_stop_daemon, after the kicks.
- */
 void
-sse_stop(void)
+sse_free_all(void)
 {
-	if (!sse_running)
-		return;
-	__atomic_store_n(&sse_stopping, 1, __ATOMIC_RELEASE);
-	sse_signal();
-}
-
-/* Last step: whatever is left is finished now, then the thread ends. */
-void
-sse_join(void)
-{
-	if (!sse_running)
-		return;
-	__atomic_store_n(&sse_stopping, 2, __ATOMIC_RELEASE);
-	hub_kick_all(WS_CLOSE_GOING_AWAY, "server stopping");
-	sse_signal();
-	pthread_join(sse_thread, NULL);
-	sse_running = 0;
-	close(sse_evfd);
-	close(sse_ep);
 	msg_unref(sse_keepalive_msg);
 	sse_keepalive_msg = NULL;
 }
-
 
 /*
  * The credentials cannot be checked now (the database is away): not a
@@ -490,57 +328,41 @@ int
 sse_request(struct MHD_Connection *conn, struct req *r, const char *chanpath)
 {
 	static const char	 hello[] = ": postes pusher\n\nretry: 2000\n\n";
+	static const struct http_resume resume = { "Last-Event-ID",
+	    "last_event_id", "bad_last_event_id",
+	    "Last-Event-ID must be an event id", 1 };
 	struct MHD_Response	*resp;
 	struct sseconn		*c;
-	struct authinfo		 ai;
+	struct sub		*sub;
 	struct msg		*m;
-	char			 buf[512], *names[SUB_CHAN_MAX];
-	const char		*v;
-	long long		 since = -1;
-	int			 n, status, ret;
+	int			 ret = MHD_NO;
 
-	if (!auth_origin_ok(conn))
-		return http_error(conn, 403, "origin", "Origin not allowed");
-	if ((n = http_channels(conn, chanpath, buf, sizeof(buf), names,
-	    SUB_CHAN_MAX)) <= 0)
-		return http_error(conn, 404, "no_channel", "unknown channel");
-	if ((v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "Last-Event-ID")) == NULL)
-		v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-		    "last_event_id");
-	if (v != NULL && *v != '\0' && sse_parse_id(v, &since) == -1)
-		return http_error(conn, 400, "bad_last_event_id",
-		    "Last-Event-ID must be an event id");
-
-	auth_request(conn, &ai);
-	if (ai.res == AUTH_ERROR)
+	switch (http_subscribe(conn, chanpath, &sse_transport, &resume, &sub,
+	    &ret)) {
+	case HTTP_SUB_ANSWERED:
+		return ret;
+	case HTTP_SUB_UNAVAILABLE:
 		return sse_retry_later(conn);
-	if (ai.res == AUTH_ANON || ai.res == AUTH_BAD) {
-		metric_inc(M_AUTH_FAIL);
+	case HTTP_SUB_ANON:
 		return http_error(conn, 401, "unauthorized",
 		    "log in or present a ticket");
+	case HTTP_SUB_FORBIDDEN:
+		return http_error(conn, 403, "forbidden",
+		    "channel not allowed");
+	case HTTP_SUB_OK:
+		break;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		pthread_mutex_lock(&hub_lock);
+		sub_unref(sub);
+		pthread_mutex_unlock(&hub_lock);
 		return http_error(conn, 500, "internal", "out of memory");
+	}
 	c->conn = conn;
-	c->fd = -1;
+	c->sub = sub;
+	sub->conn = c;
 	/* MHD frames an open-ended body in chunks for HTTP/1.1 only. */
 	c->chunked = r->http11;
-	c->sub = sub_new(&sse_transport, c, names, (size_t)n,
-	    ai.res == AUTH_STAFF, ai.res == AUTH_KIOSK ? ai.session_id : 0,
-	    since, &status);
-	if (c->sub != NULL)
-		sub_set_auth(c->sub, &ai);
-	if (c->sub == NULL) {
-		free(c);
-		if (status == 403)
-			metric_inc(M_AUTH_FAIL);
-		return http_error(conn, (unsigned int)status,
-		    status == 403 ? "forbidden" : status == 404 ?
-		    "no_channel" : "internal", status == 403 ?
-		    "channel not allowed" : status == 404 ?
-		    "unknown channel" : "internal error");
-	}
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK,
 	    sse_read, c, sse_free);
 	if (resp == NULL) {

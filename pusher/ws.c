@@ -3,9 +3,9 @@
  *
  * The handshake is an ordinary MHD request: headers are checked
  * (Upgrade, Connection, version 13, a 16-byte key, Origin), the
- * subscriber is prepared, and a 101 is queued. Once MHD hands over the
- * socket, it joins this file's own epoll set, served by one thread:
- * a thread per socket would cost a stack per subscriber.
+ * subscriber is prepared (http.c, the preamble SSE shares), and a 101 is
+ * queued. Once MHD hands over the socket, it joins one of the I/O
+ * threads (io.c): a thread per socket would cost a stack per subscriber.
  *
  * Reading: bytes go to the connection's ws_rx (wsproto.c, without I/O,
  * fuzzed), buffered only while a frame is incomplete (an idle
@@ -19,12 +19,13 @@
  * Fairness: every frame counts toward WS_RATE_MAX a second, whatever
  * its kind; past it, 1008. After our close frame a peer is read for
  * WS_DRAIN_MAX bytes more (to find its close), then muted: no longer
- * polled for input until the close wait ends, so a flood costs this
+ * polled for input until the close wait ends, so a flood costs its
  * thread nothing.
  *
- * Writing: the hub queues message references (chan.c); wake() puts the
- * connection on a dirty list and pokes an eventfd, and this thread
- * writes until the socket would block (then waits for EPOLLOUT).
+ * Writing is io.c's: the hub queues message references (chan.c), wake()
+ * puts the connection on its thread's pending list, and that thread
+ * writes the shared frames with writev. This file is the framing, the
+ * handshake and the reader.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,32 +53,21 @@
 #define WS_DRAIN_MAX	65536	/* bytes read after our close, then mute */
 
 struct wsconn {
-	int		 fd;
+	struct ioconn	 io;		/* first: io.c's part */
 	struct MHD_UpgradeResponseHandle *urh;
 	struct sub	*sub;
 	struct ws_rx	 rx;		/* frames in (wsproto.c) */
 	size_t		 drained;	/* bytes read and dropped after close */
 	int		 closing;	/* close frame queued: read no more */
 	int		 shut;		/* close frame written, SHUT_WR done */
-	int		 hard;		/* close the socket now */
-	int		 live;		/* set up by the MHD thread (hub_lock) */
-	int		 dirty;		/* on the dirty list (hub_lock) */
-	int		 want_out;	/* EPOLLOUT registered */
-	int		 mute;		/* flooding after our close: not read */
 	time_t		 last_rx;
 	time_t		 close_at;
 	time_t		 rate_win;
 	unsigned int	 rate_n;
-	struct wsconn	*dnext;		/* dirty list (hub_lock) */
-	struct wsconn	*next, *prev;	/* every connection (hub_lock) */
 };
 
-static int		 ws_ep = -1, ws_evfd = -1;
-static pthread_t	 ws_thread;
-static int		 ws_running, ws_stopping;
-static struct wsconn	*ws_all, *ws_dirty;	/* hub_lock */
-static size_t		 ws_n;			/* hub_lock */
 static struct msg	*ws_ping;
+static const struct io_ops ws_io_ops;
 
 static const char *
 ws_encode(struct msg *m, size_t *len)
@@ -102,34 +92,12 @@ ws_encode(struct msg *m, size_t *len)
 }
 
 static void
-ws_signal(void)
-{
-	uint64_t	 one = 1;
-
-	if (write(ws_evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_warn("ws: eventfd: %s", strerror(errno));
-}
-
-/* Put c on the dirty list. hub_lock held. */
-static void
-ws_mark(struct wsconn *c)
-{
-	if (c->dirty)
-		return;
-	c->dirty = 1;
-	c->dnext = ws_dirty;
-	if (ws_dirty == NULL) {
-		ws_dirty = c;
-		ws_signal();
-	} else
-		ws_dirty = c;
-}
-
-static void
 ws_wake(struct sub *s)
 {
-	if (s->conn != NULL)
-		ws_mark(s->conn);
+	struct wsconn	*c = s->conn;
+
+	if (c != NULL)
+		io_mark(&c->io);
 }
 
 /* Queue a close frame and accept nothing more. hub_lock held. */
@@ -141,8 +109,9 @@ ws_queue_close(struct wsconn *c, int code, const char *why)
 	size_t		 n;
 
 	c->closing = 1;
+	c->io.ending = 1;
 	if (c->sub->state == SUB_DEAD) {
-		c->hard = 1;
+		c->io.hard = 1;
 		return;
 	}
 	n = ws_close_frame(fr, (unsigned int)code, why);
@@ -161,69 +130,23 @@ ws_kick(struct sub *s, int code, const char *why)
 	if (c == NULL)
 		return;
 	if (s->state == SUB_DEAD)
-		c->hard = 1;
+		c->io.hard = 1;
 	else
 		ws_queue_close(c, code, why);
-	ws_mark(c);
+	io_mark(&c->io);
 }
 
 const struct transport ws_transport = {
 	"ws", XPORT_WS, ws_encode, ws_wake, ws_kick,
 };
 
-size_t
-ws_count(void)
+/* The socket goes back to MHD and c is forgotten (io.c, its thread). */
+static void
+ws_release(struct ioconn *io)
 {
-	size_t	 n;
+	struct wsconn	*c = (struct wsconn *)io;
 
 	pthread_mutex_lock(&hub_lock);
-	n = ws_n;
-	pthread_mutex_unlock(&hub_lock);
-	return n;
-}
-
-static void
-ws_epoll_mod(struct wsconn *c, int out)
-{
-	struct epoll_event	 ev;
-
-	if (c->want_out == out + 2 * c->mute)
-		return;
-	c->want_out = out + 2 * c->mute;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = (c->mute ? 0 : EPOLLIN | EPOLLRDHUP) |
-	    (out ? EPOLLOUT : 0);
-	ev.data.ptr = c;
-	epoll_ctl(ws_ep, EPOLL_CTL_MOD, c->fd, &ev);
-}
-
-/* Give the socket back to MHD and forget c. ws thread only. */
-static void
-ws_close(struct wsconn *c)
-{
-	struct wsconn	**pp;
-
-	pthread_mutex_lock(&hub_lock);
-	if (!c->live) {
-		/* Still being set up: closed once ws_upgraded is done. */
-		c->hard = 1;
-		pthread_mutex_unlock(&hub_lock);
-		return;
-	}
-	epoll_ctl(ws_ep, EPOLL_CTL_DEL, c->fd, NULL);
-	if (c->dirty)
-		for (pp = &ws_dirty; *pp != NULL; pp = &(*pp)->dnext)
-			if (*pp == c) {
-				*pp = c->dnext;
-				break;
-			}
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		ws_all = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	ws_n--;
 	sub_detach(c->sub);
 	pthread_mutex_unlock(&hub_lock);
 	MHD_upgrade_action(c->urh, MHD_UPGRADE_ACTION_CLOSE);
@@ -231,49 +154,31 @@ ws_close(struct wsconn *c)
 	free(c);
 }
 
-/* Write what is queued until the socket would block. ws thread. */
-static void
-ws_flush(struct wsconn *c)
+/* Our close frame is out: half-close, wait for the peer's. */
+static int
+ws_drained(struct ioconn *io)
 {
-	const char	*b;
-	size_t		 len;
-	ssize_t		 n;
-	int		 out = 0, err = 0, empty, hard;
+	struct wsconn	*c = (struct wsconn *)io;
 
-	pthread_mutex_lock(&hub_lock);
-	while (!c->hard && (b = sub_peek(c->sub, &len)) != NULL) {
-		n = send(c->fd, b, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				out = 1;
-			else
-				err = 1;
-			break;
-		}
-		sub_consume(c->sub, (size_t)n);
-		if ((size_t)n < len) {
-			out = 1;
-			break;
-		}
-	}
-	empty = c->sub->qlen == 0;
-	hard = c->hard;
-	pthread_mutex_unlock(&hub_lock);
-	if (err || hard) {
-		ws_close(c);
-		return;
-	}
-	ws_epoll_mod(c, out);
-	if (empty && c->closing && !c->shut) {
-		shutdown(c->fd, SHUT_WR);
+	if (!c->shut) {
+		shutdown(io->fd, SHUT_WR);
 		c->shut = 1;
 		c->close_at = time(NULL) + WS_CLOSE_WAIT;
 	}
+	return 0;
 }
 
-/* Refuse the rest of the conversation with a close code. ws thread. */
+/* Once a second (hub_lock held): the close wait, silent peers. */
+static int
+ws_tick(struct ioconn *io, time_t now)
+{
+	struct wsconn	*c = (struct wsconn *)io;
+
+	return (c->shut && now >= c->close_at) || (popts.keepalive > 0 &&
+	    now - c->last_rx > 3 * (time_t)popts.keepalive);
+}
+
+/* Refuse the rest of the conversation with a close code. its I/O thread. */
 static void
 ws_fail(struct wsconn *c, int code, const char *why)
 {
@@ -424,30 +329,27 @@ static const struct ws_rx_ops ws_rx_ops = {
 	ws_on_frame, ws_on_message, ws_on_ping, ws_on_close, ws_on_fail,
 };
 
-static void
-ws_read(struct wsconn *c)
+/* Readable or hung up (its I/O thread). 1: close now. */
+static int
+ws_read(struct ioconn *io)
 {
-	static unsigned char	 buf[65536];
-	ssize_t			 n;
-	int			 rounds;
+	static __thread unsigned char	 buf[65536];
+	struct wsconn			*c = (struct wsconn *)io;
+	ssize_t				 n;
+	int				 rounds;
 
-	if (c->mute) {
-		ws_close(c);	/* muted: only a hang-up or error wakes it */
-		return;
-	}
+	if (io->mute)
+		return 1;	/* muted: only a hang-up or error wakes it */
 	for (rounds = 0; rounds < 4; rounds++) {
-		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == 0) {
-			ws_close(c);
-			return;
-		}
+		n = recv(io->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0)
+			return 1;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			ws_close(c);
-			return;
+			return 1;
 		}
 		c->last_rx = time(NULL);
 		if (c->closing) {
@@ -459,15 +361,19 @@ ws_read(struct wsconn *c)
 			 */
 			c->drained += (size_t)n;
 			if (c->drained > WS_DRAIN_MAX) {
-				c->mute = 1;
+				io->mute = 1;
 				break;
 			}
 			continue;
 		}
 		ws_rx_feed(&c->rx, buf, (size_t)n, &ws_rx_ops, c);
 	}
-	ws_flush(c);
+	return 0;
 }
+
+static const struct io_ops ws_io_ops = {
+	"ws", ws_read, ws_drained, ws_tick, ws_release,
+};
 
 /*
  * MHD hands over the socket (MHD thread). The subscriber prepared at
@@ -481,70 +387,63 @@ ws_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 {
 	struct req		*r = con_cls;
 	struct wsconn		*c;
-	struct epoll_event	 ev;
+	struct sub		*sub = NULL;
 	int			 one = 1, fl;
 
 	(void)cls;
 	(void)conn;
+	if (r->refuse == 0 && r->sub != NULL) {
+		sub = r->sub;
+		r->sub = NULL;
+	} else if ((sub = sub_bare(&ws_transport, NULL)) == NULL)
+		goto fail;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto fail;
-	c->fd = sock;
+	io_conn_init(&c->io, &ws_io_ops, sock, sub);
+	c->io.keepalive = ws_ping;
 	c->urh = urh;
+	c->sub = sub;
 	c->last_rx = time(NULL);
 	fl = fcntl(sock, F_GETFL);
 	fcntl(sock, F_SETFL, fl | O_NONBLOCK);
 	setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (r->refuse == 0 && r->sub != NULL) {
-		c->sub = r->sub;
-		r->sub = NULL;
-	} else if ((c->sub = sub_bare(&ws_transport, NULL)) == NULL)
-		goto fail;
-	c->sub->conn = c;
 	c->rx.max = popts.frame_max;
 
 	/*
-	 * The ws thread may see c from here on, but does not close it
-	 * before it is live (ws_close), so the rest of the set-up here
-	 * never touches a freed connection.
+	 * Set up before the socket joins its I/O thread (io_live): the
+	 * subscriber may be queued to meanwhile (its thread only writes
+	 * once it is live), and nothing reads the socket yet.
 	 */
 	pthread_mutex_lock(&hub_lock);
-	c->next = ws_all;
-	if (ws_all != NULL)
-		ws_all->prev = c;
-	ws_all = c;
-	ws_n++;
+	sub->conn = c;
 	if (r->refuse) {
 		metric_inc(M_WS_POLICY_CLOSE);
 		ws_queue_close(c, r->refuse, r->why);
 	}
 	pthread_mutex_unlock(&hub_lock);
 	metric_inc(M_CONN_WS_TOTAL);
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLRDHUP;
-	ev.data.ptr = c;
-	if (epoll_ctl(ws_ep, EPOLL_CTL_ADD, sock, &ev) == -1) {
-		log_err("ws: epoll_ctl: %s", strerror(errno));
-		c->hard = 1;
-	}
 	if (!r->refuse)
-		sub_attach(c->sub);
+		sub_attach(sub);
 	if (extra_len > 0 && !r->refuse)
 		ws_rx_feed(&c->rx, extra, extra_len, &ws_rx_ops, c);
 	pthread_mutex_lock(&hub_lock);
-	c->live = 1;
-	ws_mark(c);
+	if (io_live(&c->io) == -1) {
+		/* Stopping, or no epoll: give it back at once. */
+			sub_detach(sub);
+		pthread_mutex_unlock(&hub_lock);
+		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+		ws_rx_free(&c->rx);
+		free(c);
+		return;
+	}
 	pthread_mutex_unlock(&hub_lock);
 	return;
 fail:
 	log_err("ws: out of memory at upgrade");
-	if (c != NULL) {
-		if (c->sub != NULL) {
-			pthread_mutex_lock(&hub_lock);
-			sub_unref(c->sub);
-			pthread_mutex_unlock(&hub_lock);
-		}
-		free(c);
+	if (sub != NULL) {
+		pthread_mutex_lock(&hub_lock);
+		sub_unref(sub);
+		pthread_mutex_unlock(&hub_lock);
 	}
 	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 }
@@ -553,13 +452,12 @@ int
 ws_handshake(struct MHD_Connection *conn, struct req *r,
     const char *chanpath)
 {
+	static const struct http_resume resume = { NULL, "since",
+	    "bad_since", "since must be an event id", 0 };
 	struct MHD_Response	*resp;
-	struct authinfo		 ai;
-	char			 accept[WS_ACCEPT_LEN + 1], buf[512];
-	char			*names[SUB_CHAN_MAX];
+	char			 accept[WS_ACCEPT_LEN + 1];
 	const char		*v;
-	int			 n, status, ret;
-	long long		 since = -1;
+	int			 ret = MHD_NO;
 
 	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Upgrade");
 	if (!http_has_token(v, "websocket") || !http_has_token(
@@ -583,39 +481,26 @@ ws_handshake(struct MHD_Connection *conn, struct req *r,
 	    "Sec-WebSocket-Key"), accept) == -1)
 		return http_error(conn, 400, "bad_key",
 		    "Sec-WebSocket-Key is not 16 bytes in base64");
-	if (!auth_origin_ok(conn))
-		return http_error(conn, 403, "origin", "Origin not allowed");
-	if ((n = http_channels(conn, chanpath, buf, sizeof(buf), names,
-	    SUB_CHAN_MAX)) <= 0)
-		return http_error(conn, 404, "no_channel", "unknown channel");
-	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "since")) != NULL && sse_parse_id(v, &since) == -1)
-		return http_error(conn, 400, "bad_since",
-		    "since must be an event id");
 
-	auth_request(conn, &ai);
-	if (ai.res == AUTH_ERROR)
+	/* Browsers cannot read a refused handshake's status: refusals
+	 * are upgraded, then closed with 1008. */
+	switch (http_subscribe(conn, chanpath, &ws_transport, &resume,
+	    &r->sub, &ret)) {
+	case HTTP_SUB_ANSWERED:
+		return ret;
+	case HTTP_SUB_UNAVAILABLE:
 		return http_error(conn, 503, "unavailable",
 		    "authentication unavailable");
-	if (ai.res == AUTH_ANON || ai.res == AUTH_BAD) {
-		metric_inc(M_AUTH_FAIL);
+	case HTTP_SUB_ANON:
 		r->refuse = WS_CLOSE_POLICY;
 		snprintf(r->why, sizeof(r->why), "unauthorized");
-	} else {
-		r->sub = sub_new(&ws_transport, NULL, names, (size_t)n,
-		    ai.res == AUTH_STAFF,
-		    ai.res == AUTH_KIOSK ? ai.session_id : 0, since, &status);
-		if (r->sub != NULL)
-			sub_set_auth(r->sub, &ai);
-		if (r->sub == NULL && status == 403) {
-			metric_inc(M_AUTH_FAIL);
-			r->refuse = WS_CLOSE_POLICY;
-			snprintf(r->why, sizeof(r->why), "forbidden");
-		} else if (r->sub == NULL)
-			return http_error(conn, (unsigned int)status,
-			    status == 404 ? "no_channel" : "internal",
-			    status == 404 ? "unknown channel" :
-			    "internal error");
+		break;
+	case HTTP_SUB_FORBIDDEN:
+		r->refuse = WS_CLOSE_POLICY;
+		snprintf(r->why, sizeof(r->why), "forbidden");
+		break;
+	case HTTP_SUB_OK:
+		break;
 	}
 
 	if ((resp = MHD_create_response_for_upgrade(ws_upgraded, NULL)) ==
@@ -628,142 +513,19 @@ ws_handshake(struct MHD_Connection *conn, struct req *r,
 	return ret;
 }
 
-/* Periodic work: pings and keep-alives, dead peers, lingering closes. */
-static void
-ws_tick(time_t now, int keepalive)
-{
-	struct wsconn	*c;
-
-	pthread_mutex_lock(&hub_lock);
-	for (c = ws_all; c != NULL; c = c->next) {
-		if ((c->shut && now >= c->close_at) ||
-		    (popts.keepalive > 0 &&
-		    now - c->last_rx > 3 * (time_t)popts.keepalive)) {
-			c->hard = 1;
-			ws_mark(c);
-		}
-	}
-	pthread_mutex_unlock(&hub_lock);
-	if (keepalive) {
-		hub_keepalive(XPORT_WS, ws_ping);
-		hub_keepalive(XPORT_SSE, sse_keepalive_msg);
-	}
-}
-
-static void *
-ws_main(void *arg)
-{
-	struct epoll_event	 evs[256];
-	struct wsconn		*c, *list;
-	time_t			 now, last_tick = 0, last_ka = time(NULL);
-	time_t			 stop_at = 0;
-	uint64_t		 v;
-	int			 n, i;
-
-	(void)arg;
-	for (;;) {
-		n = epoll_wait(ws_ep, evs, 256, 200);
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.ptr == NULL) {
-				if (read(ws_evfd, &v, sizeof(v)) < 0 &&
-				    errno != EAGAIN)
-					log_warn("ws: eventfd read");
-				continue;
-			}
-			c = evs[i].data.ptr;
-			if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP |
-			    EPOLLERR))
-				ws_read(c);
-			else if (evs[i].events & EPOLLOUT)
-				ws_flush(c);
-		}
-		/* Connections with fresh output or a pending close. */
-		/*
-		 * An entry stays marked dirty until it is popped, under the
-		 * lock: a wake meanwhile finds it marked and leaves its
-		 * link alone, so no other thread can cut this list.
-		 */
-		pthread_mutex_lock(&hub_lock);
-		list = ws_dirty;
-		ws_dirty = NULL;
-		pthread_mutex_unlock(&hub_lock);
-		while (list != NULL) {
-			pthread_mutex_lock(&hub_lock);
-			c = list;
-			list = c->dnext;
-			c->dirty = 0;
-			pthread_mutex_unlock(&hub_lock);
-			ws_flush(c);
-		}
-
-		now = time(NULL);
-		if (now != last_tick) {
-			last_tick = now;
-			ws_tick(now, popts.keepalive > 0 &&
-			    now - last_ka >= (time_t)popts.keepalive);
-			if (now - last_ka >= (time_t)popts.keepalive)
-				last_ka = now;
-		}
-		if (__atomic_load_n(&ws_stopping, __ATOMIC_ACQUIRE)) {
-			if (stop_at == 0)
-				stop_at = now + 2;
-			pthread_mutex_lock(&hub_lock);
-			n = ws_all == NULL;
-			pthread_mutex_unlock(&hub_lock);
-			if (n || now >= stop_at)
-				break;
-		}
-	}
-	/* Whatever is left goes now: MHD must get every socket back. */
-	for (;;) {
-		pthread_mutex_lock(&hub_lock);
-		c = ws_all;
-		pthread_mutex_unlock(&hub_lock);
-		if (c == NULL)
-			break;
-		ws_close(c);
-	}
-	return NULL;
-}
-
 int
 ws_start(void)
 {
-	struct epoll_event	 ev;
-	unsigned char		 ping[2] = { 0x80 | WS_OP_PING, 0 };
+	unsigned char	 ping[2] = { 0x80 | WS_OP_PING, 0 };
 
-	if ((ws_ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    (ws_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
-		log_err("ws: %s", strerror(errno));
-		return -1;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.ptr = NULL;
-	if (epoll_ctl(ws_ep, EPOLL_CTL_ADD, ws_evfd, &ev) == -1)
-		return -1;
 	if ((ws_ping = msg_raw((const char *)ping, 2, NULL, 0)) == NULL)
 		return -1;
-	if (pthread_create(&ws_thread, NULL, ws_main, NULL) != 0)
-		return -1;
-	ws_running = 1;
 	return 0;
 }
 
-/*
- * Stop (after hub_kick_all queued close frames): the thread writes what
- * it can for up to two seconds, then hands every socket back to MHD.
- */
 void
-ws_stop(void)
+ws_free(void)
 {
-	if (!ws_running)
-		return;
-	__atomic_store_n(&ws_stopping, 1, __ATOMIC_RELEASE);
-	ws_signal();
-	pthread_join(ws_thread, NULL);
-	ws_running = 0;
 	msg_unref(ws_ping);
-	close(ws_evfd);
-	close(ws_ep);
+	ws_ping = NULL;
 }

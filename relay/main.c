@@ -17,7 +17,8 @@
  * Closed to strangers exactly like the pusher's intake: by default both
  * endpoints are ipc:// in a 0700 directory of the state directory; on
  * tcp:// the relay is a CURVE server (POSTES_ZMQ_SERVER_SECRET) and its
- * ZAP handler (a thread, inproc://zeromq.zap.01) accepts only the public
+ * ZAP handler (a thread, inproc://zeromq.zap.01; the rule is
+ * shared/zap.c, the same as the pusher's intake) accepts only the public
  * keys listed in POSTES_ZMQ_CLIENTS (every API host and every pusher).
  * A ZAP domain is always set, so ZMTP/1.0 and 2.0 peers are refused, and
  * ZMQ_MAXMSGSIZE keeps messages small (1 KiB: it also bounds the CURVE
@@ -27,7 +28,6 @@
  * context down; zmq_proxy then returns and the program exits 0.
  */
 #include <errno.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -35,147 +35,45 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include <zmq.h>
 
 #include "config.h"
 #include "log.h"
+#include "zap.h"
 
 #define RELAY_MSG_MAX	1024	/* libzmq applies it to the CURVE handshake
 				   too (HELLO 200 B, INITIATE ~300 B): 64
 				   would refuse every CURVE peer */
 #define ZAP_DOMAIN	"postes-relay"
-#define ZAP_KEYS_MAX	64
 
 static struct config	 cfg;
 static void		*zctx;
-static int		 curve;
-static unsigned char	 keys[ZAP_KEYS_MAX][32];
-static size_t		 nkeys;
+static struct zap	 zap_rule = { ZAP_DOMAIN, 0, { { 0 } }, 0 };
 
-/* The 0700 directory of an ipc:// endpoint, made if missing. 0 or -1. */
+/* The 0700 directory of an ipc:// endpoint (tcp://: nothing). */
 static int
 ipc_dir(const char *ep)
 {
-	char		 buf[256], *dir;
-	struct stat	 st;
-
 	if (strncmp(ep, "ipc://", 6) != 0)
 		return 0;
-	if (strlen(ep + 6) >= sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", ep + 6);
-	dir = dirname(buf);
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		log_err("mkdir %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != geteuid()) {
-		log_err("%s is not a directory of ours", dir);
-		return -1;
-	}
-	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) == -1) {
-		log_err("chmod 0700 %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* POSTES_ZMQ_CLIENTS: comma-separated Z85 public keys. 0 or -1. */
-static int
-parse_keys(const char *list)
-{
-	char	 k[41];
-	size_t	 n;
-
-	nkeys = 0;
-	while (*list != '\0') {
-		list += strspn(list, " ,");
-		if ((n = strcspn(list, " ,")) == 0)
-			break;
-		if (n != 40 || nkeys == ZAP_KEYS_MAX)
-			return -1;
-		memcpy(k, list, 40);
-		k[40] = '\0';
-		if (zmq_z85_decode(keys[nkeys], k) == NULL)
-			return -1;
-		nkeys++;
-		list += n;
-	}
-	return 0;
-}
-
-static int
-zap_recv(void *zap, char *buf, size_t cap, int *more)
-{
-	zmq_msg_t	 zm;
-	size_t		 len;
-
-	zmq_msg_init(&zm);
-	if (zmq_msg_recv(&zm, zap, 0) < 0) {
-		zmq_msg_close(&zm);
-		return -1;
-	}
-	len = zmq_msg_size(&zm) < cap - 1 ? zmq_msg_size(&zm) : cap - 1;
-	memcpy(buf, zmq_msg_data(&zm), len);
-	buf[len] = '\0';
-	*more = zmq_msg_more(&zm);
-	zmq_msg_close(&zm);
-	return (int)len;
+	return zap_ipc_dir(ep + 6);
 }
 
 /*
- * The ZAP handler (RFC 27): NULL on ipc:// (the directory is the gate),
- * CURVE with a listed key on tcp://, anything else 400. Runs until the
- * context is shut down.
+ * The ZAP thread (shared/zap.c holds the rule): runs until the context
+ * is shut down.
  */
 static void *
 zap_main(void *arg)
 {
-	void		*zap = arg;
-	char		 f[7][256], junk[8], key[41];
-	int		 n[7], more, ok, i;
-	size_t		 k;
+	void	*zap = arg;
+	char	 why[96];
+	int	 r;
 
-	for (;;) {
-		more = 1;
-		ok = 0;
-		i = 0;
-		while (more && i < 7) {
-			if ((n[i] = zap_recv(zap, f[i], sizeof(f[i]),
-			    &more)) < 0)
-				goto out;
-			i++;
-		}
-		while (more && zap_recv(zap, junk, sizeof(junk), &more) >= 0)
-			i = 0;
-		if (i >= 6 && strcmp(f[0], "1.0") == 0 &&
-		    strcmp(f[2], ZAP_DOMAIN) == 0) {
-			if (!curve && i == 6 && strcmp(f[5], "NULL") == 0)
-				ok = 1;
-			else if (curve && i == 7 &&
-			    strcmp(f[5], "CURVE") == 0 && n[6] == 32)
-				for (k = 0; k < nkeys; k++)
-					if (memcmp(keys[k], f[6], 32) == 0)
-						ok = 1;
-		}
-		if (!ok) {
-			key[0] = '\0';
-			if (i == 7 && n[6] == 32)
-				zmq_z85_encode(key, (const uint8_t *)f[6], 32);
-			log_warn("peer refused (mechanism %s%s%s)",
-			    i >= 6 ? f[5] : "?", key[0] ? ", key " : "", key);
-		}
-		zmq_send(zap, "1.0", 3, ZMQ_SNDMORE);
-		zmq_send(zap, f[1], i >= 2 ? (size_t)n[1] : 0, ZMQ_SNDMORE);
-		zmq_send(zap, ok ? "200" : "400", 3, ZMQ_SNDMORE);
-		zmq_send(zap, ok ? "OK" : "refused", ok ? 2 : 7, ZMQ_SNDMORE);
-		zmq_send(zap, "", 0, ZMQ_SNDMORE);
-		zmq_send(zap, "", 0, 0);
-	}
-out:
+	while ((r = zap_handle(&zap_rule, zap, 0, why, sizeof(why))) >= 0)
+		if (r == 0)
+			log_warn("peer refused (%s)", why);
 	zmq_close(zap);
 	return NULL;
 }
@@ -209,7 +107,7 @@ side(int type, const char *ep)
 	if (zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max)) != 0 ||
 	    zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN,
 	    strlen(ZAP_DOMAIN)) != 0 ||
-	    (curve && (zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one,
+	    (zap_rule.curve && (zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one,
 	    sizeof(one)) != 0 || zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY,
 	    cfg.zmq_server_secret, 40) != 0)) ||
 	    zmq_bind(s, ep) != 0) {
@@ -259,9 +157,10 @@ main(int argc, char *argv[])
 		    "be ipc:// or both tcp://");
 		return 1;
 	}
-	if ((curve = tcp_in)) {
+	if ((zap_rule.curve = tcp_in)) {
 		if (strlen(cfg.zmq_server_secret) != 40 ||
-		    parse_keys(cfg.zmq_clients) == -1 || nkeys == 0) {
+		    zap_parse_keys(&zap_rule, cfg.zmq_clients) == -1 ||
+		    zap_rule.nkeys == 0) {
 			log_err("tcp:// needs CURVE: POSTES_ZMQ_SERVER_SECRET "
 			    "and POSTES_ZMQ_CLIENTS (postes-pusher keygen)");
 			return 1;
@@ -292,7 +191,7 @@ main(int argc, char *argv[])
 	if (pthread_create(&st, NULL, sig_main, &set) != 0)
 		return 1;
 	log_info("relaying %s (XSUB, API hosts) to %s (XPUB, pushers), %s",
-	    cfg.zmq_relay, cfg.zmq_relay_sub, curve ?
+	    cfg.zmq_relay, cfg.zmq_relay_sub, zap_rule.curve ?
 	    "CURVE, listed keys only" : "0700 directory");
 
 	/* Returns when the context is shut down (ETERM). */

@@ -66,6 +66,7 @@ static const struct ckey ckeys[] = {
 	UINT("PUSHER_KEEPALIVE", pusher_keepalive, 0, 3600),
 	UINT("PUSHER_RING", pusher_ring, 16, 1000000),
 	UINT("PUSHER_REPLAY_MAX", pusher_replay_max, 1, 1000000),
+	UINT("PUSHER_THREADS", pusher_threads, 0, 256),
 	STR("ORIGIN", origin),
 	STR("SECRET", secret),
 	{ "WARN_THRESHOLDS", C_WARN, 0, 0, 0, 0 },
@@ -318,6 +319,7 @@ config_defaults(struct config *cfg)
 	cfg->pusher_keepalive = 15;
 	cfg->pusher_ring = 10000;
 	cfg->pusher_replay_max = 10000;
+	cfg->pusher_threads = 0;		/* 0: one per core */
 	snprintf(cfg->origin, sizeof(cfg->origin), DEFAULT_ORIGIN);
 	cfg->warn[0] = 300;
 	cfg->warn[1] = 60;

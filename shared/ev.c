@@ -77,7 +77,7 @@ static const char *const stmts[STMT__MAX] = {
 	    "WHERE id = 1",
 	[STMT_INSERT] = "INSERT INTO events (id, type, channels, session_id, "
 	    "poste_id, payload, created_at) VALUES (LAST_INSERT_ID(), ?, ?, ?, ?, ?, "
-	    "FROM_UNIXTIME(?))",
+	    "FROM_UNIXTIME(? / 1000))",
 	[STMT_FETCH_CHAN] = "SELECT id, type, created_at, session_id, poste_id, "
 	    "payload FROM events WHERE id > ? AND (channels & ?) <> 0 "
 	    "ORDER BY id LIMIT ?",
@@ -255,7 +255,7 @@ ev_record(struct db *db, struct ev_batch *b, enum ev_type t,
 	const char *payload;
 	char ts[TIME_ISO_LEN];
 	enum db_err e;
-	long long now;
+	long long now, now_ms;
 	char *msg;
 
 	assert((unsigned int)t < EV__MAX);
@@ -268,13 +268,16 @@ ev_record(struct db *db, struct ev_batch *b, enum ev_type t,
 	if ((e = DB_EXEC0(db, stmts, STMT_SEQ_NEXT, NULL, NULL, &id)) != DB_OK)
 		return e;
 	/* One timestamp for the row and the live message, so that a replay
-	 * shows exactly what the live copy showed. */
-	now = time_now_ms() / 1000;
+	 * shows exactly what the live copy showed (the wire has whole
+	 * seconds; the row keeps the milliseconds, for the pusher's
+	 * commit-to-doorbell histogram). */
+	now_ms = time_now_ms();
+	now = now_ms / 1000;
 	if ((e = DB_EXEC(db, stmts, STMT_INSERT, NULL, NULL, NULL,
 	    DBS(evs[t].name), DBI(evs[t].channels),
 	    session_id > 0 ? DBI(session_id) : DBNULL,
 	    poste_id > 0 ? DBI(poste_id) : DBNULL, DBS(payload),
-	    DBI(now))) != DB_OK)
+	    DBI(now_ms))) != DB_OK)
 		return e;
 	/* The insert used LAST_INSERT_ID(); read it back for the wire. */
 	if (id == 0) {

@@ -1,7 +1,8 @@
 /*
  * test_ws_hub.c - the pusher's hub (pusher/chan.c, pusher/msg.c) without
- * sockets: channel routing, one delivery per event on a multiplexed
- * stream, duplicates dropped, resume from the in-memory ring, resumes
+ * sockets, linked as it is built (chan.o, msg.o, revoke.o; interface in
+ * pusher/hub.h, the intake reached through the hooks): channel routing,
+ * one delivery per event on a multiplexed stream, duplicates dropped, resume from the in-memory ring, resumes
  * the ring cannot serve handed to the intake, reset, the slow-subscriber
  * cap. A fake transport frames each message as its JSON and a newline.
  *
@@ -11,32 +12,23 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../pusher/msg.c"
-#include "../../pusher/chan.c"
-#include "../../pusher/revoke.c"
+#include <json-c/json.h>
+
+#include "timefmt.h"
+
+#include "../../pusher/hub.h"
 
 struct popts		 popts;
 static int		 pokes, kicks, wakes;
 
-void
-metric_inc(enum mcount c)
-{
-	(void)c;
-}
-
-void
-metric_add(enum mcount c, unsigned long long n)
-{
-	(void)c;
-	(void)n;
-}
-
-void
-intake_poke(void)
+/* The hub's hook to the intake: a subscriber waits for a replay. */
+static void
+replay_wanted(void)
 {
 	pokes++;
 }
@@ -143,10 +135,13 @@ publish(long long id, const char *type, long long sid, int want)
 static int
 setup(void **state)
 {
+	static const struct hub_hooks hooks = { replay_wanted, NULL };
+
 	(void)state;
 	popts.ring = 4;
 	popts.sub_max_bytes = 4096;
 	popts.replay_max = 100;
+	hub_set_hooks(&hooks);
 	return hub_init();
 }
 
