@@ -480,30 +480,44 @@ intake_main(void *arg)
 	long long	 now, next_tail = 0;
 	uint64_t	 v;
 	struct sub	*s;
-	int		 ready = 0, rung;
+	int		 ready = 0, rung, n, izap, imon;
 
 	(void)arg;
 	while (!__atomic_load_n(&in_stop, __ATOMIC_ACQUIRE)) {
 		now = time_now_ms();
+		/*
+		 * Only the sockets that exist: a NULL socket in a poll item
+		 * means "poll .fd", and .fd 0 is stdin, /dev/null under a
+		 * supervisor, always readable: the loop would never sleep
+		 * (the relay's subscriber has no ZAP handler or monitor).
+		 */
 		memset(items, 0, sizeof(items));
-		items[0].socket = zsock;
-		items[0].events = ZMQ_POLLIN;
-		items[1].fd = in_evfd;
-		items[1].events = ZMQ_POLLIN;
-		items[2].socket = zap;
-		items[2].events = ZMQ_POLLIN;
-		items[3].socket = zmon;
-		items[3].events = ZMQ_POLLIN;
-		if (zmq_poll(items, 4, next_tail > now ? next_tail - now :
+		n = 0;
+		items[n].fd = in_evfd;
+		items[n++].events = ZMQ_POLLIN;
+		izap = imon = -1;
+		if (zsock != NULL) {
+			items[n].socket = zsock;
+			items[n++].events = ZMQ_POLLIN;
+		}
+		if (zap != NULL) {
+			items[n].socket = zap;
+			items[izap = n++].events = ZMQ_POLLIN;
+		}
+		if (zmon != NULL) {
+			items[n].socket = zmon;
+			items[imon = n++].events = ZMQ_POLLIN;
+		}
+		if (zmq_poll(items, n, next_tail > now ? next_tail - now :
 		    0) < 0 && zmq_errno() != EINTR)
 			log_warn("intake: zmq_poll: %s",
 			    zmq_strerror(zmq_errno()));
-		if (items[1].revents & ZMQ_POLLIN)
+		if (items[0].revents & ZMQ_POLLIN)
 			if (read(in_evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 				log_warn("intake: eventfd read");
-		if (items[2].revents & ZMQ_POLLIN)
+		if (izap >= 0 && (items[izap].revents & ZMQ_POLLIN))
 			intake_zap();
-		if (items[3].revents & ZMQ_POLLIN)
+		if (imon >= 0 && (items[imon].revents & ZMQ_POLLIN))
 			intake_monitor();
 		rung = intake_drain_zmq();
 		if (__atomic_exchange_n(&in_rung, 0, __ATOMIC_ACQ_REL)) {
