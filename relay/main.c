@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zmq.h>
@@ -67,13 +68,26 @@ ipc_dir(const char *ep)
 static void *
 zap_main(void *arg)
 {
-	void	*zap = arg;
-	char	 why[96];
-	int	 r;
+	void		*zap = arg;
+	char		 why[96];
+	int		 r;
+	unsigned long	 refused = 0;
+	time_t		 last = 0, now;
 
-	while ((r = zap_handle(&zap_rule, zap, 0, why, sizeof(why))) >= 0)
-		if (r == 0)
-			log_warn("peer refused (%s)", why);
+	/* A stranger retrying in a loop must not fill the disk: at most one
+	 * line every 10 s, with the count since the last one (as the
+	 * pusher's intake does). */
+	while ((r = zap_handle(&zap_rule, zap, 0, why, sizeof(why))) >= 0) {
+		if (r != 0)
+			continue;
+		refused++;
+		if ((now = time(NULL)) - last >= 10) {
+			log_warn("peer refused (%s); %lu refusal(s) since the "
+			    "last report", why, refused);
+			refused = 0;
+			last = now;
+		}
+	}
 	zmq_close(zap);
 	return NULL;
 }
