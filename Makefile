@@ -149,6 +149,7 @@ $(B)/tests/test_ws_hub: $(addprefix $(B)/pusher/,chan.o msg.o revoke.o)
 $(B)/tests/test_relay: $(B)/postes-relay
 
 # The agent's pure parts (SSE framing, clock, messages) need no GTK.
+$(B)/tests/unit/test_agent.o: agent/extern.h
 $(B)/tests/test_agent: $(B)/tests/unit/test_agent.o $(B)/agent/sseparse.o \
 	$(B)/agent/clock.o $(B)/agent/msg.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka

@@ -58,6 +58,7 @@ static struct {
 	long long	 pending_left;
 	long long	 sid;		/* running session */
 	long long	 end_ms;	/* its fin_prevue, server ms */
+	long long	 close_ms;	/* its ferme_a (site closing), 0 none */
 	long long	 warning;	/* seuil of the last warning, -1 */
 	long long	 end_t0;	/* mono ms the end was decided */
 } st = { .view = V_BOOT, .warning = -1 };
@@ -131,15 +132,44 @@ sample(const struct api_res *r)
 }
 
 static int
-end_of(struct json_object *s, long long *end_ms)
+time_of(struct json_object *s, const char *key, long long *ms)
 {
-	const char	*f = jstr(s, "fin_prevue");
+	const char	*f = jstr(s, key);
 	long long	 t;
 
 	if (f == NULL || time_parse_iso(f, &t) == -1)
 		return -1;
-	*end_ms = t * 1000;
+	*ms = t * 1000;
 	return 0;
+}
+
+static int
+end_of(struct json_object *s, long long *end_ms)
+{
+	return time_of(s, "fin_prevue", end_ms);
+}
+
+/* The site's closing, when the session carries it (ferme_a). */
+static void
+close_of(struct json_object *s)
+{
+	long long t;
+
+	if (time_of(s, "ferme_a", &t) == 0)
+		st.close_ms = t;
+}
+
+/*
+ * Why a session reaching its end on this clock ends: the closing when its
+ * end is the closing (the server's rule: ferme_a set, fin_prevue at or
+ * after it), else its time. The agent locks at once, without waiting for
+ * session_terminated.
+ */
+static enum msg_id
+end_reason(void)
+{
+	return st.close_ms > 0 && st.end_ms >= st.close_ms ? M_LOCKED_SITE :
+	    M_LOCKED_TEMPS;
 }
 
 /* ------------------------------------------------------------ idle */
@@ -283,6 +313,8 @@ run(struct json_object *s)
 		return;
 	st.sid = id;
 	st.end_ms = end;
+	st.close_ms = 0;
+	close_of(s);
 	st.warning = -1;
 	set_view(V_RUNNING);
 	if (st.msg_timer != 0)
@@ -419,6 +451,7 @@ on_event(struct json_object *m)
 	    strcmp(type, "session_updated") == 0 ||
 	    strcmp(type, "session_started") == 0) {
 		statut = jstr(d, "statut");
+		close_of(d);	/* hours changed: cut at the closing */
 		if (statut != NULL && strcmp(statut, "active") == 0 &&
 		    end_of(d, &end) == 0) {
 			if (llabs(end - st.end_ms) >= 1000)
@@ -441,6 +474,19 @@ on_event(struct json_object *m)
 		bar_set_warning(fr, en);
 		gdk_display_beep(gdk_display_get_default());
 		log_info("screen: warning=\"%s\"", fr);
+	} else if (strcmp(type, "fermeture_proche") == 0) {
+		/* The site closes soon: the end may have moved to it. */
+		if (end_of(d, &end) == 0 && llabs(end - st.end_ms) >= 1000)
+			new_end(end);
+		close_of(d);
+		if (jint(d, "minutes", &seuil) == -1 || seuil < 0)
+			seuil = 0;
+		snprintf(dur, sizeof(dur), "%lld", seuil);
+		msg_format(fr, sizeof(fr), L_FR, M_CLOSING, "n", dur, NULL);
+		msg_format(en, sizeof(en), L_EN, M_CLOSING, "n", dur, NULL);
+		bar_set_warning(fr, en);
+		gdk_display_beep(gdk_display_get_default());
+		log_info("screen: closing=\"%s\"", fr);
 	} else if (strcmp(type, "session_suspended") == 0) {
 		left = 0;
 		jint(d, "temps_restant", &left);
@@ -716,7 +762,7 @@ on_tick(gpointer p)
 			bar_set_confirm_left(fr, en);
 		}
 		if (left <= 0)
-			end_session(M_LOCKED_TEMPS, 0);
+			end_session(end_reason(), 0);
 	}
 	return G_SOURCE_CONTINUE;
 }

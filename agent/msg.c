@@ -43,9 +43,12 @@ static const char *const msgs[M__MAX][L__MAX] = {
 	[M_LOCKED_ADMIN] = { "La session a été terminée par l'accueil.",
 	    "The session was ended by the desk." },
 	[M_LOCKED_NORMALE] = { "À bientôt !", "See you soon!" },
-	/* agent: raison fermeture_site (closing time), being added */
-	[M_LOCKED_SITE] = { "L'espace ferme : la session est terminée. À bientôt !",
-	    "The space is closing: the session has ended. See you soon!" },
+	/* kiosk.locked.fermeture_site */
+	[M_LOCKED_SITE] = { "Le site ferme : la session est terminée. Merci de votre visite !",
+	    "The site is closing: the session has ended. Thank you for your visit!" },
+	/* kiosk.closing */
+	[M_CLOSING] = { "Fermeture du site dans {n} min : pensez à enregistrer votre travail.",
+	    "The site closes in {n} min: remember to save your work." },
 	[M_LOCKED_DEFAULT] = { "À bientôt !", "See you soon!" },
 	[M_OFFLINE] = { "Connexion au serveur perdue : le décompte continue, reconnexion en cours…",
 	    "Connection to the server lost: the countdown goes on, reconnecting…" },

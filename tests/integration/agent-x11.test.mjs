@@ -336,6 +336,41 @@ test('the server ends the session: the poste relocks within 2 s, then cleans up'
   assert.ok(lockUp());
 });
 
+// The town hall's wall clock: ISO weekday, seconds since midnight.
+function localNow(tz = process.env.POSTES_TZ || 'Europe/Paris') {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hourCycle: 'h23', weekday: 'short',
+    hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date()).map((x) => [x.type, x.value]));
+  return { jour: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(p.weekday) + 1,
+    sec: Number(p.hour) * 3600 + Number(p.minute) * 60 + Number(p.second) };
+}
+const hm = (sec) => [Math.floor(sec / 3600), Math.floor(sec / 60) % 60].map((x) => String(x).padStart(2, '0')).join(':');
+
+test('closing time: the bar warns, and the poste locks at the closing with the site\'s words', async (t) => {
+  // Hours are whole minutes: the site closes at the next minute, at least
+  // 20 s from now, the same local day.
+  let n = localNow();
+  if (n.sec % 60 > 40) { await L.sleep((61 - n.sec % 60) * 1000); n = localNow(); }
+  const close = (Math.floor(n.sec / 60) + 1) * 60;
+  if (close >= 86400) { t.skip('too close to local midnight'); return; }
+  const site = L.expectStatus(await staff.post('/api/sites', { nom: L.uniq('Site-') }), 201, 'site');
+  L.expectStatus(await staff.patch(`/api/postes/${poste.id}`, { site_id: site.id }), 200, 'poste in the site');
+  t.after(async () => { await staff.patch(`/api/postes/${poste.id}`, { site_id: null }); });
+  const s = await unlock(1800);
+  const m0 = mark();
+  L.expectStatus(await staff.req('PUT', `/api/sites/${site.id}/horaires`,
+    { horaires: [{ jour: n.jour, ouverture: '00:00', fermeture: hm(close) }] }), 200, 'hours');
+  // The warning on the bar, in the kiosk page's words.
+  const w = await logWait(scr('closing'), m0, 10000);
+  assert.equal(screenText(w[1]), FR['kiosk.closing'].replace('{n}', '1'));
+  // At the closing: locked, with the closing's words, the session over once.
+  await L.waitUntil(() => lockUp(), 70000, 'locked at the closing');
+  const m = await logWait(scr('status'), m0);
+  assert.equal(screenText(m[1]), FR['kiosk.locked.fermeture_site']);
+  await L.waitUntil(() => L.sqlOne(`SELECT CONCAT(statut, '/', raison) FROM sessions WHERE id = ${s.id}`) === 'terminee/fermeture_site',
+    5000, 'ended by the closing');
+  await logWait(/view: ending -> idle/, m0, 10000);
+});
+
 test('"Terminer ma session" keeps the time left and locks', async () => {
   const s = await unlock(1800);
   const [bar] = visible('temps restant');
