@@ -43,6 +43,18 @@ code=$(printf '%s' "$sess" | sed -E 's/.*"code":"([A-Z0-9]{6})".*/\1/')
 # Both answer 200 before we measure (a bench of refusals is worthless).
 st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "${J[@]}" -d "{\"code\":\"$code\"}" "$B/api/kiosk/validate")
 [ "$st" = 200 ] || { echo "kiosk/validate answers $st, not 200"; exit 1; }
+# Many kiosks at once, each with its own code (BENCH_KIOSKS, default 16):
+# what a town hall's morning looks like, rather than 16 connections on one
+# poste and one code (which measures one row's lock, printed too).
+KIOSKS=${BENCH_KIOSKS:-16}
+pairs=$(mktemp); trap 'rm -f "$jar" "$pairs"' EXIT
+for i in $(seq "$KIOSKS"); do
+  p=$(curl -fsS -b "$jar" "${J[@]}" -d "{\"nom\":\"Bench $$ $RANDOM $i\"}" "$B/api/postes")
+  u=$(curl -fsS -b "$jar" "${J[@]}" -d "{\"nom\":\"Bench$i\",\"prenom\":\"Charge\"}" "$B/api/utilisateurs")
+  s=$(curl -fsS -b "$jar" "${J[@]}" -d "{\"utilisateur_id\":$(printf '%s' "$u" | sed -E 's/^\{"id":([0-9]+).*/\1/'),\"duree\":3600}" "$B/api/sessions")
+  printf '%s %s\n' "$(printf '%s' "$p" | sed -E 's/.*"token":"([^"]+)".*/\1/')" \
+    "$(printf '%s' "$s" | sed -E 's/.*"code":"([A-Z0-9]{6})".*/\1/')" >> "$pairs"
+done
 st=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" "$B/api/dashboard/stats")
 [ "$st" = 200 ] || { echo "dashboard/stats answers $st, not 200"; exit 1; }
 
@@ -70,6 +82,8 @@ run() {
 }
 
 run "POST /api/kiosk/validate" 6000 POST "$B/api/kiosk/validate" \
+  BENCH_PAIRS_FILE="$pairs"
+run "  (one poste, one code)" 6000 POST "$B/api/kiosk/validate" \
   BENCH_TOKEN="$token" BENCH_BODY="{\"code\":\"$code\"}"
 run "GET /api/dashboard/stats" 10000 GET "$B/api/dashboard/stats" \
   BENCH_COOKIE="postes_sid=$sid"

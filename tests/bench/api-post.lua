@@ -1,7 +1,7 @@
 -- wrk script for the API benchmarks (tests/bench/api-bench.sh, cgi-bench.sh).
 -- Environment: BENCH_METHOD (POST by default), BENCH_BODY (a JSON body, for
 -- POST), BENCH_TOKEN (a poste's token, sent as Bearer), BENCH_COOKIE (a
--- Cookie header). Counts the answers whose status is not 2xx in every
+-- Cookie header), BENCH_PAIRS_FILE (below). Counts the answers whose status is not 2xx in every
 -- thread and prints, at the end, one line for people and one for scripts:
 --   non-200 answers: N
 --   wrk-summary requests=R seconds=S rps=X p50_ms=.. p99_ms=.. max_ms=.. non2xx=N socket_errors=E
@@ -25,6 +25,34 @@ end
 local cookie = os.getenv("BENCH_COOKIE")
 if cookie ~= nil and cookie ~= "" then
   wrk.headers["Cookie"] = cookie
+end
+
+-- BENCH_PAIRS_FILE: lines "token code", one per workstation: each request
+-- takes the next pair (each thread from its own place in the list), as
+-- many kiosks validating their own codes at once would; without it every
+-- request is the same (BENCH_TOKEN, BENCH_BODY).
+local pairs_file = os.getenv("BENCH_PAIRS_FILE")
+local reqs = nil
+local at = 0
+
+function init(args)
+  if pairs_file == nil or pairs_file == "" then return end
+  reqs = {}
+  for line in io.lines(pairs_file) do
+    local tok, code = line:match("^(%S+)%s+(%S+)$")
+    if tok ~= nil then
+      table.insert(reqs, wrk.format(nil, nil, {
+        ["Authorization"] = "Bearer " .. tok,
+        ["Content-Type"] = "application/json" }, '{"code":"' .. code .. '"}'))
+    end
+  end
+  at = math.random(#reqs)
+end
+
+function request()
+  if reqs == nil or #reqs == 0 then return wrk.format() end
+  at = at % #reqs + 1
+  return reqs[at]
 end
 
 function response(status, headers, body)
