@@ -206,16 +206,7 @@ test('login, poste, utilisateur, session, kiosk start/extend/end/resume, termina
 
   // Dashboard counters: the seed's shape, the database's numbers; "today"
   // and "this month" are the town hall's (POSTES_TZ).
-  const counts = () => L.sql(`SELECT
-      (SELECT COUNT(*) FROM utilisateurs), (SELECT COUNT(*) FROM utilisateurs WHERE actif = 1),
-      (SELECT COUNT(*) FROM utilisateurs WHERE created_at >= '${L.sqlTime(L.localMidnight({ month: true }))}'),
-      (SELECT COUNT(*) FROM sessions), (SELECT COUNT(*) FROM sessions WHERE statut = 'active'),
-      (SELECT COUNT(*) FROM sessions WHERE statut = 'en_attente'),
-      (SELECT COUNT(*) FROM sessions WHERE statut = 'terminee' AND ended_at >= '${L.sqlTime(L.localMidnight())}'),
-      (SELECT COUNT(*) FROM postes WHERE actif = 1),
-      (SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'disponible'),
-      (SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'occupe'),
-      (SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'hors_ligne')`)[0].map(Number);
+  const counts = L.dashboardCounts;
   let stats, c1, c2;
   for (let i = 0; i < 5; i++) {	// the clock may move a poste in between
     c1 = counts();

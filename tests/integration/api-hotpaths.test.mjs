@@ -11,18 +11,7 @@ import * as L from './lib.mjs';
 const staff = new L.Client();
 test.before(async () => { await staff.login(L.ADMIN_USER, L.ADMIN_PASSWORD); });
 
-// The database's own counts, in the answer's order ("today" and "this
-// month" are the town hall's).
-const counts = () => L.sql(`SELECT
-    (SELECT COUNT(*) FROM utilisateurs), (SELECT COUNT(*) FROM utilisateurs WHERE actif = 1),
-    (SELECT COUNT(*) FROM utilisateurs WHERE created_at >= '${L.sqlTime(L.localMidnight({ month: true }))}'),
-    (SELECT COUNT(*) FROM sessions), (SELECT COUNT(*) FROM sessions WHERE statut = 'active'),
-    (SELECT COUNT(*) FROM sessions WHERE statut = 'en_attente'),
-    (SELECT COUNT(*) FROM sessions WHERE statut = 'terminee' AND ended_at >= '${L.sqlTime(L.localMidnight())}'),
-    (SELECT COUNT(*) FROM postes WHERE actif = 1),
-    (SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'disponible'),
-    (SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'occupe'),
-    (SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'hors_ligne')`)[0].map(Number);
+const counts = L.dashboardCounts;
 const flat = (s) => [s.utilisateurs.total, s.utilisateurs.actifs, s.utilisateurs.nouveaux_mois,
   s.sessions.total, s.sessions.actives, s.sessions.en_attente, s.sessions.terminees_aujourd_hui,
   s.postes.total, s.postes.disponibles, s.postes.occupes, s.postes.hors_ligne];

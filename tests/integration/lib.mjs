@@ -198,6 +198,18 @@ export function localMidnight({ month = false, tz = process.env.POSTES_TZ || 'Eu
 }
 // A time as MariaDB's DATETIME(3) literal (UTC).
 export const sqlTime = (ms) => new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
+// The dashboard's counters as the database has them, in the order of
+// GET /api/dashboard/stats ("today" and "this month" are the town hall's).
+export const dashboardCounts = () => sql(`SELECT
+    (SELECT COUNT(*) FROM utilisateurs), (SELECT COUNT(*) FROM utilisateurs WHERE actif = 1),
+    (SELECT COUNT(*) FROM utilisateurs WHERE created_at >= '${sqlTime(localMidnight({ month: true }))}'),
+    (SELECT COUNT(*) FROM sessions), (SELECT COUNT(*) FROM sessions WHERE statut = 'active'),
+    (SELECT COUNT(*) FROM sessions WHERE statut = 'en_attente'),
+    (SELECT COUNT(*) FROM sessions WHERE statut = 'terminee' AND ended_at >= '${sqlTime(localMidnight())}'),
+    (SELECT COUNT(*) FROM postes WHERE actif = 1),
+    (SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'disponible'),
+    (SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'occupe'),
+    (SELECT COUNT(*) FROM postes WHERE actif = 1 AND etat = 'hors_ligne')`)[0].map(Number);
 export const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 // Fixtures: the few objects most tests need, with unique names. c is a
