@@ -708,7 +708,7 @@ intake_stop(void)
 	if (zap != NULL)
 		zmq_close(zap);
 	if (zctx != NULL)
-		zmq_ctx_term(zctx);
+		(void)zap_ctx_term(zctx, 2000);
 	zsock = zctx = zap = zmon = NULL;
 	db_free(idb);
 	idb = NULL;

@@ -199,7 +199,7 @@ main(int argc, char *argv[])
 	    (out = side(ZMQ_XPUB, cfg.zmq_relay_sub)) == NULL) {
 		zmq_ctx_shutdown(zctx);
 		pthread_join(zt, NULL);
-		zmq_ctx_term(zctx);
+		(void)zap_ctx_term(zctx, 2000);
 		return 1;
 	}
 	if (pthread_create(&st, NULL, sig_main, &set) != 0)
@@ -216,6 +216,6 @@ main(int argc, char *argv[])
 	pthread_join(zt, NULL);
 	pthread_cancel(st);
 	pthread_join(st, NULL);
-	zmq_ctx_term(zctx);
+	(void)zap_ctx_term(zctx, 2000);
 	return 0;
 }

@@ -12,9 +12,12 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -133,4 +136,76 @@ zap_handle(const struct zap *z, void *sock, int flags, char *why,
 	zmq_send(sock, "", 0, ZMQ_SNDMORE);
 	zmq_send(sock, "", 0, 0);
 	return ok;
+}
+
+struct ctx_term {
+	void		*ctx;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 done, abandoned;
+};
+
+static void *
+ctx_term_main(void *arg)
+{
+	struct ctx_term	*t = arg;
+	int		 abandoned;
+
+	zmq_ctx_term(t->ctx);
+	pthread_mutex_lock(&t->mu);
+	t->done = 1;
+	abandoned = t->abandoned;
+	pthread_cond_signal(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	if (abandoned)
+		free(t);	/* the caller went on without us */
+	return NULL;
+}
+
+int
+zap_ctx_term(void *ctx, int ms)
+{
+	struct ctx_term	*t;
+	struct timespec	 until;
+	pthread_t	 tid;
+	int		 done;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		zmq_ctx_term(ctx);
+		return 0;
+	}
+	t->ctx = ctx;
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->cv, NULL);
+	if (pthread_create(&tid, NULL, ctx_term_main, t) != 0) {
+		free(t);
+		zmq_ctx_term(ctx);
+		return 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&t->mu);
+	while (!t->done && pthread_cond_timedwait(&t->cv, &t->mu,
+	    &until) == 0)
+		continue;
+	done = t->done;
+	if (!done)
+		t->abandoned = 1;
+	pthread_mutex_unlock(&t->mu);
+	if (!done) {
+		pthread_detach(tid);
+		log_warn("zmq: the context did not end within %d ms; "
+		    "left to the exit", ms);
+		return -1;
+	}
+	pthread_join(tid, NULL);
+	pthread_mutex_destroy(&t->mu);
+	pthread_cond_destroy(&t->cv);
+	free(t);
+	return 0;
 }

@@ -39,6 +39,26 @@ teardown(void **state)
 	return 0;
 }
 
+/*
+ * waitpid with a time limit: a relay that does not stop fails the test
+ * (the teardown kills it) instead of hanging the whole suite.
+ */
+static pid_t
+wait_exit(pid_t pid, int ms, int *st)
+{
+	struct timespec	 ts = { 0, 10 * 1000000L };
+	pid_t		 r;
+	int		 waited;
+
+	for (waited = 0; waited < ms; waited += 10) {
+		if ((r = waitpid(pid, st, WNOHANG)) != 0)
+			return r;
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "pid %d still running after %d ms\n", (int)pid, ms);
+	return -1;
+}
+
 static int
 free_port(void)
 {
@@ -173,7 +193,7 @@ relay_curve(void **state)
 	zmq_close(nsub);
 	zmq_ctx_term(ctx);
 	assert_int_equal(kill(pid, SIGTERM), 0);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(wait_exit(pid, 10000, &st), pid);
 	relay_pid = -1;
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
@@ -204,7 +224,7 @@ relay_refuses_half_tcp(void **state)
 		_exit(127);
 	}
 	relay_pid = pid;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(wait_exit(pid, 10000, &st), pid);
 	relay_pid = -1;
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 1);
