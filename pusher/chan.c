@@ -291,7 +291,8 @@ sub_new(const struct transport *tp, void *conn, char *const *names,
 		*status = 404;
 		return NULL;
 	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
+	if ((s = calloc(1, sizeof(*s) + nnames * sizeof(s->mem[0]))) ==
+	    NULL) {
 		*status = 500;
 		return NULL;
 	}

@@ -155,7 +155,6 @@ struct sub {
 	long long	 since;		/* resume point, -1 when none */
 	long long	 last_id;	/* highest event id queued */
 	size_t		 nmem;
-	struct member	 mem[SUB_CHAN_MAX];
 	struct msg	**q;		/* output queue (ring of refs) */
 	size_t		 qcap, qhead, qlen;
 	size_t		 qoff;		/* bytes of q[qhead] already written */
@@ -165,6 +164,10 @@ struct sub {
 	struct sub	*rnext;		/* replay request list */
 	int		 replay_queued;
 	struct sub	*anext, *aprev;	/* every subscriber */
+	/* Its channels, as many as it asked for (at most SUB_CHAN_MAX):
+	 * allocated with the subscriber, not 8 each, since most streams
+	 * follow one to three (issue 10: memory per subscriber). */
+	struct member	 mem[];
 };
 
 extern pthread_mutex_t	 hub_lock;

@@ -101,6 +101,37 @@ test('SSE response headers and opening', async () => {
   c.close();
 });
 
+// The pool libmicrohttpd gives each connection (POSTES_PUSHER_CONN_MEMORY,
+// 3 KiB by default, most of a subscriber's memory) must still take the
+// request a browser sends, with room for a few cookies of other
+// applications; a head past it gets 431, and the pusher goes on serving.
+test('request heads: a browser head with cookies is served, an oversized one gets 431', async () => {
+  const t = L.enc(await L.staffTicket());
+  const browser = {
+    'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+    Accept: 'text/event-stream', 'Accept-Language': 'fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7',
+    'Accept-Encoding': 'gzip, deflate, br', 'Cache-Control': 'no-cache', Pragma: 'no-cache',
+    Referer: `${L.BASE}/dashboard/`, 'Sec-Fetch-Dest': 'empty', 'Sec-Fetch-Mode': 'cors', 'Sec-Fetch-Site': 'same-origin',
+    Cookie: `postes_sid=${'a'.repeat(64)}; other_app=${'x'.repeat(600)}; lang=fr`,
+  };
+  const big = L.sseOpen(`/events/dashboard?ticket=${t}`, browser);
+  await big.ready;
+  assert.equal(big.status, 200, 'a browser head of about 1.4 KB');
+  await big.waitFor((m) => m.type === 'subscribed');
+  const w = await L.wsRaw(`/ws/dashboard/?ticket=${t}`, { headers: browser });
+  assert.equal(w.status, 101, 'the same head on WebSocket');
+  w.s.destroy();
+  const huge = L.sseOpen(`/events/dashboard?ticket=${t}`, { ...browser, Cookie: `junk=${'y'.repeat(4000)}` });
+  await huge.ready;
+  assert.equal(huge.status, 431, 'a 4 KB cookie');
+  // Still serving, and the first stream still open.
+  const after = L.sseOpen(`/events/dashboard?ticket=${t}`);
+  await after.ready;
+  assert.equal(after.status, 200);
+  assert.equal(big.ended, false);
+  big.close(); after.close(); huge.close();
+});
+
 test('who may listen: anonymous, bad ticket, kiosk, cookie, Origin', async () => {
   // Anonymous: 401 on SSE, close 1008 on WebSocket.
   const a = L.sseOpen('/events/dashboard');
