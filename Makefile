@@ -64,7 +64,7 @@ SHARED_OBJS := config.o log.o db.o ev.o crypto.o sess.o sweep.o rules.o hours.o 
 	       html.o timefmt.o audit.o message.o resa.o rgpd.o
 # fcgi-api/: the program's core; api/: one file per JSON resource;
 # admin/: the server-rendered HTML pages.
-API_OBJS    := main.o router.o reply.o http.o valid.o rows.o throttle.o demo.o csv.o demo_stats.o \
+API_OBJS    := main.o workers.o router.o reply.o http.o valid.o rows.o throttle.o demo.o csv.o demo_stats.o \
 	       api/auth.o api/staff.o api/utilisateurs.o api/postes.o \
 	       api/sessions.o api/kiosk.o api/dashboard.o api/events.o \
 	       api/messages.o api/reservations.o api/stats.o api/audit.o api/rgpd.o \

@@ -32,7 +32,7 @@ export POSTES_HTTP_PORT=$(free_port "${BENCH_PORT_BASE:-19080}")
 export POSTES_PUSHER_PORT=$(free_port $((POSTES_HTTP_PORT + 1)))
 export POSTES_ZMQ_PORT=$(free_port $((POSTES_PUSHER_PORT + 1)))
 export POSTES_BUILD=$ROOT/build/std
-export POSTES_API_PROCS=${POSTES_API_PROCS:-2}
+export POSTES_API_PROCS=${POSTES_API_PROCS:-4}
 export POSTES_ADMIN_USER=admin
 export POSTES_ADMIN_PASSWORD=bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
@@ -62,12 +62,12 @@ part() {	# part NAME TITLE SCRIPT [LIMIT]: one part, time-limited
 }
 echo "make bench$([ "${BENCH_QUICK:-0}" = 1 ] && echo ' (BENCH_QUICK=1)'): $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 part api "API (lighttpd + postes-api FastCGI + MariaDB)" tests/bench/api-bench.sh
-# The same with more FastCGI processes (BENCH_API_PROCS_ALSO, space-separated;
+# The same with other FastCGI process counts (BENCH_API_PROCS_ALSO, space-separated;
 # empty: none; none in quick mode): lighttpd starts them, so the front is
 # restarted around it.
 procs=$POSTES_API_PROCS
 [ "${BENCH_QUICK:-0}" = 1 ] && BENCH_API_PROCS_ALSO=${BENCH_API_PROCS_ALSO-}
-for n in ${BENCH_API_PROCS_ALSO-4}; do
+for n in ${BENCH_API_PROCS_ALSO-2}; do
   case "$ONLY" in *" api "*) ;; *) break ;; esac
   [ "$n" != "$procs" ] || continue
   POSTES_API_PROCS=$n

@@ -185,10 +185,14 @@ pids+=($!)
 # root owns the socket (systemd does), the API runs as postes; the
 # socket is 0660 root:www-data (SocketGroup=, SocketMode=).
 api=
+# The workers the unit asks for (Environment=POSTES_API_WORKERS=).
+workers=$(sed -n 's/^Environment=POSTES_API_WORKERS=//p' "$tmp/units/postes-api.service")
+[ -n "$workers" ] && [ "$workers" -gt 1 ] || fail "postes-api.service sets no POSTES_API_WORKERS"
 api_start() {
   rm -f "$tmp/run/api.sock"
   systemd-socket-activate --inetd -l "$tmp/run/api.sock" \
-    runuser -u postes -- env POSTES_CONFIG="$conf" "$P/sbin/postes-api" >>"$tmp/api.log" 2>&1 &
+    runuser -u postes -- env POSTES_CONFIG="$conf" POSTES_API_WORKERS="$workers" \
+    "$P/sbin/postes-api" >>"$tmp/api.log" 2>&1 &
   api=$!; pids+=("$api")
   for _ in $(seq 50); do [ -S "$tmp/run/api.sock" ] && break; sleep 0.1; done
   chgrp www-data "$tmp/run/api.sock" && chmod 0660 "$tmp/run/api.sock"
@@ -282,3 +286,33 @@ for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$push/healthz" >/dev/null 2>&
 curl -fsS "http://127.0.0.1:$push/healthz" >/dev/null || { cat "$tmp/pusher.log"; fail "installed pusher not up"; }
 [ "$(ps -o user= -p "$(pgrep -f "^$P/sbin/postes-api" | head -n1)")" = postes ] || fail "the API does not run as postes"
 say "installed programs run as postes: ok"
+
+# The API's own workers (POSTES_API_WORKERS of the unit): as many as
+# asked, one killed is replaced and the API keeps answering meanwhile,
+# TERM to the supervisor ends them all.
+# The supervisor: the postes-api whose parent is not a postes-api.
+sup=
+for p in $(pgrep -f "^$P/sbin/postes-api"); do
+  ps -o args= -p "$(ps -o ppid= -p "$p" | tr -d ' ')" | grep -q "^$P/sbin/postes-api" || sup=$p
+done
+[ -n "$sup" ] || fail "no postes-api supervisor"
+kids() { pgrep -P "$sup" -f "^$P/sbin/postes-api" | sort; }
+for _ in $(seq 50); do [ "$(kids | wc -l)" = "$workers" ] && break; sleep 0.1; done
+[ "$(kids | wc -l)" = "$workers" ] || fail "postes-api: $(kids | wc -l) workers, not $workers"
+before=$(kids); victim=$(echo "$before" | head -n1)
+kill -9 "$victim"
+for i in $(seq 20); do
+  r=$(curl -s -o /dev/null -w '%{http_code}' --resolve "postes.test:$ahs:127.0.0.1" \
+    --cacert "$tmp/ssl/ca.crt" "https://postes.test:$ahs/api/health")
+  [ "$r" = 200 ] || fail "request $i after a worker was killed: $r"
+done
+for _ in $(seq 50); do
+  after=$(kids); [ "$(echo "$after" | wc -l)" = "$workers" ] && ! echo "$after" | grep -qx "$victim" && break
+  sleep 0.1
+done
+[ "$(echo "$after" | wc -l)" = "$workers" ] && ! echo "$after" | grep -qx "$victim" \
+  || fail "the killed worker was not replaced: $before -> $after"
+kill -TERM "$sup"
+for _ in $(seq 50); do pgrep -f "^$P/sbin/postes-api" >/dev/null || break; sleep 0.1; done
+! pgrep -f "^$P/sbin/postes-api" >/dev/null || fail "workers left after TERM to the supervisor: $(pgrep -f "^$P/sbin/postes-api")"
+say "the API's $workers workers: all up, one killed is replaced while requests are answered, TERM ends them all: ok"

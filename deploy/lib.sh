@@ -234,7 +234,7 @@ template_fill() {	# template_fill IN OUT
   sed -e "s|@ROOT@|$ROOT|g" -e "s|@VAR@|$V|g" -e "s|@BUILD@|$POSTES_BUILD|g" \
       -e "s|@HTTP_PORT@|$POSTES_HTTP_PORT|g" -e "s|@PUSHER_PORT@|$POSTES_PUSHER_PORT|g" \
       -e "s|@LISTEN_ADDR@|$POSTES_LISTEN_ADDR|g" \
-      -e "s|@DOCROOT@|$docroot|g" -e "s|@API_PROCS@|${POSTES_API_PROCS:-2}|g" \
+      -e "s|@DOCROOT@|$docroot|g" -e "s|@API_PROCS@|${POSTES_API_PROCS:-4}|g" \
       -e "s|@TZ@|${POSTES_TZ:-Europe/Paris}|g" \
       -e "s|@ASAN_OPTIONS@|${ASAN_OPTIONS:-}|g" -e "s|@UBSAN_OPTIONS@|${UBSAN_OPTIONS:-}|g" \
       "$1" > "$2"
@@ -290,7 +290,7 @@ apache_start() {
   run_user_init
   mkdir -p "$V/apache" "$V/run/apache"
   var_own "$V/apache" "$V/run/apache"
-  pool_start api "${POSTES_API_PROCS:-2}" || return 1
+  pool_start api "${POSTES_API_PROCS:-4}" || return 1
   pool_start admin 1 || return 1
   template_fill "$ROOT/deploy/apache/postes.conf.in" "$V/apache.conf"
   "${RUN_AS[@]}" apache2 -t -f "$V/apache.conf" >/dev/null 2>"$V/log/apache-check.log" \

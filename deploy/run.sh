@@ -33,7 +33,7 @@ alive() { local pid; pid=$(cat "$V/run/$1" 2>/dev/null) && ! gone "$pid"; }
 db_restart() { db_start >>"$V/log/supervisor.log" 2>&1; }
 pusher_restart() { pusher_start; }
 front_restart() { front_stop; front_start; }
-api_pool_restart() { pool_stop api; pool_start api "${POSTES_API_PROCS:-2}"; }
+api_pool_restart() { pool_stop api; pool_start api "${POSTES_API_PROCS:-4}"; }
 admin_pool_restart() { pool_stop admin; pool_start admin 1; }
 
 # keep NAME PIDFILE: start NAME again (NAME_restart) if its process ended.

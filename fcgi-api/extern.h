@@ -363,7 +363,14 @@ long long	 throttle_backoff(struct req *, const char *key,
 long long	 throttle_failures(struct req *, const char *key,
 		    unsigned int quiet);
 
-/* main.c: the CLI's demo data */
+/*
+ * workers.c: fork n workers running serve(arg) on the inherited FastCGI
+ * socket, start another when one ends, stop them on TERM/INT. Returns 0
+ * once they are stopped.
+ */
+int		 workers_run(unsigned int n, int (*serve)(void *), void *arg);
+
+/* demo.c: the CLI's demo data */
 int		 demo_load(struct db *, const struct config *);
 /* demo_stats.c: N past sessions for the statistics; 0 or -1. */
 int		 demo_stats(struct db *, const char *count);

@@ -3,8 +3,9 @@
  * few commands.
  *
  *	postes-api			serve FastCGI on fd 0 (lighttpd's bin-path,
- *					spawn-fcgi, mod_fcgid), or one request as
- *					plain CGI (see below)
+ *					spawn-fcgi, mod_fcgid, systemd's socket;
+ *					POSTES_API_WORKERS processes, workers.c),
+ *					or one request as plain CGI (see below)
  *	postes-api bootstrap-admin	create the first admin if none exists
  *	postes-api sweep		apply what time decided (cron fallback
  *					when the pusher is down)
@@ -243,6 +244,25 @@ sweep(struct db *db, struct ev_pub *pub, const struct config *cfg)
 	return n < 0 ? 1 : 0;
 }
 
+/* One FastCGI responder: its own database connection and doorbell. */
+static int
+serve_worker(void *arg)
+{
+	const struct config *cfg = arg;
+	struct db *db;
+	struct ev_pub *pub = NULL;
+	int rc;
+
+	if ((db = db_new(cfg)) == NULL)
+		return 1;
+	if (cfg->zmq_endpoint[0] != '\0')
+		pub = ev_pub_open(cfg);
+	rc = serve_fcgi(db, pub, cfg);
+	ev_pub_close(pub);
+	db_free(db);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -257,6 +277,10 @@ main(int argc, char *argv[])
 	cgi = is_plain_cgi();	/* then argv is ignored (see above) */
 	if (config_load(&cfg) == -1 || crypto_init() == -1)
 		return cgi ? cgi_unavailable() : 1;
+	/* Workers fork before any connection or ZeroMQ context exists. */
+	if (!cgi && strcmp(cmd, "serve") == 0)
+		return cfg.api_workers > 1 ? workers_run(cfg.api_workers,
+		    serve_worker, &cfg) : serve_worker(&cfg);
 	if ((db = db_new(&cfg)) == NULL)
 		return 1;
 	/* Publishing is best effort: without ZeroMQ we still serve. An empty
@@ -266,8 +290,6 @@ main(int argc, char *argv[])
 
 	if (cgi)
 		rc = serve_cgi(db, pub, &cfg);
-	else if (strcmp(cmd, "serve") == 0)
-		rc = serve_fcgi(db, pub, &cfg);
 	else if (strcmp(cmd, "bootstrap-admin") == 0)
 		rc = staff_bootstrap_admin(db, &cfg) == 0 ? 0 : 1;
 	else if (strcmp(cmd, "sweep") == 0)

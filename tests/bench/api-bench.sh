@@ -59,7 +59,7 @@ st=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" "$B/api/dashboard/stats")
 [ "$st" = 200 ] || { echo "dashboard/stats answers $st, not 200"; exit 1; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "load: wrk, $THREADS threads, $CONN connections, ${DUR}s per path; FastCGI processes: ${POSTES_API_PROCS:-2}; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load: wrk, $THREADS threads, $CONN connections, ${DUR}s per path; FastCGI processes: ${POSTES_API_PROCS:-4}; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # run NAME GOAL_RPS METHOD URL [env...]: one wrk run and its line.
 run() {

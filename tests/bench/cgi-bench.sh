@@ -76,6 +76,6 @@ fcgi=$(rps "$B")
 fcgid=$(rps "$F")
 cgi=$(rps "$C")
 echo "load: wrk, 2 threads, $CONN connections, ${DUR}s each"
-echo "POST /api/kiosk/validate  FastCGI (lighttpd, ${POSTES_API_PROCS:-2} procs):      $fcgi"
+echo "POST /api/kiosk/validate  FastCGI (lighttpd, ${POSTES_API_PROCS:-4} procs):      $fcgi"
 echo "POST /api/kiosk/validate  FastCGI (Apache mod_fcgid, .htaccess): $fcgid"
 echo "POST /api/kiosk/validate  plain CGI (Apache mod_cgid, 1 process/request): $cgi"
