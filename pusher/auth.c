@@ -13,7 +13,9 @@
  * cookie (postes_sid); its SHA-256 is looked up in staff_sessions.
  *
  * Nothing is cached: a revoked cookie or ticket is refused on its next
- * connect, and revoke.c closes the streams already open. Each check is
+ * connect, and revoke.c closes the streams already open. A staff
+ * stream also ends when its staff session expires (hub_expire, with
+ * the time left read in the same check). Each check is
  * one primary-key read on the local socket, done in the MHD thread with
  * its own connection; a reconnecting crowd costs one read per stream.
  */
@@ -30,6 +32,14 @@
 #include "timefmt.h"
 #include "extern.h"
 
+/*
+ * What is left of the staff session, in ms, on the database's clock: the
+ * stream is closed when it runs out (hub_expire), as the API refuses the
+ * cookie then. A difference, so the two clocks need not agree.
+ */
+#define AUTH_LEFT_MS \
+	"TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), s.expires_at) DIV 1000"
+
 enum stmt {
 	STMT_STAFF_COOKIE,
 	STMT_STAFF_TICKET,
@@ -39,12 +49,12 @@ enum stmt {
 
 static const char *const stmts[STMT__MAX] = {
 	/* STMT_STAFF_COOKIE */
-	"SELECT s.staff_id, s.id FROM staff_sessions s"
+	"SELECT s.staff_id, s.id, " AUTH_LEFT_MS " FROM staff_sessions s"
 	" JOIN staff st ON st.id = s.staff_id"
 	" WHERE s.token_hash = ? AND s.expires_at > UTC_TIMESTAMP(3)"
 	" AND st.actif = 1",
 	/* STMT_STAFF_TICKET */
-	"SELECT COUNT(*) FROM staff_sessions s"
+	"SELECT " AUTH_LEFT_MS " FROM staff_sessions s"
 	" JOIN staff st ON st.id = s.staff_id"
 	" WHERE s.id = ? AND s.staff_id = ? AND s.expires_at > UTC_TIMESTAMP(3)"
 	" AND st.actif = 1",
@@ -104,6 +114,7 @@ auth_cookie(const char *token, struct authinfo *ai)
 		ai->res = AUTH_STAFF;
 		ai->subject = db_int(res, 0, 0);
 		ai->staff_session = db_int(res, 0, 1);
+		ai->expires_ms = ai->at_ms + db_int(res, 0, 2);
 	}
 	db_res_free(res);
 }
@@ -120,11 +131,12 @@ auth_ticket(const struct ticket *t, struct authinfo *ai)
 		if (auth_query(STMT_STAFF_TICKET, &res, (struct db_param[]){
 		    DBI(t->bind), DBI(t->subject) }, 2) == -1)
 			goto err;
-		ok = res != NULL && res->nrows > 0 && db_int(res, 0, 0) > 0;
+		ok = res != NULL && res->nrows > 0;
 		if (ok) {
 			ai->res = AUTH_STAFF;
 			ai->subject = t->subject;
 			ai->staff_session = t->bind;
+			ai->expires_ms = ai->at_ms + db_int(res, 0, 0);
 		}
 	} else if (t->kind == 'k' && t->session_id > 0) {
 		if (auth_query(STMT_KIOSK_TICKET, &res, (struct db_param[]){

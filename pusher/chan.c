@@ -72,6 +72,7 @@ static struct {
 	int		 stats_dirty;
 	struct sub	*rq_head, *rq_tail;	/* replays for the intake */
 	struct sub	*all;
+	long long	 next_expiry;	/* earliest auth.expires_ms, 0: none */
 	struct chan	 fixed[3];
 	struct chan	*sess[SESS_BUCKETS];
 	size_t		 nsess;
@@ -628,6 +629,9 @@ sub_attach(struct sub *s)
 	if (hub.all != NULL)
 		hub.all->aprev = s;
 	hub.all = s;
+	if (s->auth.expires_ms > 0 && (hub.next_expiry == 0 ||
+	    s->auth.expires_ms < hub.next_expiry))
+		hub.next_expiry = s->auth.expires_ms;
 
 	if (hub.ready && (s->since < 0 || s->since == hub.last)) {
 		sub_go_live(s, 0);
@@ -1018,6 +1022,34 @@ sub_revoke(struct sub *s, const char *reason)
 	 * comment); from here on nothing more is queued. */
 	s->tp->kick(s, WS_CLOSE_POLICY, "revoked");
 	s->state = SUB_DEAD;
+}
+
+void
+hub_expire(long long now_ms)
+{
+	struct sub	*s, *n;
+	long long	 next = 0;
+	size_t		 k = 0;
+
+	pthread_mutex_lock(&hub_lock);
+	if (hub.next_expiry == 0 || now_ms < hub.next_expiry) {
+		pthread_mutex_unlock(&hub_lock);
+		return;
+	}
+	for (s = hub.all; s != NULL; s = n) {
+		n = s->anext;
+		if (s->state == SUB_DEAD || s->auth.expires_ms <= 0)
+			continue;
+		if (now_ms >= s->auth.expires_ms) {
+			sub_revoke(s, "expired");
+			k++;
+		} else if (next == 0 || s->auth.expires_ms < next)
+			next = s->auth.expires_ms;
+	}
+	hub.next_expiry = next;
+	pthread_mutex_unlock(&hub_lock);
+	if (k > 0)
+		log_info("staff session expired: %zu stream(s) closed", k);
 }
 
 void

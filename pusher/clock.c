@@ -195,6 +195,7 @@ clock_main(void *arg)
 			next_sweep = time_now_ms() + clock_run_sweep();
 		if (now >= next_tick) {
 			clock_time_updates();
+			hub_expire(time_now_ms());
 			next_tick = (time_now_ms() / 1000 + 1) * 1000;
 		}
 		now = time_now_ms();

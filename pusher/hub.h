@@ -110,6 +110,8 @@ struct authinfo {
 	long long	 session_id;	/* kiosk: the session it may follow */
 	long long	 staff_session;	/* staff: staff_sessions.id */
 	long long	 at_ms;		/* when the database check began */
+	long long	 expires_ms;	/* staff: when its staff session
+					   expires (our clock), 0: never */
 };
 
 /* chan.c: channels, subscribers, fan-out, the resume ring */
@@ -287,6 +289,14 @@ void		 revoke_event(const struct msg *m);
 void		 revoke_check_new(struct sub *s);
 /* Close every subscriber rv names (hub_lock held; chan.c). */
 void		 hub_revoke(const struct revocation *rv);
+/*
+ * Close the streams whose staff session has expired by now_ms: a
+ * "revoked" message with reason "expired", then close 1008 or the end
+ * of the SSE body, as for a logout. A staff session's end is fixed at
+ * log-in (no sliding), so the time read at the connect's check holds.
+ * O(1) until the earliest expiry comes. Takes hub_lock.
+ */
+void		 hub_expire(long long now_ms);
 
 /* Kick every subscriber (shutdown). */
 void		 hub_kick_all(int code, const char *why);

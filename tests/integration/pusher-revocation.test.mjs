@@ -268,3 +268,33 @@ test('revocation figures', () => {
   }
   assert.ok(figures.length > 0);
 });
+
+// A staff session ends at its fixed expiry (12 h after log-in by
+// default; no sliding): the API refuses the cookie from then on, and the
+// streams it opened end then too, with reason "expired", without any
+// event to carry it. Here the session is made to expire 3 s after the
+// streams were opened (the pusher reads the time left at the connect).
+test('a staff session that expires closes its streams at its expiry', async () => {
+  const b = await bystander();
+  const ag = await newAgent();
+  const ticket = await ticketOf(ag.c);
+  const [sid] = C.sql(`SELECT id FROM staff_sessions WHERE staff_id = ${ag.id} ORDER BY id DESC LIMIT 1`)[0] ?? [];
+  assert.ok(sid, 'the agent has a staff session');
+  C.sql(`UPDATE staff_sessions SET expires_at = UTC_TIMESTAMP(3) + INTERVAL 3 SECOND WHERE id = ${sid}`);
+  const t0 = Date.now() + 3000;
+  const s = await streams(ag.c, ticket);
+  try {
+    markEnd(s);
+    // Still open before the expiry.
+    await L.sleep(1500);
+    for (const [name, x] of Object.entries(s)) assert.ok(!x.closed && !x.ended, `${name} open before the expiry`);
+    await expectClosed('expiry', s, t0, 'expired');
+    for (const x of Object.values(s)) {
+      assert.ok(x.endAt >= t0 - 250, `closed ${t0 - x.endAt} ms before the expiry`);
+    }
+    await expectRefused('expiry', ag.c.cookie, ticket);
+    bystanderFine(b, 'expiry');
+  } finally {
+    closeAll(s, b.s);	// a failure must not leave the file hanging
+  }
+});
