@@ -150,7 +150,7 @@ export POSTES_SH_USER=$HOSTUSER
 export POSTES_SH_CGI=$DOCROOT/cgi-bin/postes-api.cgi
 [ -d tests/node_modules ] || (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 status=$fail
-node --test --test-concurrency=1 \
+node --test --test-concurrency=1 --test-timeout=300000 --test-force-exit \
   tests/integration/api-authz.test.mjs tests/integration/api-clock.test.mjs \
   tests/integration/api-flow.test.mjs tests/integration/api-refusals.test.mjs \
   tests/integration/api-security.test.mjs tests/integration/admin-pages.test.mjs \
