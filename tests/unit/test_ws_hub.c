@@ -425,13 +425,14 @@ revoke(const char *scope, const char *field, long long id)
 	msg_unref(m);
 }
 
-/* A live subscriber admitted as ai says. */
+/* A live subscriber admitted as ai says, its staff session ending at
+ * expires_ms (0: never). */
 static struct sub *
-admitted(const char *chan, enum auth_res res, long long subject,
-    long long staff_session, long long at_ms)
+admitted_until(const char *chan, enum auth_res res, long long subject,
+    long long staff_session, long long at_ms, long long expires_ms)
 {
 	struct authinfo	 ai = { res, subject, res == AUTH_KIOSK ? 7 : 0,
-	    staff_session, at_ms };
+	    staff_session, at_ms, expires_ms };
 	char		*names[1] = { (char *)(uintptr_t)chan };
 	int		 st;
 	struct sub	*s;
@@ -443,6 +444,13 @@ admitted(const char *chan, enum auth_res res, long long subject,
 	sub_attach(s);
 	free(drain(s));
 	return s;
+}
+
+static struct sub *
+admitted(const char *chan, enum auth_res res, long long subject,
+    long long staff_session, long long at_ms)
+{
+	return admitted_until(chan, res, subject, staff_session, at_ms, 0);
 }
 
 static void
@@ -519,6 +527,48 @@ revocation(void **state)
 	pthread_mutex_unlock(&hub_lock);
 }
 
+/*
+ * A staff session's end: hub_expire closes the streams whose time has
+ * come, with a last "revoked" (reason "expired"), and only those; before
+ * the earliest expiry it touches nothing.
+ */
+static void
+expiry(void **state)
+{
+	long long	 now = time_now_ms();
+	struct sub	*soon, *later, *never;
+	char		*out;
+	int		 k0;
+
+	(void)state;
+	soon = admitted_until("dashboard", AUTH_STAFF, 20, 200, now, now + 1000);
+	later = admitted_until("dashboard", AUTH_STAFF, 21, 201, now, now + 5000);
+	never = admitted("sessions/7", AUTH_KIOSK, 30, 0, now);
+
+	k0 = kicks;
+	hub_expire(now + 999);
+	assert_int_equal(kicks, k0);
+	assert_true(soon->state != SUB_DEAD);
+	hub_expire(now + 1000);
+	assert_int_equal(kicks, k0 + 1);
+	assert_int_equal(soon->state, SUB_DEAD);
+	assert_true(later->state != SUB_DEAD && never->state != SUB_DEAD);
+	out = drain(soon);
+	assert_int_equal(count(out, "\"reason\":\"expired\""), 1);
+	free(out);
+	hub_expire(now + 4999);
+	assert_true(later->state != SUB_DEAD);
+	hub_expire(now + 5000);
+	assert_int_equal(later->state, SUB_DEAD);
+	assert_true(never->state != SUB_DEAD);
+
+	pthread_mutex_lock(&hub_lock);
+	sub_detach(soon);
+	sub_detach(later);
+	sub_detach(never);
+	pthread_mutex_unlock(&hub_lock);
+}
+
 int
 main(void)
 {
@@ -531,6 +581,7 @@ main(void)
 		cmocka_unit_test(resume_from_outbox_and_reset),
 		cmocka_unit_test(slow_subscriber_dropped),
 		cmocka_unit_test(revocation),
+		cmocka_unit_test(expiry),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
