@@ -109,3 +109,42 @@ test('EventSource with a ticket: resumes after a long outage, dies with its sess
     es.close();
   }
 });
+
+// An HTTP/1.0 client gets the stream unchunked. The opening and a replay
+// of several records (well past the 256 bytes libmicrohttpd asks for per
+// call before the stream is handed to an I/O thread) come whole and in
+// order, then the live events after them.
+test('SSE over HTTP/1.0: a replay of several records, then live events, unchunked', async () => {
+  const t = L.enc(await L.staffTicket());
+  const from = L.lastEventId();
+  for (let i = 0; i < 5; i++) await L.createPoste();
+  const replay = L.outboxSince(from).filter((r) => r.channels & 4).map((r) => r.id);
+  assert.ok(replay.length >= 5, 'five events to replay');
+  const c = L.rawSocket();
+  const u = new URL(L.PUSHER);
+  c.s.write(`GET /events/postes?ticket=${t} HTTP/1.0\r\nHost: ${u.host}\r\nLast-Event-ID: ${from}\r\n\r\n`);
+  const ids = () => [...c.buf.toString().matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+  try {
+    await c.until(() => replay.every((id) => ids().includes(id)), 5000);
+    const head = c.buf.toString();
+    assert.match(head, /^HTTP\/1\.[01] 200/);
+    assert.doesNotMatch(head, /transfer-encoding: *chunked/i);
+    const before = L.lastEventId();
+    await L.createPoste();
+    const live = L.outboxSince(before).filter((r) => r.channels & 4).map((r) => r.id);
+    assert.ok(live.length >= 1, 'a live event');
+    await c.until(() => live.every((id) => ids().includes(id)), 5000);
+    const got = ids();
+    assert.deepEqual(got.slice(0, replay.length), replay, 'replayed in order, once each');
+    assert.equal(new Set(got).size, got.length, 'no id twice');
+    // Every record whole: each "id:" line is followed by its event and data.
+    const body = c.buf.toString().split('\r\n\r\n').slice(1).join('\r\n\r\n');
+    for (const rec of body.split('\n\n').filter((r) => /^id: /m.test(r))) {
+      assert.match(rec, /^event: [a-z_]+$/m);
+      const data = rec.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      JSON.parse(data);
+    }
+  } finally {
+    c.s.destroy();
+  }
+});
