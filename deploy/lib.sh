@@ -263,15 +263,16 @@ lighttpd_start() {
   front_wait
 }
 
-# Apache does not spawn FastCGI programs: two pools (deploy/api-pool.sh
-# under spawn-fcgi, each in its own process group) serve api.sock and
-# admin.sock, and Apache reaches them with mod_proxy_fcgi.
+# Apache does not spawn FastCGI programs: two pools (postes-api keeping
+# POSTES_API_WORKERS workers, fcgi-api/workers.c, on a socket spawn-fcgi
+# binds; each in its own process group) serve api.sock and admin.sock,
+# and Apache reaches them with mod_proxy_fcgi.
 pool_start() {	# pool_start NAME PROCS
   local pid
   pid=$(cat "$V/run/$1-pool.pid" 2>/dev/null) && ! gone "$pid" && return 0
   rm -f "$V/run/$1.sock"
   TZ=${POSTES_TZ:-Europe/Paris} setsid "${RUN_AS[@]}" spawn-fcgi -n -s "$V/run/$1.sock" -M 0600 \
-    -- /bin/bash "$ROOT/deploy/api-pool.sh" "$2" "$POSTES_BUILD/postes-api" \
+    -- /usr/bin/env POSTES_API_WORKERS="$2" "$POSTES_BUILD/postes-api" \
     >>"$V/log/$1-pool.log" 2>&1 </dev/null &
   echo $! > "$V/run/$1-pool.pid"
   [ "$1" != api ] || echo $! > "$V/run/api-parent.pid"

@@ -244,20 +244,29 @@ sweep(struct db *db, struct ev_pub *pub, const struct config *cfg)
 	return n < 0 ? 1 : 0;
 }
 
-/* One FastCGI responder: its own database connection and doorbell. */
+/*
+ * The database connection (opened on first use) and the doorbell of one
+ * process. Publishing is best effort: without ZeroMQ we still serve. An
+ * empty endpoint (POSTES_ZMQ_ENDPOINT=none) means that no pusher runs.
+ */
+static struct db *
+conns_open(const struct config *cfg, struct ev_pub **pub)
+{
+	*pub = NULL;
+	if (cfg->zmq_endpoint[0] != '\0')
+		*pub = ev_pub_open(cfg);
+	return db_new(cfg);
+}
+
+/* One FastCGI responder (a worker, or the process itself). */
 static int
 serve_worker(void *arg)
 {
 	const struct config *cfg = arg;
-	struct db *db;
-	struct ev_pub *pub = NULL;
-	int rc;
+	struct ev_pub *pub;
+	struct db *db = conns_open(cfg, &pub);
+	int rc = db == NULL ? 1 : serve_fcgi(db, pub, cfg);
 
-	if ((db = db_new(cfg)) == NULL)
-		return 1;
-	if (cfg->zmq_endpoint[0] != '\0')
-		pub = ev_pub_open(cfg);
-	rc = serve_fcgi(db, pub, cfg);
 	ev_pub_close(pub);
 	db_free(db);
 	return rc;
@@ -279,14 +288,12 @@ main(int argc, char *argv[])
 		return cgi ? cgi_unavailable() : 1;
 	/* Workers fork before any connection or ZeroMQ context exists. */
 	if (!cgi && strcmp(cmd, "serve") == 0)
-		return cfg.api_workers > 1 ? workers_run(cfg.api_workers,
+		return cfg.api_workers > 0 ? workers_run(cfg.api_workers,
 		    serve_worker, &cfg) : serve_worker(&cfg);
-	if ((db = db_new(&cfg)) == NULL)
+	if ((db = conns_open(&cfg, &pub)) == NULL) {
+		ev_pub_close(pub);
 		return 1;
-	/* Publishing is best effort: without ZeroMQ we still serve. An empty
-	 * endpoint (POSTES_ZMQ_ENDPOINT=none) means that no pusher runs. */
-	if (cfg.zmq_endpoint[0] != '\0')
-		pub = ev_pub_open(&cfg);
+	}
 
 	if (cgi)
 		rc = serve_cgi(db, pub, &cfg);

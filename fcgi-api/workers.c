@@ -5,14 +5,15 @@
  *
  * One responder answers one request at a time, and most of a request is
  * spent waiting for MariaDB; with a single process every kiosk and every
- * dashboard would queue behind the slowest request. lighttpd spawns its
- * own children (max-procs) and Apache's pools are kept by api-pool.sh,
- * which is why the default stays 1 there; the unit sets 4.
+ * dashboard would queue behind the slowest request. The unit sets 4;
+ * deploy/lib.sh starts the Apache pools with it under spawn-fcgi; the
+ * default, 0, serves in the process itself, for lighttpd, which spawns
+ * its own children (max-procs).
  *
  * The parent only supervises: it forks n workers, which inherit fd 0 and
  * accept() on it like lighttpd's children, and starts a new one when one
  * ends (at once, then with a pause doubling up to 10 s while workers keep
- * ending within 2 s of their start, as api-pool.sh does). A connection
+ * ending within 2 s of their start). A connection
  * waiting in the backlog is taken by the next worker, so a worker killed
  * loses at most the request it was answering. Each worker opens its own
  * database connection and ZeroMQ socket after the fork (neither may be
@@ -63,10 +64,24 @@ spawn(int (*serve)(void *), void *arg, pid_t parent)
 		return pid;
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
 		_exit(1);	/* the parent is already gone */
 	_exit(serve(arg));
+}
+
+/*
+ * The pause before replacing a worker that lived lived seconds: none
+ * after a normal life; after a failed start 1 s, then twice the last,
+ * up to WORKERS_PAUSE_MAX (a worker that cannot start must not spin).
+ */
+static unsigned int
+next_pause(unsigned int last, time_t lived)
+{
+	if (lived >= WORKERS_QUICK_DEATH)
+		return 0;
+	if (last == 0)
+		return 1;
+	return last * 2 < WORKERS_PAUSE_MAX ? last * 2 : WORKERS_PAUSE_MAX;
 }
 
 /* Sleep s seconds unless a stop comes first. */
@@ -114,10 +129,8 @@ workers_run(unsigned int n, int (*serve)(void *), void *arg)
 			if (w[i].pid > 0 && w[i].pid != pid)
 				continue;
 			if (w[i].pid > 0) {
-				pause = time(NULL) - w[i].started <
-				    WORKERS_QUICK_DEATH ? (pause == 0 ? 1 :
-				    pause >= WORKERS_PAUSE_MAX / 2 ?
-				    WORKERS_PAUSE_MAX : pause * 2) : 0;
+				pause = next_pause(pause,
+				    time(NULL) - w[i].started);
 				log_warn("workers: worker %d ended (%s %d); "
 				    "another in %u s", (int)pid,
 				    WIFSIGNALED(st) ? "signal" : "status",

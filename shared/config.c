@@ -67,7 +67,7 @@ static const struct ckey ckeys[] = {
 	UINT("PUSHER_RING", pusher_ring, 16, 1000000),
 	UINT("PUSHER_REPLAY_MAX", pusher_replay_max, 1, 1000000),
 	UINT("PUSHER_THREADS", pusher_threads, 0, 256),
-	UINT("API_WORKERS", api_workers, 1, 64),
+	UINT("API_WORKERS", api_workers, 0, 64),
 	STR("ORIGIN", origin),
 	STR("SECRET", secret),
 	{ "WARN_THRESHOLDS", C_WARN, 0, 0, 0, 0 },
@@ -321,7 +321,7 @@ config_defaults(struct config *cfg)
 	cfg->pusher_ring = 10000;
 	cfg->pusher_replay_max = 10000;
 	cfg->pusher_threads = 0;		/* 0: one per core */
-	cfg->api_workers = 1;		/* the front spawns the others */
+	cfg->api_workers = 0;		/* 0: serve here, the front spawns */
 	snprintf(cfg->origin, sizeof(cfg->origin), DEFAULT_ORIGIN);
 	cfg->warn[0] = 300;
 	cfg->warn[1] = 60;

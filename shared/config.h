@@ -52,7 +52,7 @@ struct config {
 	unsigned int	 pusher_ring;		/* POSTES_PUSHER_RING, events */
 	unsigned int	 pusher_replay_max;	/* POSTES_PUSHER_REPLAY_MAX */
 	unsigned int	 pusher_threads;	/* POSTES_PUSHER_THREADS, 0: cores */
-	unsigned int	 api_workers;		/* POSTES_API_WORKERS */
+	unsigned int	 api_workers;		/* POSTES_API_WORKERS, 0: none */
 	char		 origin[256];		/* POSTES_ORIGIN, allowed Origin */
 	char		 secret[128];		/* POSTES_SECRET, HMAC key (hex) */
 	int		 warn[CONFIG_WARN_MAX];	/* POSTES_WARN_THRESHOLDS, s, desc */

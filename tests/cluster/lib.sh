@@ -5,7 +5,7 @@
 # cluster_up brings up on 127.0.0.1, under $CV (default /tmp/postes-cluster):
 #   - a 3-node Galera cluster (galera.sh), ports $DBP+1..3; every program
 #     gets POSTES_DB_HOSTS=db1,db2,db3 and so writes to db1 while it lives;
-#   - 2 API hosts: two FastCGI pools (deploy/api-pool.sh under spawn-fcgi)
+#   - 2 API hosts: two FastCGI pools (postes-api's workers under spawn-fcgi)
 #     on unix sockets api1.sock and api2.sock;
 #   - postes-relay between "hosts": tcp://127.0.0.1:$RIN (XSUB, the API
 #     hosts publish there) and tcp://127.0.0.1:$ROUT (XPUB, the pushers
@@ -102,7 +102,7 @@ host_secrets() {	# host_secrets NAME
 start_api() {	# start_api N
   rm -f "$CV/run/api$1.sock"
   POSTES_SECRETS_FILE=$CV/hosts/api$1.secrets \
-    setsid spawn-fcgi -n -s "$CV/run/api$1.sock" -M 0600 -- /bin/bash "$ROOT/deploy/api-pool.sh" 2 \
+    setsid spawn-fcgi -n -s "$CV/run/api$1.sock" -M 0600 -- /usr/bin/env POSTES_API_WORKERS=2 \
     "$B/postes-api" >>"$CV/log/api$1.log" 2>&1 </dev/null &
   echo $! > "$CV/run/api$1.pid"
   local n=100; until [ -S "$CV/run/api$1.sock" ] || [ $n -eq 0 ]; do n=$((n-1)); sleep 0.1; done
