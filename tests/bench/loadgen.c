@@ -16,11 +16,14 @@
  * "t_us":1764...; its latency is now - that time. The last line is
  *
  *	DONE held=H failed=F closed=C msgs=M short=S min=K extra=E bytes=B
+ *	     cpu_ms=U
  *
  * (S connections received fewer than MSGS, the fewest being K; E other
  * messages arrived after READY, e.g. the pusher's stats_update; B is
  * the size of the first benchmark message: the WebSocket payload, or
- * the SSE record without its blank line) and LATFILE receives one
+ * the SSE record without its blank line; U is this process's own CPU
+ * time, user and system, since READY: what reading the messages cost the
+ * machine the servers share) and LATFILE receives one
  * latency (microseconds) per line. Answers
  * WebSocket pings; decodes chunked transfer encoding. Loopback only by
  * intent: nothing here is hardened against a hostile server.
@@ -72,6 +75,14 @@ static int		 connected, failed, closed_n, done_n, ready;
 static long long	 extra;
 static size_t		 first_bytes;
 static volatile sig_atomic_t stop;
+
+/* User and system time of a getrusage() answer, in microseconds. */
+static long long
+ru_us(const struct rusage *ru)
+{
+	return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000LL +
+	    ru->ru_utime.tv_usec + ru->ru_stime.tv_usec;
+}
 
 static long long
 now_us(void)
@@ -392,6 +403,7 @@ int
 main(int argc, char *argv[])
 {
 	struct epoll_event	 evs[512], mod;
+	struct rusage		 ru0, ru1;
 	struct rlimit		 rl;
 	struct conn		*c;
 	const char		*latfile = NULL;
@@ -474,6 +486,7 @@ main(int argc, char *argv[])
 		}
 		if (!ready && next == nconn && connected + failed >= nconn) {
 			ready = 1;
+			getrusage(RUSAGE_SELF, &ru0);
 			printf("READY %d %d\n", connected, failed);
 			fflush(stdout);
 			last_progress = now_us();
@@ -497,9 +510,11 @@ main(int argc, char *argv[])
 			if ((int)conns[i].msgs < ch)
 				ch = (int)conns[i].msgs;
 		}
+	getrusage(RUSAGE_SELF, &ru1);
 	printf("DONE held=%d failed=%d closed=%d msgs=%zu short=%d min=%d "
-	    "extra=%lld bytes=%zu\n", connected - closed_n, failed, closed_n,
-	    nlat, n, ch, extra, first_bytes);
+	    "extra=%lld bytes=%zu cpu_ms=%lld\n", connected - closed_n, failed,
+	    closed_n, nlat, n, ch, extra, first_bytes,
+	    ready ? (ru_us(&ru1) - ru_us(&ru0)) / 1000 : 0);
 	if (latfile != NULL && (f = fopen(latfile, "w")) != NULL) {
 		qsort(lat, nlat, sizeof(*lat), cmp_ll);
 		for (size_t k = 0; k < nlat; k++)

@@ -230,6 +230,10 @@ cpu() {
   done
   echo "$total"
 }
+# The machine's busy and total jiffies, every core (/proc/stat): busy is
+# all but idle and iowait. Over the publishing phase it shows whether the
+# two cores had room left, for the server and the generators together.
+machine() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat; }
 api_pids() { echo "$(cat "$V/run/front.pid") $(cat "$V/run/mysqld.mainpid")"; }
 
 # Histograms of the pusher's /metrics (issue 10's stages, when the
@@ -282,6 +286,7 @@ declare -A P99 CPU LOSS KB HELD
 run_case() {
   local kind=$1 xport=$2 subs=$3 path ports=() pids=() api=() before after
   local c0 c1 a0 a1 i n g ngen held=0 msgs=0 extra=0 short=0 bytes=0 lats
+  local m0 m1 gcpu=0
   case "$kind" in
     pusher)
       pusher_stop TERM >/dev/null 2>&1 || true
@@ -323,7 +328,7 @@ run_case() {
   after=$(pss "${pids[@]}")
   [ "$kind" = nchan ] || metrics_save "$o/metrics.before" "${ports[@]}"
   read -r -a api <<<"$(api_pids)"
-  c0=$(cpu -c "${pids[@]}"); a0=$(cpu -c "${api[@]}")
+  c0=$(cpu -c "${pids[@]}"); a0=$(cpu -c "${api[@]}"); m0=$(machine)
   if [ "$kind" = nchan ]; then
     timeout --foreground $((30 + 2 * PHASE)) "$B/publish" nchan 127.0.0.1 "$NPORT" /pub "$MSGS" "$RATE" "$SIZE" \
       > "$o/publish.out" || say "publish failed"
@@ -333,11 +338,12 @@ run_case() {
   fi
   wait "${GENS[@]}" || true
   GENS=()
-  c1=$(cpu -c "${pids[@]}"); a1=$(cpu -c "${api[@]}")
+  c1=$(cpu -c "${pids[@]}"); a1=$(cpu -c "${api[@]}"); m1=$(machine)
   [ "$kind" = nchan ] || metrics_save "$o/metrics.after" "${ports[@]}"
   for ((g = 0; g < ngen; g++)); do
-    read -r h m s e b <<<"$(sed -n 's/^DONE held=\([0-9]*\).* msgs=\([0-9]*\) short=\([0-9]*\).* extra=\([0-9]*\) bytes=\([0-9]*\).*/\1 \2 \3 \4 \5/p' "$o/out.$g")"
+    read -r h m s e b u <<<"$(sed -n 's/^DONE held=\([0-9]*\).* msgs=\([0-9]*\) short=\([0-9]*\).* extra=\([0-9]*\) bytes=\([0-9]*\) cpu_ms=\([0-9]*\).*/\1 \2 \3 \4 \5 \6/p' "$o/out.$g")"
     held=$((held + ${h:-0})); msgs=$((msgs + ${m:-0})); short=$((short + ${s:-0}))
+    gcpu=$((gcpu + ${u:-0}))
     extra=$((extra + ${e:-0})); [ "${b:-0}" -gt 0 ] && bytes=$b
   done
   [ "$kind$xport" = pusherws ] && [ "$bytes" -gt 0 ] && [ -z "${SIZE:-}" ] && SIZE=$bytes
@@ -357,6 +363,10 @@ run_case() {
   echo "${ROWS[-1]}"
   echo "    $ngen generators; $short subscribers short; $extra other messages in the phase$([ "$kind" = nchan ] || echo ' (stats_update)');" \
        "message ${bytes} B; server CPU $(( (c1 - c0) * 1000 / HZ )) ms"
+  # What else the two cores did meanwhile: when the machine is busy near
+  # 100 %, the tail is queueing for a core, not the server's own work.
+  echo "    generators' CPU $gcpu ms ($(awk -v g="$gcpu" -v d="$deliv" 'BEGIN { printf "%.2f", d ? g * 1000 / d : 0 }') us per delivery);" \
+       "machine busy $(awk -v a="$m0" -v b="$m1" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[2] - x[2]; printf "%.0f", t ? 100 * (y[1] - x[1]) / t : 0 }') % of $(nproc) cores over the phase"
   echo "    publish requests answered in: $(sed -n 's/^ANSWERS n=\([0-9]*\) p50=\([0-9.]*\) max=\([0-9.]*\)/p50 \2 ms, max \3 ms (\1 requests)/p' "$o/publish.out" 2>/dev/null)"
   if [ "$kind" != nchan ]; then
     echo "    API side (lighttpd + postes-api + MariaDB) CPU per event: $(awk -v c=$((a1 - a0)) -v hz="$HZ" -v n="$MSGS" 'BEGIN { printf "%.1f", c * 1000 / hz / n }') ms"
