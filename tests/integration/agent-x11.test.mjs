@@ -25,7 +25,7 @@ import messages from '../../www/src/lib/messages.js';
 const FR = messages.fr;
 const AGENT = `${L.BUILD}/postes-agent`;
 const LAUNCHER = `${L.ROOT}agent/postes-agent-session.in`;
-const SHOTS = process.env.POSTES_AGENT_SHOTS || '';	// e.g. docs/screenshots
+const SHOTS = process.env.POSTES_SHOTS || '';	// e.g. docs/screenshots
 const W = 1280, H = 800;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'postes-agent-'));

@@ -64,13 +64,14 @@ export async function waitConn(page, status, timeout = 30000) {
   await page.waitForSelector(`[data-test=conn][data-status=${status}]`, { timeout });
 }
 
-// The README's screenshots show the normal stack: a run without a
-// pusher (shared hosting) leaves them alone.
+// The README's screenshots, taken only when asked (POSTES_SHOTS=
+// docs/screenshots make test): a test run leaves the tree as it was. They
+// show the normal stack: a run without a pusher (shared hosting) takes none.
 export async function shot(page, name) {
-  if (NO_PUSHER) return;
-  const dir = path.join(ROOT, 'docs', 'screenshots');
+  const dir = process.env.POSTES_SHOTS;
+  if (!dir || NO_PUSHER) return;
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, name) });
+  await page.screenshot({ path: path.resolve(ROOT, dir, name) });
 }
 
 export async function statValue(page, key) {
