@@ -6,8 +6,10 @@
  * every connect, like the cookie: kind 's' names a staff session that
  * must still exist, be unexpired and belong to an active account; kind
  * 'k' names a poste whose token must still be the one it was issued
- * under (ticket_poste_bind) and an access session on that poste that is
- * not over. So a ticket serves any number of reconnections while what
+ * under (ticket_poste_bind), the poste still in service, and, when it
+ * names one (session > 0), an access session on that poste that is not
+ * over: the kiosk then hears postes/<its poste> and that session,
+ * without one postes/<its poste> only. So a ticket serves any number of reconnections while what
  * it came from lives (EventSource reconnects with the same URL), and
  * none after. Browsers on the API's origin can instead send the staff
  * cookie (postes_sid); its SHA-256 is looked up in staff_sessions.
@@ -44,6 +46,7 @@ enum stmt {
 	STMT_STAFF_COOKIE,
 	STMT_STAFF_TICKET,
 	STMT_KIOSK_TICKET,
+	STMT_POSTE_TICKET,
 	STMT__MAX
 };
 
@@ -62,6 +65,8 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT p.token_hash FROM postes p JOIN sessions s"
 	" ON s.id = ? AND (s.poste_id = p.id OR s.poste_id IS NULL)"
 	" WHERE p.id = ? AND p.actif = 1 AND s.statut <> 'terminee'",
+	/* STMT_POSTE_TICKET: the poste alone (its own channel). */
+	"SELECT p.token_hash FROM postes p WHERE p.id = ? AND p.actif = 1",
 };
 
 static struct db	*adb;
@@ -138,9 +143,11 @@ auth_ticket(const struct ticket *t, struct authinfo *ai)
 			ai->staff_session = t->bind;
 			ai->expires_ms = ai->at_ms + db_int(res, 0, 0);
 		}
-	} else if (t->kind == 'k' && t->session_id > 0) {
-		if (auth_query(STMT_KIOSK_TICKET, &res, (struct db_param[]){
-		    DBI(t->session_id), DBI(t->subject) }, 2) == -1)
+	} else if (t->kind == 'k' && t->subject > 0) {
+		if ((t->session_id > 0 ? auth_query(STMT_KIOSK_TICKET, &res,
+		    (struct db_param[]){ DBI(t->session_id),
+		    DBI(t->subject) }, 2) : auth_query(STMT_POSTE_TICKET, &res,
+		    (struct db_param[]){ DBI(t->subject) }, 1)) == -1)
 			goto err;
 		ok = res != NULL && res->nrows > 0 && !res->cells[0].null &&
 		    res->cells[0].len == HASH_LEN && ticket_poste_bind(

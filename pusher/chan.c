@@ -49,18 +49,25 @@
 
 pthread_mutex_t	 hub_lock = PTHREAD_MUTEX_INITIALIZER;
 
-enum { CH_DASHBOARD, CH_SESSIONS, CH_POSTES, CH_SESSION, CH__MAX };
+enum { CH_DASHBOARD, CH_SESSIONS, CH_POSTES, CH_SESSION, CH_POSTE, CH__MAX };
 
+/*
+ * A channel: one of the three fixed ones, or a keyed one, sessions/<id>
+ * or postes/<id>, made when its first listener comes and dropped with its
+ * last (a hash table on mask and id: the same two numbers an event
+ * carries, ev_key()).
+ */
 struct chan {
 	unsigned int	 mask;
-	long long	 session_id;
+	long long	 id;		/* keyed: the session's or poste's id */
 	struct member	*head;
 	size_t		 n[XPORT__MAX];
 	struct msg	*last_time;	/* sessions/<id>: last time_update */
 	struct chan	*hnext;
 };
 
-#define SESS_BUCKETS	1024
+#define KEYED_BUCKETS	1024
+#define KEYED(mask)	((mask) == EV_CH_SESSION || (mask) == EV_CH_POSTE)
 
 static struct {
 	long long	 last;		/* watermark; atomic for readers */
@@ -74,8 +81,8 @@ static struct {
 	struct sub	*all;
 	long long	 next_expiry;	/* earliest auth.expires_ms, 0: none */
 	struct chan	 fixed[3];
-	struct chan	*sess[SESS_BUCKETS];
-	size_t		 nsess;
+	struct chan	*keyed[KEYED_BUCKETS];
+	size_t		 nsess, npostes;	/* keyed channels, by kind */
 	struct hub_hooks hooks;
 	unsigned long long stat[HS__MAX];	/* atomic */
 } hub;
@@ -130,13 +137,13 @@ hub_free(void)
 	hub.rlen = 0;
 	msg_unref(hub.stats);
 	hub.stats = NULL;
-	for (i = 0; i < SESS_BUCKETS; i++)
-		for (c = hub.sess[i]; c != NULL; c = n) {
+	for (i = 0; i < KEYED_BUCKETS; i++)
+		for (c = hub.keyed[i]; c != NULL; c = n) {
 			n = c->hnext;
 			msg_unref(c->last_time);
 			free(c);
 		}
-	memset(hub.sess, 0, sizeof(hub.sess));
+	memset(hub.keyed, 0, sizeof(hub.keyed));
 	pthread_mutex_unlock(&hub_lock);
 }
 
@@ -175,38 +182,51 @@ hub_stats_clean(void)
 	__atomic_store_n(&hub.stats_dirty, 0, __ATOMIC_RELEASE);
 }
 
-/* The session channel for id; created when create is set. Locked. */
+static struct chan **
+chan_bucket(unsigned int mask, long long id)
+{
+	return &hub.keyed[((unsigned long long)id * 2 +
+	    (mask == EV_CH_POSTE)) % KEYED_BUCKETS];
+}
+
+/* The keyed channel (mask, id); created when create is set. Locked. */
 static struct chan *
-chan_session(long long id, int create)
+chan_keyed(unsigned int mask, long long id, int create)
 {
 	struct chan	**pp, *c;
 
-	pp = &hub.sess[(unsigned long long)id % SESS_BUCKETS];
+	pp = chan_bucket(mask, id);
 	for (c = *pp; c != NULL; c = c->hnext)
-		if (c->session_id == id)
+		if (c->mask == mask && c->id == id)
 			return c;
 	if (!create || (c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	c->mask = EV_CH_SESSION;
-	c->session_id = id;
+	c->mask = mask;
+	c->id = id;
 	c->hnext = *pp;
 	*pp = c;
-	hub.nsess++;
+	if (mask == EV_CH_POSTE)
+		hub.npostes++;
+	else
+		hub.nsess++;
 	return c;
 }
 
 static void
-chan_session_drop(struct chan *c)
+chan_keyed_drop(struct chan *c)
 {
 	struct chan	**pp;
 
-	pp = &hub.sess[(unsigned long long)c->session_id % SESS_BUCKETS];
-	for (; *pp != NULL; pp = &(*pp)->hnext)
+	for (pp = chan_bucket(c->mask, c->id); *pp != NULL;
+	    pp = &(*pp)->hnext)
 		if (*pp == c) {
 			*pp = c->hnext;
 			msg_unref(c->last_time);
+			if (c->mask == EV_CH_POSTE)
+				hub.npostes--;
+			else
+				hub.nsess--;
 			free(c);
-			hub.nsess--;
 			return;
 		}
 }
@@ -226,6 +246,13 @@ chan_fixed(unsigned int bit)
 	}
 }
 
+/* The id an event carries for a keyed channel of this mask. */
+static long long
+msg_key(const struct msg *m, unsigned int mask)
+{
+	return mask == EV_CH_POSTE ? m->poste_id : m->session_id;
+}
+
 /* Whether s listens to a channel m goes to. */
 static int
 sub_wants(const struct sub *s, const struct msg *m)
@@ -235,8 +262,8 @@ sub_wants(const struct sub *s, const struct msg *m)
 	for (i = 0; i < s->nmem; i++) {
 		if (!(s->mem[i].mask & m->mask))
 			continue;
-		if (s->mem[i].mask != EV_CH_SESSION ||
-		    s->mem[i].session_id == m->session_id)
+		if (!KEYED(s->mem[i].mask) ||
+		    s->mem[i].id == msg_key(m, s->mem[i].mask))
 			return 1;
 	}
 	return 0;
@@ -253,7 +280,8 @@ chan_name(const struct member *mb, char buf[CHAN_NAME_MAX])
 	case EV_CH_POSTES:
 		return "postes";
 	default:
-		snprintf(buf, CHAN_NAME_MAX, "sessions/%lld", mb->session_id);
+		snprintf(buf, CHAN_NAME_MAX, "%s/%lld",
+		    mb->mask == EV_CH_POSTE ? "postes" : "sessions", mb->id);
 		return buf;
 	}
 }
@@ -280,13 +308,13 @@ sub_bare(const struct transport *tp, void *conn)
 
 struct sub *
 sub_new(const struct transport *tp, void *conn, char *const *names,
-    size_t nnames, int staff, long long kiosk_session, long long since,
-    int *status)
+    size_t nnames, const struct authinfo *ai, long long since, int *status)
 {
 	struct sub	*s;
 	unsigned int	 mask;
-	long long	 sid;
+	long long	 id;
 	size_t		 i, j;
+	int		 staff = ai->res == AUTH_STAFF;
 
 	if (nnames == 0 || nnames > SUB_CHAN_MAX) {
 		*status = 404;
@@ -298,32 +326,32 @@ sub_new(const struct transport *tp, void *conn, char *const *names,
 		return NULL;
 	}
 	for (i = 0; i < nnames; i++) {
-		/* postes/<id> is served by GET /api/events only (a kiosk
-		 * polls it); the hub has no such channel yet. */
-		if (ev_chan_parse(names[i], &mask, &sid) == -1 ||
-		    mask == EV_CH_POSTE) {
+		if (ev_chan_parse(names[i], &mask, &id) == -1) {
 			*status = 404;
 			goto fail;
 		}
-		if (!staff && (mask != EV_CH_SESSION ||
-		    sid != kiosk_session)) {
+		/* A kiosk hears its own poste, and the session its ticket
+		 * names (none: 0, which no channel has). */
+		if (!staff && !(ai->res == AUTH_KIOSK &&
+		    ((mask == EV_CH_SESSION && id == ai->session_id) ||
+		    (mask == EV_CH_POSTE && id == ai->subject)))) {
 			*status = 403;
 			goto fail;
 		}
 		for (j = 0; j < s->nmem; j++)
-			if (s->mem[j].mask == mask &&
-			    s->mem[j].session_id == sid)
+			if (s->mem[j].mask == mask && s->mem[j].id == id)
 				break;
 		if (j < s->nmem)
 			continue;
 		s->mem[s->nmem].sub = s;
 		s->mem[s->nmem].mask = mask;
-		s->mem[s->nmem].session_id = sid;
+		s->mem[s->nmem].id = id;
 		s->nmem++;
 	}
 	s->tp = tp;
 	s->conn = conn;
 	s->staff = staff;
+	s->auth = *ai;
 	s->since = since;
 	s->state = SUB_REPLAY;
 	s->refs = 1;
@@ -611,8 +639,8 @@ sub_attach(struct sub *s)
 		return;
 	}
 	for (i = 0; i < s->nmem; i++) {
-		c = s->mem[i].mask == EV_CH_SESSION ?
-		    chan_session(s->mem[i].session_id, 1) :
+		c = KEYED(s->mem[i].mask) ?
+		    chan_keyed(s->mem[i].mask, s->mem[i].id, 1) :
 		    chan_fixed(s->mem[i].mask);
 		if (c == NULL)
 			continue;	/* ENOMEM: that channel stays silent */
@@ -672,8 +700,8 @@ sub_detach(struct sub *s)
 			s->mem[i].next->prev = s->mem[i].prev;
 		c->n[s->tp->index]--;
 		s->mem[i].chan = NULL;
-		if (c->mask == EV_CH_SESSION && c->head == NULL)
-			chan_session_drop(c);
+		if (KEYED(c->mask) && c->head == NULL)
+			chan_keyed_drop(c);
 	}
 	if (s->aprev != NULL)
 		s->aprev->anext = s->anext;
@@ -795,7 +823,10 @@ hub_publish(struct msg *m)
 		if (m->mask & bits[i])
 			chan_deliver(chan_fixed(bits[i]), m);
 	if ((m->mask & EV_CH_SESSION) && m->session_id > 0 &&
-	    (c = chan_session(m->session_id, 0)) != NULL)
+	    (c = chan_keyed(EV_CH_SESSION, m->session_id, 0)) != NULL)
+		chan_deliver(c, m);
+	if ((m->mask & EV_CH_POSTE) && m->poste_id > 0 &&
+	    (c = chan_keyed(EV_CH_POSTE, m->poste_id, 0)) != NULL)
 		chan_deliver(c, m);
 	pthread_mutex_unlock(&hub_lock);
 	if (m->id > 0 && hub.hooks.published != NULL)
@@ -876,7 +907,7 @@ hub_set_time(long long session_id, struct msg *m)
 	struct chan	*c;
 
 	pthread_mutex_lock(&hub_lock);
-	if ((c = chan_session(session_id, 0)) != NULL) {
+	if ((c = chan_keyed(EV_CH_SESSION, session_id, 0)) != NULL) {
 		msg_unref(c->last_time);
 		c->last_time = msg_ref(m);
 		chan_deliver(c, m);
@@ -890,7 +921,7 @@ hub_session_watched(long long session_id)
 	int	 w;
 
 	pthread_mutex_lock(&hub_lock);
-	w = chan_session(session_id, 0) != NULL;
+	w = chan_keyed(EV_CH_SESSION, session_id, 0) != NULL;
 	pthread_mutex_unlock(&hub_lock);
 	return w;
 }
@@ -926,7 +957,7 @@ hub_reply_time(struct sub *s, long long session_id)
 		if (s->mem[i].mask != EV_CH_SESSION)
 			continue;
 		/* The seed's get_time names its session: only that one. */
-		if (session_id > 0 && s->mem[i].session_id != session_id)
+		if (session_id > 0 && s->mem[i].id != session_id)
 			continue;
 		n++;
 		c = s->mem[i].chan;
@@ -938,7 +969,7 @@ hub_reply_time(struct sub *s, long long session_id)
 		json_object_object_add(o, "type",
 		    json_object_new_string("time_update"));
 		json_object_object_add(o, "session_id",
-		    json_object_new_int64(s->mem[i].session_id));
+		    json_object_new_int64(s->mem[i].id));
 		json_object_object_add(o, "data", NULL);
 		sub_push_obj(s, o);
 	}
@@ -987,19 +1018,15 @@ hub_count(struct hub_counts *hc)
 	for (t = 0; t < XPORT__MAX; t++) {
 		for (i = 0; i < 3; i++)
 			hc->chan[t][i] = hub.fixed[i].n[t];
-		for (i = 0; i < SESS_BUCKETS; i++)
-			for (c = hub.sess[i]; c != NULL; c = c->hnext)
-				hc->chan[t][CH_SESSION] += c->n[t];
+		for (i = 0; i < KEYED_BUCKETS; i++)
+			for (c = hub.keyed[i]; c != NULL; c = c->hnext)
+				hc->chan[t][c->mask == EV_CH_POSTE ?
+				    CH_POSTE : CH_SESSION] += c->n[t];
 	}
 	hc->ring = hub.rlen;
 	hc->session_chans = hub.nsess;
+	hc->poste_chans = hub.npostes;
 	pthread_mutex_unlock(&hub_lock);
-}
-
-void
-sub_set_auth(struct sub *s, const struct authinfo *ai)
-{
-	s->auth = *ai;
 }
 
 void

@@ -120,12 +120,9 @@ http_subscribe(struct MHD_Connection *conn, const char *chanpath,
 		metric_inc(M_AUTH_FAIL);
 		return HTTP_SUB_ANON;
 	}
-	*out = sub_new(tp, NULL, names, (size_t)n, ai.res == AUTH_STAFF,
-	    ai.res == AUTH_KIOSK ? ai.session_id : 0, since, &status);
-	if (*out != NULL) {
-		sub_set_auth(*out, &ai);
+	if ((*out = sub_new(tp, NULL, names, (size_t)n, &ai, since,
+	    &status)) != NULL)
 		return HTTP_SUB_OK;
-	}
 	if (status == 403) {
 		metric_inc(M_AUTH_FAIL);
 		return HTTP_SUB_FORBIDDEN;

@@ -55,7 +55,8 @@ struct msg {
 	int		 refs;		/* atomic */
 	long long	 id;
 	unsigned int	 mask;		/* EV_CH_* bits */
-	long long	 session_id;
+	long long	 session_id;	/* sessions/<id> it goes to, 0: none */
+	long long	 poste_id;	/* postes/<id> it goes to, 0: none */
 	char		 type[32];
 	char		*json;
 	size_t		 jlen;
@@ -107,7 +108,8 @@ enum auth_res { AUTH_ANON, AUTH_STAFF, AUTH_KIOSK, AUTH_BAD, AUTH_ERROR };
 struct authinfo {
 	enum auth_res	 res;
 	long long	 subject;	/* staff id or poste id */
-	long long	 session_id;	/* kiosk: the session it may follow */
+	long long	 session_id;	/* kiosk: the session it may follow,
+					   0: its poste's channel only */
 	long long	 staff_session;	/* staff: staff_sessions.id */
 	long long	 at_ms;		/* when the database check began */
 	long long	 expires_ms;	/* staff: when its staff session
@@ -143,7 +145,7 @@ struct member {
 	struct sub	*sub;
 	struct member	*prev, *next;
 	unsigned int	 mask;		/* one EV_CH_ bit */
-	long long	 session_id;	/* EV_CH_SESSION */
+	long long	 id;		/* EV_CH_SESSION, EV_CH_POSTE: whose */
 	void		*chan;		/* struct chan it is linked in */
 };
 
@@ -182,18 +184,17 @@ long long	 hub_last_id(void);
 int		 hub_ready(void);
 
 /*
- * New subscriber of the named channels for transport tp; since < 0
- * means live from now. Parses the names; returns NULL with *status set
- * to 404 (unknown channel), 403 (kiosk asking for another channel) or
- * 500. kiosk_session > 0 restricts to sessions/<kiosk_session>.
- * The subscriber starts with one reference, owned by the transport.
+ * New subscriber of the named channels for transport tp, admitted by ai
+ * (kept for revoke.c); since < 0 means live from now. Parses the names;
+ * returns NULL with *status set to 404 (unknown channel), 403 (a kiosk
+ * asking for more than postes/<its poste> and sessions/<its ticket's
+ * session>) or 500. The subscriber starts with one reference, owned by
+ * the transport.
  */
 struct sub	*sub_bare(const struct transport *tp, void *conn);
 struct sub	*sub_new(const struct transport *tp, void *conn,
-		    char *const *names, size_t nnames, int staff,
-		    long long kiosk_session, long long since, int *status);
-/* Remember what admitted s, before sub_attach (revoke.c). */
-void		 sub_set_auth(struct sub *s, const struct authinfo *ai);
+		    char *const *names, size_t nnames,
+		    const struct authinfo *ai, long long since, int *status);
 /*
  * s's authorisation was revoked: drop what is queued (never a frame
  * half written), queue a final "revoked" message, then close (WS 1008,
@@ -303,10 +304,12 @@ void		 hub_kick_all(int code, const char *why);
 /* Counters for /metrics, under the lock. */
 struct hub_counts {
 	size_t	 subs[XPORT__MAX];
-	size_t	 chan[XPORT__MAX][4];	/* dashboard, sessions, postes, session */
+	size_t	 chan[XPORT__MAX][5];	/* dashboard, sessions, postes,
+					   sessions/<id>, postes/<id> */
 	size_t	 queued_bytes;
 	size_t	 ring;
 	size_t	 session_chans;
+	size_t	 poste_chans;
 };
 void		 hub_count(struct hub_counts *);
 /* 1 when a stats_update is owed (events since the last one). */

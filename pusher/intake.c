@@ -128,6 +128,8 @@ row_msg(const struct db_res *res, size_t i)
 	m = msg_from_obj(db_int(res, i, 0), (unsigned int)db_int(res, i, 2),
 	    db_isnull(res, i, 4) ? 0 : db_int(res, i, 4), w);
 	json_object_put(w);
+	if (m != NULL && !db_isnull(res, i, 5))
+		m->poste_id = db_int(res, i, 5);
 	return m;
 }
 

@@ -223,8 +223,8 @@ char *
 metrics_render(size_t *len)
 {
 	static const char *const tname[XPORT__MAX] = { "ws", "sse" };
-	static const char *const cname[4] = { "dashboard", "sessions",
-	    "postes", "sessions/<id>" };
+	static const char *const cname[5] = { "dashboard", "sessions",
+	    "postes", "sessions/<id>", "postes/<id>" };
 	struct hub_counts hc;
 	struct buf	 b;
 	size_t		 i, t;
@@ -245,13 +245,16 @@ metrics_render(size_t *len)
 	bprintf(&b, "# HELP postes_pusher_subscriptions Subscriptions by "
 	    "transport and channel\n# TYPE postes_pusher_subscriptions gauge\n");
 	for (t = 0; t < XPORT__MAX; t++)
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < 5; i++)
 			bprintf(&b, "postes_pusher_subscriptions{transport=\"%s\","
 			    "channel=\"%s\"} %zu\n", tname[t], cname[i],
 			    hc.chan[t][i]);
 	bprintf(&b, "# HELP postes_pusher_session_channels sessions/<id> "
 	    "channels with listeners\n# TYPE postes_pusher_session_channels "
 	    "gauge\npostes_pusher_session_channels %zu\n", hc.session_chans);
+	bprintf(&b, "# HELP postes_pusher_poste_channels postes/<id> "
+	    "channels with listeners\n# TYPE postes_pusher_poste_channels "
+	    "gauge\npostes_pusher_poste_channels %zu\n", hc.poste_chans);
 	bprintf(&b, "# HELP postes_pusher_queued_bytes Bytes waiting in "
 	    "subscriber queues\n# TYPE postes_pusher_queued_bytes gauge\n"
 	    "postes_pusher_queued_bytes %zu\n", hc.queued_bytes);

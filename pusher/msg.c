@@ -108,7 +108,7 @@ msg_parse_event(const char *s, size_t len)
 	struct json_tokener	*tok;
 	struct json_object	*obj = NULL, *v;
 	struct msg		*m = NULL;
-	long long		 id, sid = 0;
+	long long		 id, sid = 0, pid = 0;
 	const char		*type;
 	int			 t;
 
@@ -133,9 +133,14 @@ msg_parse_event(const char *s, size_t len)
 	if (json_object_object_get_ex(obj, "session_id", &v) &&
 	    json_object_is_type(v, json_type_int))
 		sid = json_object_get_int64(v);
+	if (json_object_object_get_ex(obj, "poste_id", &v) &&
+	    json_object_is_type(v, json_type_int))
+		pid = json_object_get_int64(v);
 	t = ev_lookup(type);
 	m = msg_from_obj(id, t < 0 ? 0 : ev_channels((enum ev_type)t), sid,
 	    obj);
+	if (m != NULL)
+		m->poste_id = pid;
 	if (t < 0)
 		log_warn("event %lld: unknown type %.32s, delivered to nobody",
 		    id, type);

@@ -23,6 +23,8 @@
 
 #include "../../pusher/hub.h"
 
+#define KIOSK_POSTE	9	/* the poste of every kiosk subscriber here */
+
 struct popts		 popts;
 static int		 pokes, kicks, wakes;
 
@@ -102,10 +104,14 @@ subscribe(const char *a, const char *b, int staff, long long kiosk,
 	size_t	 n = 0;
 	struct sub *s;
 
+	/* A kiosk here is poste KIOSK_POSTE's, following session kiosk. */
+	struct authinfo ai = { staff ? AUTH_STAFF : AUTH_KIOSK,
+	    staff ? 1 : KIOSK_POSTE, staff ? 0 : kiosk, 0, 0, 0 };
+
 	names[n++] = (char *)(uintptr_t)a;
 	if (b != NULL)
 		names[n++] = (char *)(uintptr_t)b;
-	s = sub_new(&fake, NULL, names, n, staff, kiosk, since, status);
+	s = sub_new(&fake, NULL, names, n, &ai, since, status);
 	if (s != NULL)
 		sub_attach(s);
 	return s;
@@ -120,6 +126,28 @@ event(long long id, const char *type, long long sid)
 	n = snprintf(buf, sizeof(buf), "{\"id\":%lld,\"type\":\"%s\","
 	    "\"session_id\":%lld}", id, type, sid);
 	return msg_parse_event(buf, (size_t)n);
+}
+
+/* An event for a poste's channel too (postes/<pid>). */
+static struct msg *
+event_poste(long long id, const char *type, long long sid, long long pid)
+{
+	char	 buf[256];
+	int	 n;
+
+	n = snprintf(buf, sizeof(buf), "{\"id\":%lld,\"type\":\"%s\","
+	    "\"session_id\":%lld,\"poste_id\":%lld}", id, type, sid, pid);
+	return msg_parse_event(buf, (size_t)n);
+}
+
+static void
+publish_poste(long long id, const char *type, long long sid, long long pid)
+{
+	struct msg	*m = event_poste(id, type, sid, pid);
+
+	assert_non_null(m);
+	assert_int_equal(hub_publish(m), 1);
+	msg_unref(m);
 }
 
 static void
@@ -237,6 +265,73 @@ routing_and_dedupe(void **state)
 	free(a);
 	free(b);
 	free(c);
+}
+
+/*
+ * postes/<id>: a kiosk hears its own poste (with or without a session
+ * on its ticket), never another's; an event for a poste reaches that
+ * poste's channel only, once per stream even when it is also on the
+ * stream's session channel.
+ */
+static void
+poste_channel(void **state)
+{
+	struct sub	*k, *alone, *staff8, *other;
+	char		*a, *b, *c, *d, id[3][32];
+	long long	 base = hub_last_id();	/* ids after the tests before */
+	int		 st, i;
+
+	(void)state;
+	assert_null(subscribe("postes/8", NULL, 0, 5, -1, &st));
+	assert_int_equal(st, 403);
+	assert_null(subscribe("postes/0", NULL, 0, 5, -1, &st));
+	assert_int_equal(st, 404);
+	/* A ticket naming no session: its poste only. */
+	assert_null(subscribe("sessions/5", NULL, 0, 0, -1, &st));
+	assert_int_equal(st, 403);
+	k = subscribe("postes/9", "sessions/5", 0, 5, -1, &st);
+	alone = subscribe("postes/9", NULL, 0, 0, -1, &st);
+	staff8 = subscribe("postes/8", NULL, 1, 0, -1, &st);
+	other = subscribe("sessions/6", NULL, 1, 0, -1, &st);
+	assert_non_null(k);
+	assert_non_null(alone);
+	assert_non_null(staff8);
+	assert_non_null(other);
+	free(drain(k));
+	free(drain(alone));
+	free(drain(staff8));
+	free(drain(other));
+	for (i = 0; i < 3; i++)
+		snprintf(id[i], sizeof(id[i]), "\"id\":%lld,", base + 1 + i);
+	/* message: postes/9 and sessions/5 (the same stream: once). */
+	publish_poste(base + 1, "message", 5, 9);
+	/* message_acquitte: dashboard and postes/9, no session. */
+	publish_poste(base + 2, "message_acquitte", 0, 9);
+	/* reservation_created for poste 8: postes and postes/8. */
+	publish_poste(base + 3, "reservation_created", 0, 8);
+	a = drain(k);
+	b = drain(alone);
+	c = drain(staff8);
+	d = drain(other);
+	assert_int_equal(count(a, id[0]), 1);
+	assert_int_equal(count(a, id[1]), 1);
+	assert_int_equal(count(a, "\"id\""), 2);
+	assert_int_equal(count(b, id[0]), 1);
+	assert_int_equal(count(b, id[1]), 1);
+	assert_int_equal(count(b, "\"id\""), 2);
+	assert_int_equal(count(c, id[2]), 1);
+	assert_int_equal(count(c, "\"id\""), 1);
+	assert_int_equal(count(d, "\"id\""), 0);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	pthread_mutex_lock(&hub_lock);
+	sub_detach(k);
+	sub_detach(alone);
+	sub_detach(staff8);
+	sub_detach(other);
+	pthread_mutex_unlock(&hub_lock);
 }
 
 static void
@@ -437,10 +532,8 @@ admitted_until(const char *chan, enum auth_res res, long long subject,
 	int		 st;
 	struct sub	*s;
 
-	s = sub_new(&fake, NULL, names, 1, res == AUTH_STAFF,
-	    res == AUTH_KIOSK ? 7 : 0, -1, &st);
+	s = sub_new(&fake, NULL, names, 1, &ai, -1, &st);
 	assert_non_null(s);
-	sub_set_auth(s, &ai);
 	sub_attach(s);
 	free(drain(s));
 	return s;
@@ -582,6 +675,8 @@ main(void)
 		cmocka_unit_test(slow_subscriber_dropped),
 		cmocka_unit_test(revocation),
 		cmocka_unit_test(expiry),
+		/* Last: it moves the watermark past the ids above. */
+		cmocka_unit_test(poste_channel),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
