@@ -178,6 +178,21 @@ lookup(struct req *r, struct json_object **o, struct sess_note *n)
 	return refusal(r, key, se, sid, n);
 }
 
+/*
+ * A pusher ticket bound to this poste's token (crypto.h): for session
+ * sid (sessions/<sid> and postes/<poste>), or, sid 0, for the poste's
+ * own channel alone, which lives as long as the token and the poste in
+ * service. 0, or -1.
+ */
+static int
+make_ticket(const struct req *r, long long sid, char t[TICKET_MAX])
+{
+	struct ticket tk = { 'k', r->poste_id, sid, r->poste_bind,
+	    (long long)time(NULL) + r->cfg->ticket_ttl };
+
+	return ticket_make(r->cfg->secret, &tk, t);
+}
+
 /* {"type":..., "session":{...}, "ticket":"..."} with o taken. */
 static int
 answer(struct req *r, int status, const char *type, struct json_object *o)
@@ -186,14 +201,11 @@ answer(struct req *r, int status, const char *type, struct json_object *o)
 	char t[TICKET_MAX];
 	long long sid = o != NULL ?
 	    json_object_get_int64(json_object_object_get(o, "id")) : 0;
-	/* Bound to this poste's token and this session (crypto.h). */
-	struct ticket tk = { 'k', r->poste_id, sid, r->poste_bind,
-	    (long long)time(NULL) + r->cfg->ticket_ttl };
 
 	json_object_object_add(a, "type", json_object_new_string(type));
 	json_object_object_add(a, "session", o);
 	/* A ticket lets the kiosk follow its session on the pusher. */
-	if (sid > 0 && ticket_make(r->cfg->secret, &tk, t) == 0)
+	if (sid > 0 && make_ticket(r, sid, t) == 0)
 		json_object_object_add(a, "ticket", json_object_new_string(t));
 	return http_json(r, status, a);
 }
@@ -341,8 +353,17 @@ kiosk_end(struct req *r)
 	return answer(r, 200, "session_suspended", o);
 }
 
+/* As heartbeat's answer, plus ticket_poste: the poste's own channel on
+ * the pusher (messages, reservations), with or without a session. */
 int
 kiosk_ticket(struct req *r)
 {
-	return current(r, "ticket");
+	char t[TICKET_MAX];
+	int st;
+
+	if ((st = current(r, "ticket")) == 200 && r->out != NULL &&
+	    make_ticket(r, 0, t) == 0)
+		json_object_object_add(r->out, "ticket_poste",
+		    json_object_new_string(t));
+	return st;
 }
