@@ -20,6 +20,9 @@ const parisDay = (ms) => new Intl.DateTimeFormat('sv-SE', { timeZone: TZ }).form
 
 async function kioskFor(b, token) {
   const k = await b.page();
+  // The poste's channel is followed live on the pusher (WebSocket first).
+  k.sockets = [];
+  k.on('websocket', (ws) => k.sockets.push(ws.url()));
   await k.goto(BASE + '/kiosk/');
   await k.fill('[data-test=setup-token]', token);
   await k.click('[data-test=setup-form] button[type=submit]');
@@ -48,6 +51,10 @@ test('the desk in Chromium: messages, reservations, statistics, CSV, RGPD', { ti
     await d.fill('[data-test=msg-texte]', 'La salle ferme dans 10 minutes, pensez à enregistrer.');
     await d.click('[data-test=msg-send]');
     const banner = await k.waitForSelector('[data-test=kiosk-message]', { timeout: 15000 });
+    if (!process.env.POSTES_NO_PUSHER) {
+      assert.ok(k.sockets.some((u) => u.includes(`/ws/postes/${poste.id}/`)),
+        `the kiosk follows postes/${poste.id} on the pusher: ${k.sockets.join(' ')}`);
+    }
     assert.match(await banner.textContent(), /Message de l’accueil.*La salle ferme dans 10 minutes/s);
     assert.equal(await banner.getAttribute('role'), 'alertdialog');
     const id = await banner.getAttribute('data-id');
