@@ -54,8 +54,8 @@ enum { CH_DASHBOARD, CH_SESSIONS, CH_POSTES, CH_SESSION, CH_POSTE, CH__MAX };
 /*
  * A channel: one of the three fixed ones, or a keyed one, sessions/<id>
  * or postes/<id>, made when its first listener comes and dropped with its
- * last (a hash table on mask and id: the same two numbers an event
- * carries, ev_key()).
+ * last (a hash table on mask and id; an event names its session and its
+ * poste, msg_key()).
  */
 struct chan {
 	unsigned int	 mask;
