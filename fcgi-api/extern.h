@@ -441,6 +441,15 @@ void		 admin_filter(struct hbuf *, const char *label,
 const char	*admin_label(const char *const *values,
 		    const char *const *labels, const char *value);
 int		 admin_call(struct req *, handler_fn, struct json_object *in);
+/* GET of a page: admin_enter(min), then page(r, 200, NULL, NULL). */
+int		 admin_show(struct req *, enum role min, admin_page_fn);
+/* A GET handler's answer for a page: 0 with *out (caller puts), or the
+ * status of the error page made. */
+int		 admin_fetch(struct req *, handler_fn, struct json_object **out);
+/* The same for a list: a refused query is *qerr (caller frees) over an
+ * empty list, and sets *status when it is 200. */
+int		 admin_fetch_list(struct req *, handler_fn,
+		    struct json_object **out, char **qerr, int *status);
 char		*admin_out_message(const struct req *);
 struct json_object *admin_form_json(const struct req *, const struct ffield *,
 		    size_t);

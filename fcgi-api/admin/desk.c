@@ -66,9 +66,8 @@ sites_page(struct req *r, int status, const char *err, struct json_object *vals)
 	size_t i, n;
 	int st;
 
-	if ((st = admin_call(r, sites_list, NULL)) != 200)
-		return admin_fail_out(r, st);
-	list = json_object_get(r->out);
+	if ((st = admin_fetch(r, sites_list, &list)) != 0)
+		return st;
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Sites et horaires", "sites");
 	admin_error_box(&h, err);
@@ -118,11 +117,7 @@ sites_page(struct req *r, int status, const char *err, struct json_object *vals)
 int
 admin_sites_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return sites_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, sites_page);
 }
 
 int
@@ -168,9 +163,8 @@ site_page(struct req *r, int status, const char *err, struct json_object *vals)
 	size_t i, n;
 	int st;
 
-	if ((st = admin_call(r, sites_get, NULL)) != 200)
-		return admin_fail_out(r, st);
-	site = json_object_get(r->out);
+	if ((st = admin_fetch(r, sites_get, &site)) != 0)
+		return st;
 	admin_begin(r, &h, "Horaires d'un site", "sites");
 	hb_raw(&h, "<p><strong>");
 	hb_text(&h, admin_jstr(site, "nom"));
@@ -243,11 +237,7 @@ site_page(struct req *r, int status, const char *err, struct json_object *vals)
 int
 admin_sites_edit(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return site_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, site_page);
 }
 
 /*
@@ -357,9 +347,8 @@ categories_page(struct req *r, int status, const char *err,
 	size_t i, n;
 	int st, admin = r->role == ROLE_ADMIN;
 
-	if ((st = admin_call(r, categories_list, NULL)) != 200)
-		return admin_fail_out(r, st);
-	list = json_object_get(r->out);
+	if ((st = admin_fetch(r, categories_list, &list)) != 0)
+		return st;
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Catégories et quotas", "categories");
 	admin_error_box(&h, err);
@@ -421,11 +410,7 @@ categories_page(struct req *r, int status, const char *err,
 int
 admin_categories_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return categories_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, categories_page);
 }
 
 /*
@@ -498,9 +483,8 @@ invites_page(struct req *r, int status, const char *err,
 	size_t i, n;
 	int st;
 
-	if ((st = admin_call(r, invites_lots, NULL)) != 200)
-		return admin_fail_out(r, st);
-	list = json_object_get(r->out);
+	if ((st = admin_fetch(r, invites_lots, &list)) != 0)
+		return st;
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Passes invités", "invites");
 	admin_error_box(&h, err);
@@ -548,11 +532,7 @@ invites_page(struct req *r, int status, const char *err,
 int
 admin_invites_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return invites_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, invites_page);
 }
 
 int
@@ -605,9 +585,8 @@ admin_invites_sheet(struct req *r)
 
 	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
 		return st;
-	if ((st = admin_call(r, invites_lot, NULL)) != 200)
-		return admin_fail_out(r, st);
-	lot = json_object_get(r->out);
+	if ((st = admin_fetch(r, invites_lot, &lot)) != 0)
+		return st;
 	if (time_parse_iso(admin_jstr(lot, "valide_jusqu"), &t) == 0)
 		http_local_hm(t, until, sizeof(until));
 	http_duration(admin_jint(lot, "duree"), dur, sizeof(dur));

@@ -58,10 +58,8 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	size_t i, n;
 	int st;
 
-	if ((st = admin_call(r, messages_list, NULL)) == 200)
-		list = json_object_get(r->out);
-	else
-		return admin_fail_out(r, st);
+	if ((st = admin_fetch(r, messages_list, &list)) != 0)
+		return st;
 	admin_begin(r, &h, "Messages aux postes", "messages");
 	admin_error_box(&h, err);
 	hb_raw(&h, "<h2>Nouveau message</h2>");
@@ -122,11 +120,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 int
 admin_messages_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return list_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, list_page);
 }
 
 int
@@ -165,9 +159,8 @@ admin_messages_show(struct req *r)
 
 	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
 		return st;
-	if ((st = admin_call(r, messages_get, NULL)) != 200)
-		return admin_fail_out(r, st);
-	m = json_object_get(r->out);
+	if ((st = admin_fetch(r, messages_get, &m)) != 0)
+		return st;
 	admin_begin(r, &h, "Message", "messages");
 	hb_raw(&h, "<p><strong>");
 	hb_text(&h, admin_jstr(m, "texte"));

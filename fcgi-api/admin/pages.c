@@ -419,6 +419,66 @@ admin_call(struct req *r, handler_fn fn, struct json_object *in)
 	return fn(r);
 }
 
+/*
+ * A page's GET: the entry check for min, then the page as it first shows
+ * (status 200, no message, empty or stored values). The same page
+ * function draws a refused form (admin_refused), so it is written once.
+ */
+int
+admin_show(struct req *r, enum role min, admin_page_fn page)
+{
+	int st;
+
+	if ((st = admin_enter(r, min)) != 0)
+		return st;
+	return page(r, 200, NULL, NULL);
+}
+
+/*
+ * The data a page cannot be drawn without, from the API handler fn (a
+ * GET, no body). 0 with *out set (a reference the caller puts), or the
+ * status of the error page made instead (the API's message), *out NULL.
+ */
+int
+admin_fetch(struct req *r, handler_fn fn, struct json_object **out)
+{
+	int st;
+
+	*out = NULL;
+	if ((st = admin_call(r, fn, NULL)) != 200)
+		return admin_fail_out(r, st);
+	*out = json_object_get(r->out);
+	return 0;
+}
+
+/*
+ * The same for a list whose query (filter, search, page) the person
+ * typed: a query the API refuses is no reason to lose the page and its
+ * creation form, so its message goes to *qerr (caller frees) above an
+ * empty list (*out NULL), and *status becomes the API's unless the page
+ * already answers with its own (a refused form). A server error is an
+ * error page, as with admin_fetch(). 0, or that page's status.
+ */
+int
+admin_fetch_list(struct req *r, handler_fn fn, struct json_object **out,
+    char **qerr, int *status)
+{
+	int st;
+
+	*out = NULL;
+	*qerr = NULL;
+	if ((st = admin_call(r, fn, NULL)) == 200) {
+		*out = json_object_get(r->out);
+		return 0;
+	}
+	if (st >= 500)
+		return admin_fail_out(r, st);
+	*qerr = admin_out_message(r);
+	if (*status == 200)
+		*status = st;
+	return 0;
+}
+
 /* The message of the error in r->out, or NULL; caller frees. */
 char *
 admin_out_message(const struct req *r)

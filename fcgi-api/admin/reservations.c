@@ -67,9 +67,8 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	size_t i, k, n;
 	int st;
 
-	if ((st = admin_call(r, reservations_list, NULL)) != 200)
-		return admin_fail_out(r, st);
-	list = json_object_get(r->out);
+	if ((st = admin_fetch(r, reservations_list, &list)) != 0)
+		return st;
 	admin_begin(r, &h, "Réservations", "reservations");
 	admin_error_box(&h, err);
 	hb_raw(&h, "<h2>Réserver un poste</h2><p>Pendant le créneau, seule la "
@@ -150,11 +149,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 int
 admin_reservations_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return list_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, list_page);
 }
 
 int

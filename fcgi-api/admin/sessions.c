@@ -137,15 +137,9 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals,
 	size_t i, n;
 	int st;
 
-	if ((st = admin_call(r, sessions_list, NULL)) == 200)
-		list = json_object_get(r->out);
-	else if (st >= 500)
-		return admin_fail_out(r, st);
-	else {
-		qerr = admin_out_message(r);
-		if (status == 200)
-			status = st;
-	}
+	if ((st = admin_fetch_list(r, sessions_list, &list, &qerr,
+	    &status)) != 0)
+		return st;
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Sessions", "sessions");
 	admin_error_box(&h, action_err);
@@ -340,9 +334,8 @@ admin_sessions_ticket(struct req *r)
 
 	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
 		return st;
-	if ((st = admin_call(r, sessions_get, NULL)) != 200)
-		return admin_fail_out(r, st);
-	s = json_object_get(r->out);
+	if ((st = admin_fetch(r, sessions_get, &s)) != 0)
+		return st;
 	admin_begin(r, &h, "Ticket d'accès", "sessions");
 	hb_raw(&h, "<div class=\"ticket\"><p>Espace public numérique</p>"
 	    "<p>Bonjour <strong>");
