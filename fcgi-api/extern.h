@@ -170,6 +170,23 @@ int		 http_row(struct req *, const char *const *stmts, int idx,
 long long	 http_count(struct req *, const char *const *stmts, int idx,
 		    const struct db_param *, size_t);
 int		 http_tx_end(struct req *, enum db_err);
+/* A refusal in the desk's words: status, code and message. */
+struct http_refusal {
+	int		 status;
+	const char	*code;
+	const char	*message;
+};
+/* http_tx_end, answering dup or fk (each may be NULL) for those errors. */
+int		 http_tx_refuse(struct req *, enum db_err,
+		    const struct http_refusal *dup,
+		    const struct http_refusal *fk);
+/* Begin and lock record r->id: a COUNT(*) ... FOR UPDATE statement, or
+ * one selecting its row into *res (caller frees). 0, or the status
+ * (404 with notfound), rolled back. */
+int		 http_tx_lock(struct req *, const char *const *stmts, int idx,
+		    const char *notfound);
+int		 http_tx_lock_row(struct req *, const char *const *stmts,
+		    int idx, const char *notfound, struct db_res **);
 int		 http_page(struct req *, const char *const *stmts, int count_idx,
 		    int list_idx, const struct db_param *filters, size_t nf);
 
@@ -201,8 +218,17 @@ struct vval {
 
 int		 valid_json(struct req *, const struct vfield *, size_t,
 		    struct vval *);
+/* The same for an update: the creation's fields, none required. */
+int		 valid_json_update(struct req *, const struct vfield *, size_t,
+		    struct vval *);
 int		 valid_query(struct req *, const struct vfield *, size_t,
 		    struct vval *);
+/* The query fields of every paginated list, read by valid_page(). */
+#define PAGE_MAX	1000000
+#define PER_PAGE_MAX	200
+#define VFIELDS_PAGE \
+	{ "page", V_INT, 0, 0, 1, PAGE_MAX, NULL }, \
+	{ "per_page", V_INT, 0, 0, 1, PER_PAGE_MAX, NULL }
 int		 valid_utf8_text(const char *s, int multiline, size_t *nchars);
 int		 valid_email(const char *s);
 /* Page and per_page from the query; 0, or the error status. */
