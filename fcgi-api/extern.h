@@ -450,6 +450,8 @@ int		 admin_refused(struct req *, int st, admin_page_fn, int keep);
 void		 admin_csrf(struct req *, struct hbuf *);
 void		 admin_form_open(struct req *, struct hbuf *,
 		    const char *action, const char *cls);
+/* <p>submit button</p></fieldset></form>. */
+void		 admin_form_end(struct hbuf *, const char *label);
 void		 admin_error_box(struct hbuf *, const char *message);
 void		 admin_table_open(struct hbuf *, const char *const *cols);
 void		 admin_input(struct hbuf *, const char *label, const char *name,
@@ -549,6 +551,9 @@ int		 admin_lang(struct req *);
 /* admin/desk.c */
 void		 admin_pick(struct req *, struct hbuf *, int sites,
 		    long long current);
+/* <select name="poste_id"> of the active postes, current selected. */
+void		 admin_pick_poste(struct req *, struct hbuf *,
+		    const char *label, int required, const char *current);
 int		 admin_sites_list(struct req *);
 int		 admin_sites_create(struct req *);
 int		 admin_sites_edit(struct req *);

@@ -176,6 +176,18 @@ admin_csrf(struct req *r, struct hbuf *h)
 	hb_raw(h, ">");
 }
 
+/*
+ * The end of a form's fieldset: its submit button (label, translated),
+ * then </fieldset></form>. Every creation and edit form closes so.
+ */
+void
+admin_form_end(struct hbuf *h, const char *label)
+{
+	hb_raw(h, "<p>");
+	admin_button(h, label, NULL);
+	hb_raw(h, "</p></fieldset></form>");
+}
+
 /* <form method="post" action=...> with its CSRF field. */
 void
 admin_form_open(struct req *r, struct hbuf *h, const char *action,
@@ -801,9 +813,7 @@ login_page(struct req *r, int status, const char *message, const char *user)
 	    "required maxlength=\"64\" autocomplete=\"username\" autofocus");
 	admin_input(&h, "Mot de passe", "password", "password", NULL,
 	    "required maxlength=\"256\" autocomplete=\"current-password\"");
-	hb_raw(&h, "<p>");
-	admin_button(&h, "Se connecter", NULL);
-	hb_raw(&h, "</p></fieldset></form>");
+	admin_form_end(&h, "Se connecter");
 	return admin_end(r, &h, status);
 }
 
@@ -858,15 +868,13 @@ admin_logout(struct req *r)
 	return admin_redirect(r, "/admin/login", "logout");
 }
 
-/* A labelled <select>; values and labels are NULL-terminated lists. */
-void
-admin_select(struct hbuf *h, const char *label, const char *name,
-    const char *const *values, const char *const *labels, const char *current)
+/* The options of a select, current selected, then </select>. */
+static void
+options(struct hbuf *h, const char *const *values, const char *const *labels,
+    const char *current)
 {
 	size_t i;
 
-	labelled(h, label, name, "select");
-	hb_raw(h, ">");
 	for (i = 0; values[i] != NULL; i++) {
 		hb_raw(h, "<option");
 		hb_attr(h, "value", values[i]);
@@ -879,28 +887,27 @@ admin_select(struct hbuf *h, const char *label, const char *name,
 	hb_raw(h, "</select>");
 }
 
+/* A labelled <select>; values and labels are NULL-terminated lists. */
+void
+admin_select(struct hbuf *h, const char *label, const char *name,
+    const char *const *values, const char *const *labels, const char *current)
+{
+	labelled(h, label, name, "select");
+	hb_raw(h, ">");
+	options(h, values, labels, current);
+}
+
 /* The same with a first option "" (all_label): a list's filter. */
 void
 admin_filter(struct hbuf *h, const char *label, const char *name,
     const char *const *values, const char *const *labels,
     const char *all_label, const char *current)
 {
-	size_t i;
-
 	labelled(h, label, name, "select");
 	hb_raw(h, "><option value=\"\">");
 	hb_text(h, admin_tr(h, all_label));
 	hb_raw(h, "</option>");
-	for (i = 0; values[i] != NULL; i++) {
-		hb_raw(h, "<option");
-		hb_attr(h, "value", values[i]);
-		if (current != NULL && strcmp(current, values[i]) == 0)
-			hb_raw(h, " selected");
-		hb_raw(h, ">");
-		hb_text(h, admin_tr(h, labels[i]));
-		hb_raw(h, "</option>");
-	}
-	hb_raw(h, "</select>");
+	options(h, values, labels, current);
 }
 
 /* The label of value in a values/labels pair of lists, or value. */

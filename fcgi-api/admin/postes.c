@@ -114,9 +114,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		    "text", admin_jstr(vals, "emplacement"),
 		    "maxlength=\"128\"");
 		admin_pick(r, &h, 1, admin_jint(vals, "site_id"));
-		hb_raw(&h, "<p>");
-		admin_button(&h, "Créer le poste", NULL);
-		hb_raw(&h, "</p></fieldset></form>");
+		admin_form_end(&h, "Créer le poste");
 	}
 	return admin_end(r, &h, status);
 }

@@ -83,9 +83,7 @@ create_form(struct req *r, struct hbuf *h, const char *err,
 	admin_input(h, "Code valable pendant (jours)", "jours", "number",
 	    vals != NULL ? admin_jstr(vals, "jours") : "30",
 	    "required min=\"1\" max=\"90\" step=\"1\"");
-	hb_raw(h, "<p>");
-	admin_button(h, "Créer la session et imprimer le ticket", NULL);
-	hb_raw(h, "</p></fieldset></form>");
+	admin_form_end(h, "Créer la session et imprimer le ticket");
 }
 
 /* The actions on one session, by state. */
@@ -332,9 +330,8 @@ admin_sessions_ticket(struct req *r)
 	struct hbuf h = { 0 };
 	int st;
 
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	if ((st = admin_fetch(r, sessions_get, &s)) != 0)
+	if ((st = admin_enter(r, ROLE_AGENT)) != 0 ||
+	    (st = admin_fetch(r, sessions_get, &s)) != 0)
 		return st;
 	admin_begin(r, &h, "Ticket d'accès", "sessions");
 	hb_raw(&h, "<div class=\"ticket\"><p>Espace public numérique</p>"

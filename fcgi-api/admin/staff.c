@@ -74,9 +74,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	admin_input(&h, "Mot de passe (10 caractères au moins)", "password",
 	    "password", NULL, "required minlength=\"10\" maxlength=\"256\" "
 	    "autocomplete=\"new-password\"");
-	hb_raw(&h, "<p>");
-	admin_button(&h, "Créer le compte", NULL);
-	hb_raw(&h, "</p></fieldset></form>");
+	admin_form_end(&h, "Créer le compte");
 	return admin_end(r, &h, status);
 }
 

@@ -278,9 +278,8 @@ admin_audit(struct req *r)
 	const char *v;
 	int st;
 
-	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
-		return st;
-	if ((st = admin_fetch(r, audit_list, &list)) != 0)
+	if ((st = admin_enter(r, ROLE_ADMIN)) != 0 ||
+	    (st = admin_fetch(r, audit_list, &list)) != 0)
 		return st;
 	admin_begin(r, &h, "Journal d'audit", "journal");
 	hb_raw(&h, "<form method=\"get\" action=\"/admin/journal\">");

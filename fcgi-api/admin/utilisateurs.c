@@ -113,9 +113,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	admin_form_open(r, &h, "/admin/utilisateurs", NULL);
 	hb_raw(&h, "<fieldset><legend>Identité</legend>");
 	person_fields(r, &h, vals);
-	hb_raw(&h, "<p>");
-	admin_button(&h, "Créer l'utilisateur", NULL);
-	hb_raw(&h, "</p></fieldset></form>");
+	admin_form_end(&h, "Créer l'utilisateur");
 	return admin_end(r, &h, status);
 }
 
