@@ -223,7 +223,8 @@ int		 valid_json_update(struct req *, const struct vfield *, size_t,
 		    struct vval *);
 int		 valid_query(struct req *, const struct vfield *, size_t,
 		    struct vval *);
-/* The query fields of every paginated list, read by valid_page(). */
+/* The query fields of every paginated list, read by valid_page() (whose
+ * refusal of per_page names the 200 in words). */
 #define PAGE_MAX	1000000
 #define PER_PAGE_MAX	200
 #define VFIELDS_PAGE \
