@@ -2,14 +2,15 @@
  * extern.h - postes-agent's internal interfaces, grouped by source file.
  *
  * The agent is the kiosk page in native form for X11 desktops: it talks
- * to the same API with the poste's token, follows its session over SSE
- * (polling /api/events when the pusher cannot be reached), and owns two
- * kinds of windows: the full-screen lock (one per monitor, keyboard and
- * pointer grabbed) and the countdown bar shown while a session runs.
+ * to the same API with the poste's token, follows its session and its
+ * poste's channel over SSE (polling /api/events when the pusher cannot
+ * be reached), and owns two kinds of windows: the full-screen lock (one
+ * per monitor, keyboard and pointer grabbed) and the countdown bar shown
+ * while a session runs. Staff messages show in whichever is up.
  *
  * Threads: GTK runs on the main thread and owns every piece of state.
- * HTTP requests run on worker threads (api_async) and the stream follower
- * has a thread of its own; both hand their results back to the main loop
+ * HTTP requests run on worker threads (api_async) and each stream
+ * follower has a thread of its own; both hand their results back to the main loop
  * with g_idle_add and never touch state directly.
  */
 #ifndef POSTES_AGENT_EXTERN_H
@@ -142,11 +143,19 @@ enum stream_kind {
 typedef void	(*stream_cb)(enum stream_kind, struct json_object *,
 		    int live, void *arg);
 
-/* Follow sessions/<id> from since (-1: from now) until stream_stop;
- * cb runs on the main loop (json borrowed for the call). */
-void		 stream_start(long long session_id, long long since,
+/* The channels the agent follows. */
+enum stream_chan {
+	STREAM_SESSION,		/* sessions/<id>, while it runs */
+	STREAM_POSTE,		/* postes/<id>: messages, reservations */
+	STREAM__MAX
+};
+
+/* Follow <chan>/<id> from since (-1: from now) until stream_stop(chan),
+ * replacing the follower of that kind if one runs; cb runs on the main
+ * loop (json borrowed for the call). */
+void		 stream_start(enum stream_chan, long long id, long long since,
 		    stream_cb, void *arg);
-void		 stream_stop(void);
+void		 stream_stop(enum stream_chan);
 
 /* msg.c */
 

@@ -324,7 +324,7 @@ run(struct json_object *s)
 	error_line(M__MAX, NULL, NULL);
 	bar_show();
 	lock_hide();
-	stream_start(id, -1, on_stream, NULL);
+	stream_start(STREAM_SESSION, id, -1, on_stream, NULL);
 	log_info("session %lld running, %lld s left", id,
 	    sclock_left(&st.clock, end));
 }
@@ -410,7 +410,7 @@ end_session(enum msg_id why, long long keep)
 	if (st.view != V_RUNNING)
 		return;
 	st.end_t0 = mono_ms();
-	stream_stop();
+	stream_stop(STREAM_SESSION);
 	set_view(V_ENDING);
 	lock_view(LV_BUSY);
 	lock_show();
@@ -624,7 +624,7 @@ revoked(void)
 {
 	if (st.view == V_RUNNING)
 		end_session(M_LOCKED_DEFAULT, 0);
-	stream_stop();
+	stream_stop(STREAM_SESSION);
 	set_view(V_REVOKED);
 	lock_view(LV_BUSY);
 	lock_show();
