@@ -169,7 +169,7 @@ enum msg_id {
 	M_ERR_PLUS_DE_TEMPS, M_ERR_BUSY, M_ERR_UNAVAILABLE, M_ERR_THROTTLED,
 	M_ERR_THROTTLED_NOW, M_ERR_NETWORK, M_ERR_VALIDATION, M_ERR_DEFAULT,
 	M_SERVER_DOWN, M_CLEANING, M_RESUME, M_NO_TOKEN, M_TOKEN_PERMS,
-	M_STAFF_MESSAGE,
+	M_MSG_TITLE, M_MSG_ACK, M_MSG_MORE,
 	M__MAX
 };
 
@@ -200,6 +200,7 @@ struct lock_cbs {
 	void		(*submit)(const char *code);
 	void		(*start)(void);
 	void		(*cancel)(void);
+	void		(*ack)(long long message_id);	/* "J'ai lu" */
 };
 
 void		 lock_init(const struct lock_cbs *);
@@ -220,11 +221,17 @@ void		 lock_set_confirm(const char *hello, const char *avail_fr,
 		    const char *avail_en);
 void		 lock_entry_sensitive(int);
 void		 lock_entry_clear(void);
+/* The staff message on the card (text: plain UTF-8; NULL hides), one
+ * of unread; busy: its acknowledgement is on its way. */
+void		 lock_set_message(long long id, const char *text,
+		    size_t unread);
+void		 lock_message_busy(int);
 
 /* bar.c: the countdown bar while a session runs. */
 
 struct bar_cbs {
 	void		(*finish)(void);	/* "Oui, terminer" */
+	void		(*ack)(long long message_id);	/* "J'ai lu" */
 };
 
 void		 bar_init(const struct bar_cbs *);
@@ -232,7 +239,10 @@ void		 bar_show(void);
 void		 bar_hide(void);
 void		 bar_set_time(long long left, const char *ends_at);
 void		 bar_set_warning(const char *fr, const char *en);	/* NULL hides */
-void		 bar_set_message(const char *text);		/* NULL hides */
+/* As lock_set_message; a new message raises the bar. */
+void		 bar_set_message(long long id, const char *text,
+		    size_t unread);
+void		 bar_message_busy(int);
 void		 bar_set_offline(int);
 void		 bar_set_error(const char *fr, const char *en);
 void		 bar_confirm_reset(void);
