@@ -52,6 +52,7 @@ struct follower {
 	long long	 id;		/* of the session or the poste */
 	long long	 since;		/* highest id delivered, -1: none */
 	int		 live;
+	long long	 last_rx;	/* mono ms of the last bytes read */
 	struct sse_parser sse;
 	stream_cb	 cb;
 	void		*arg;
@@ -66,6 +67,9 @@ struct delivery {
 	stream_cb		 cb;
 	void			*arg;
 };
+
+/* Keep-alives come every 15 s: 45 s without a byte is a dead stream. */
+#define SSE_SILENCE_MS	45000
 
 static gint		 cur_gen[STREAM__MAX];
 
@@ -175,15 +179,25 @@ on_data(char *p, size_t sz, size_t n, void *arg)
 
 	if (stale(f) || sse_feed(&f->sse, p, sz * n, on_sse, f) == -1)
 		return 0;
+	f->last_rx = mono_ms();
 	return sz * n;
 }
 
+/*
+ * Called by curl about once a second: stop for stream_stop, and give up
+ * a stream silent for SSE_SILENCE_MS. The pusher's keep-alive is a 3-byte
+ * comment every 15 s: curl's own low-speed limit (bytes per second over
+ * a window of a few seconds) would call that dead within a minute on a
+ * quiet channel, so silence is measured here, from the last byte.
+ */
 static int
 on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
     curl_off_t d)
 {
+	struct follower *f = arg;
+
 	(void)a; (void)b; (void)c; (void)d;
-	return stale(arg) ? 1 : 0;
+	return stale(f) || mono_ms() - f->last_rx > SSE_SILENCE_MS ? 1 : 0;
 }
 
 /* A ticket for the channel, or -1. */
@@ -237,9 +251,7 @@ sse_once(struct follower *f)
 	curl_easy_setopt(ch, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(ch, CURLOPT_XFERINFODATA, f);
 	curl_easy_setopt(ch, CURLOPT_FAILONERROR, 1L);
-	/* Keep-alives come every 15 s: 45 s of silence is a dead stream. */
-	curl_easy_setopt(ch, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(ch, CURLOPT_LOW_SPEED_TIME, 45L);
+	f->last_rx = mono_ms();
 	cc = curl_easy_perform(ch);
 	curl_easy_getinfo(ch, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(ch);
