@@ -10,7 +10,8 @@
  * kiosk page's confirmation (the time left is kept).
  *
  * A staff message makes the bar grow with the kiosk page's banner colours
- * and its "J'ai lu" button (widgets.c), and the bar is raised; since it
+ * and its "J'ai lu" button (widgets.c), and the bar is raised (not
+ * focused: the person may be typing elsewhere); since it
  * grows, the bar is moved back inside the monitor's work area whenever
  * its size changes and it would stick out.
  */
@@ -256,8 +257,11 @@ bar_set_message(long long id, const char *text, size_t unread)
 	long long was = msgui.id;
 
 	ui_msg_set(&msgui, id, text, unread);
-	if (shown && msgui.id > 0 && msgui.id != was)
-		gtk_window_present(GTK_WINDOW(win));
+	/* Raised, not focused: keys the person is typing elsewhere must not
+	 * land on the bar's buttons. */
+	if (shown && msgui.id > 0 && msgui.id != was &&
+	    gtk_widget_get_window(win) != NULL)
+		gdk_window_raise(gtk_widget_get_window(win));
 }
 
 void

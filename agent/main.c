@@ -609,6 +609,10 @@ messages_show(void)
 
 	lock_set_message(id, t, msgs.n);
 	bar_set_message(id, t, msgs.n);
+	if (msgs.acking != 0 && msgs.acking == id) {
+		lock_message_busy(1);
+		bar_message_busy(1);
+	}
 	if (id == msgs.shown)
 		return;
 	msgs.shown = id;
