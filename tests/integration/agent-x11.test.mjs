@@ -529,6 +529,10 @@ test('a killed agent comes back, locked; its code resumes the running session', 
   const m0 = mark();
   const t0 = Date.now();
   process.kill(old, 'SIGKILL');
+  // A message sent while no agent runs (the launcher waits 1 s): the new
+  // one finds it at start, in its list of unread messages.
+  const texte = 'Envoyé pendant le redémarrage.';
+  const mid = await sendMessage(texte);
   await L.waitUntil(() => agentPids().some((p) => p !== old) && lockUp(), 10000, 'agent back');
   const dt = Date.now() - t0;
   console.log(`# agent killed -> back and locked: ${dt} ms`);
@@ -536,6 +540,9 @@ test('a killed agent comes back, locked; its code resumes the running session', 
   assert.equal(barUp(), false, 'no countdown until the code is typed again');
   const m = await logWait(scr('status'), m0);
   assert.match(m[1], /Une session est ouverte sur ce poste/);
+  const ms = await logWait(scr('message'), m0);
+  assert.equal(screenText(ms[1]), texte);
+  await acknowledge(await messageOnScreen('lock', mid, m0), mid);
   // The same code resumes the same session, with its own end time.
   const fin = L.sqlOne(`SELECT fin_prevue FROM sessions WHERE id = ${s.id}`);
   const m1 = mark();
