@@ -11,9 +11,9 @@
  *
  * A staff message makes the bar grow with the kiosk page's banner colours
  * and its "J'ai lu" button (widgets.c), and the bar is raised (not
- * focused: the person may be typing elsewhere); since it
- * grows, the bar is moved back inside the monitor's work area whenever
- * its size changes and it would stick out.
+ * focused: the person may be typing elsewhere). Since it grows, the bar
+ * is moved back inside the monitor's work area whenever its size changes
+ * and it would stick out.
  */
 #include <gtk/gtk.h>
 

@@ -7,8 +7,9 @@
  * message goes at the top of the card, whatever the view (the card then
  * shows even when it has nothing else): the grab keeps every other
  * window from the pointer, so this is the one place it can be read and
- * acknowledged. Its button never takes the focus from the code entry. While shown,
- * the seat is grabbed (gdk_seat_grab, owner events so our own widgets
+ * acknowledged. Its button never takes the focus from the code entry.
+ *
+ * While shown, the seat is grabbed (gdk_seat_grab, owner events so our own widgets
  * still get clicks and keys): the window manager's key bindings (Alt-Tab,
  * Alt-F4, a "show desktop" key) and other clients see nothing. A watchdog
  * runs twice a second: it takes the grab again if something broke it,
