@@ -9,10 +9,10 @@
  * window from the pointer, so this is the one place it can be read and
  * acknowledged. Its button never takes the focus from the code entry.
  *
- * While shown, the seat is grabbed (gdk_seat_grab, owner events so our own widgets
- * still get clicks and keys): the window manager's key bindings (Alt-Tab,
- * Alt-F4, a "show desktop" key) and other clients see nothing. A watchdog
- * runs twice a second: it takes the grab again if something broke it,
+ * While shown, the seat is grabbed (gdk_seat_grab, owner events so our
+ * own widgets still get clicks and keys): the window manager's key
+ * bindings (Alt-Tab, Alt-F4, a "show desktop" key) and other clients see
+ * nothing. A watchdog runs twice a second: it takes the grab again if something broke it,
  * re-maps, re-raises and re-fullscreens a window the WM moved, and a
  * close request (delete-event), iconify or Escape is ignored. Monitors
  * plugged in later get a window at once (monitor-added).
