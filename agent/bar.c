@@ -8,6 +8,12 @@
  * from the absolute end and the server clock), the end time, warnings,
  * staff messages, the offline notice and "Terminer ma session" with the
  * kiosk page's confirmation (the time left is kept).
+ *
+ * A staff message makes the bar grow with the kiosk page's banner colours
+ * and its "J'ai lu" button (widgets.c), and the bar is raised (not
+ * focused: the person may be typing elsewhere). Since it grows, the bar
+ * is moved back inside the monitor's work area whenever its size changes
+ * and it would stick out.
  */
 #include <gtk/gtk.h>
 
@@ -24,15 +30,14 @@ static const char css[] =
     ".postes-bar .postes-small { font-size: 11px; color: #d0dced; }\n"
     ".postes-bar .postes-warn { background-color: #ffb74d; color: #1b1b1b;"
     "  padding: 4px; font-weight: bold; }\n"
-    ".postes-bar .postes-msg { background-color: #ffffff; color: #16324f;"
-    "  padding: 4px; }\n"
     ".postes-bar .postes-err { color: #ff8a80; font-weight: bold; }\n"
     ".postes-bar button label { color: #1b1b1b; }\n";
 
 static struct bar_cbs	 cbs;
-static GtkWidget	*win, *time_lbl, *ends_lbl, *warn_lbl, *msg_lbl;
+static GtkWidget	*win, *time_lbl, *ends_lbl, *warn_lbl;
 static GtkWidget	*off_lbl, *err_lbl, *finish_btn, *confirm_box, *q_lbl;
-static int		 shown;
+static struct ui_msg	 msgui;
+static int		 shown, last_w, last_h;
 static struct ui_guard guard = { &shown, 0 };
 
 static gboolean
@@ -45,6 +50,31 @@ on_press(GtkWidget *w, GdkEventButton *e, gpointer p)
 		return TRUE;
 	}
 	return FALSE;
+}
+
+/* A bar that grew past the monitor's edge comes back inside it. */
+static void
+on_size(GtkWidget *w, GdkRectangle *a, gpointer p)
+{
+	GdkRectangle	 r;
+	GdkMonitor	*m;
+	GdkWindow	*gw = gtk_widget_get_window(w);
+	int		 x, y, nx, ny;
+
+	(void)p;
+	if (!shown || gw == NULL || (a->width == last_w && a->height == last_h))
+		return;
+	last_w = a->width;
+	last_h = a->height;
+	if ((m = gdk_display_get_monitor_at_window(gdk_display_get_default(),
+	    gw)) == NULL)
+		return;
+	gdk_monitor_get_workarea(m, &r);
+	gtk_window_get_position(GTK_WINDOW(w), &x, &y);
+	nx = MAX(r.x, MIN(x, r.x + r.width - a->width - 8));
+	ny = MAX(r.y, MIN(y, r.y + r.height - a->height - 8));
+	if (nx != x || ny != y)
+		gtk_window_move(GTK_WINDOW(w), nx, ny);
 }
 
 static gboolean
@@ -116,7 +146,6 @@ bar_init(const struct bar_cbs *c)
 	time_lbl = label("postes-time");
 	ends_lbl = label("postes-small");
 	warn_lbl = label("postes-warn");
-	msg_lbl = label("postes-msg");
 	off_lbl = label("postes-small");
 	err_lbl = label("postes-err");
 	finish_btn = button(M_FINISH, G_CALLBACK(on_finish));
@@ -134,7 +163,8 @@ bar_init(const struct bar_cbs *c)
 	gtk_box_pack_start(GTK_BOX(box), time_lbl, FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(box), ends_lbl, FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(box), warn_lbl, FALSE, FALSE, 0);
-	gtk_box_pack_start(GTK_BOX(box), msg_lbl, FALSE, FALSE, 0);
+	gtk_box_pack_start(GTK_BOX(box), ui_msg_new(&msgui, "bar", 36, 200,
+	    cbs.ack), FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(box), off_lbl, FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(box), err_lbl, FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(box), finish_btn, FALSE, FALSE, 0);
@@ -143,10 +173,10 @@ bar_init(const struct bar_cbs *c)
 	gtk_container_add(GTK_CONTAINER(win), ev);
 	gtk_widget_show_all(ev);
 	gtk_widget_hide(warn_lbl);
-	gtk_widget_hide(msg_lbl);
 	gtk_widget_hide(off_lbl);
 	gtk_widget_hide(err_lbl);
 	gtk_widget_hide(confirm_box);
+	g_signal_connect(win, "size-allocate", G_CALLBACK(on_size), NULL);
 	g_timeout_add(1000, on_watchdog, NULL);
 }
 
@@ -154,6 +184,7 @@ void
 bar_show(void)
 {
 	GdkRectangle	 r = { 0, 0, 800, 600 };
+	GtkRequisition	 nat;
 	GdkMonitor	*m = gdk_display_get_primary_monitor(
 			    gdk_display_get_default());
 
@@ -164,11 +195,13 @@ bar_show(void)
 	shown = 1;
 	bar_confirm_reset();
 	bar_set_warning(NULL, NULL);
-	bar_set_message(NULL);
 	bar_set_offline(0);
 	bar_set_error(NULL, NULL);
+	gtk_widget_get_preferred_size(win, NULL, &nat);
+	last_w = last_h = 0;
 	gtk_widget_show(win);
-	gtk_window_move(GTK_WINDOW(win), r.x + r.width - 340, r.y + 16);
+	gtk_window_move(GTK_WINDOW(win), r.x + r.width - MAX(340,
+	    nat.width + 16), r.y + 16);
 	gtk_window_present(GTK_WINDOW(win));
 	log_info("bar: shown");
 }
@@ -219,9 +252,22 @@ bar_set_warning(const char *fr, const char *en)
 }
 
 void
-bar_set_message(const char *text)
+bar_set_message(long long id, const char *text, size_t unread)
 {
-	set(msg_lbl, text, NULL);
+	long long was = msgui.id;
+
+	ui_msg_set(&msgui, id, text, unread);
+	/* Raised, not focused: keys the person is typing elsewhere must not
+	 * land on the bar's buttons. */
+	if (shown && msgui.id > 0 && msgui.id != was &&
+	    gtk_widget_get_window(win) != NULL)
+		gdk_window_raise(gtk_widget_get_window(win));
+}
+
+void
+bar_message_busy(int busy)
+{
+	ui_msg_busy(&msgui, busy);
 }
 
 void

@@ -2,14 +2,15 @@
  * extern.h - postes-agent's internal interfaces, grouped by source file.
  *
  * The agent is the kiosk page in native form for X11 desktops: it talks
- * to the same API with the poste's token, follows its session over SSE
- * (polling /api/events when the pusher cannot be reached), and owns two
- * kinds of windows: the full-screen lock (one per monitor, keyboard and
- * pointer grabbed) and the countdown bar shown while a session runs.
+ * to the same API with the poste's token, follows its session and its
+ * poste's channel over SSE (polling /api/events when the pusher cannot
+ * be reached), and owns two kinds of windows: the full-screen lock (one
+ * per monitor, keyboard and pointer grabbed) and the countdown bar shown
+ * while a session runs. Staff messages show in whichever is up.
  *
  * Threads: GTK runs on the main thread and owns every piece of state.
- * HTTP requests run on worker threads (api_async) and the stream follower
- * has a thread of its own; both hand their results back to the main loop
+ * HTTP requests run on worker threads (api_async) and each stream
+ * follower has a thread of its own; both hand their results back to the main loop
  * with g_idle_add and never touch state directly.
  */
 #ifndef POSTES_AGENT_EXTERN_H
@@ -142,11 +143,19 @@ enum stream_kind {
 typedef void	(*stream_cb)(enum stream_kind, struct json_object *,
 		    int live, void *arg);
 
-/* Follow sessions/<id> from since (-1: from now) until stream_stop;
- * cb runs on the main loop (json borrowed for the call). */
-void		 stream_start(long long session_id, long long since,
+/* The channels the agent follows. */
+enum stream_chan {
+	STREAM_SESSION,		/* sessions/<id>, while it runs */
+	STREAM_POSTE,		/* postes/<id>: messages, reservations */
+	STREAM__MAX
+};
+
+/* Follow <chan>/<id> from since (-1: from now) until stream_stop(chan),
+ * replacing the follower of that kind if one runs; cb runs on the main
+ * loop (json borrowed for the call). */
+void		 stream_start(enum stream_chan, long long id, long long since,
 		    stream_cb, void *arg);
-void		 stream_stop(void);
+void		 stream_stop(enum stream_chan);
 
 /* msg.c */
 
@@ -160,7 +169,7 @@ enum msg_id {
 	M_ERR_PLUS_DE_TEMPS, M_ERR_BUSY, M_ERR_UNAVAILABLE, M_ERR_THROTTLED,
 	M_ERR_THROTTLED_NOW, M_ERR_NETWORK, M_ERR_VALIDATION, M_ERR_DEFAULT,
 	M_SERVER_DOWN, M_CLEANING, M_RESUME, M_NO_TOKEN, M_TOKEN_PERMS,
-	M_STAFF_MESSAGE,
+	M_MSG_TITLE, M_MSG_ACK, M_MSG_MORE,
 	M__MAX
 };
 
@@ -191,6 +200,7 @@ struct lock_cbs {
 	void		(*submit)(const char *code);
 	void		(*start)(void);
 	void		(*cancel)(void);
+	void		(*ack)(long long message_id);	/* "J'ai lu" */
 };
 
 void		 lock_init(const struct lock_cbs *);
@@ -211,11 +221,17 @@ void		 lock_set_confirm(const char *hello, const char *avail_fr,
 		    const char *avail_en);
 void		 lock_entry_sensitive(int);
 void		 lock_entry_clear(void);
+/* The staff message on the card (text: plain UTF-8; NULL hides), one
+ * of unread; busy: its acknowledgement is on its way. */
+void		 lock_set_message(long long id, const char *text,
+		    size_t unread);
+void		 lock_message_busy(int);
 
 /* bar.c: the countdown bar while a session runs. */
 
 struct bar_cbs {
 	void		(*finish)(void);	/* "Oui, terminer" */
+	void		(*ack)(long long message_id);	/* "J'ai lu" */
 };
 
 void		 bar_init(const struct bar_cbs *);
@@ -223,7 +239,10 @@ void		 bar_show(void);
 void		 bar_hide(void);
 void		 bar_set_time(long long left, const char *ends_at);
 void		 bar_set_warning(const char *fr, const char *en);	/* NULL hides */
-void		 bar_set_message(const char *text);		/* NULL hides */
+/* As lock_set_message; a new message raises the bar. */
+void		 bar_set_message(long long id, const char *text,
+		    size_t unread);
+void		 bar_message_busy(int);
 void		 bar_set_offline(int);
 void		 bar_set_error(const char *fr, const char *en);
 void		 bar_confirm_reset(void);

@@ -3,11 +3,16 @@
  * with keyboard and pointer grabbed.
  *
  * The window on the primary monitor carries the kiosk page's card (code
- * entry, the confirm step, messages); the others are plain. While shown,
- * the seat is grabbed (gdk_seat_grab, owner events so our own widgets
- * still get clicks and keys): the window manager's key bindings (Alt-Tab,
- * Alt-F4, a "show desktop" key) and other clients see nothing. A watchdog
- * runs twice a second: it takes the grab again if something broke it,
+ * entry, the confirm step, messages); the others are plain. A staff
+ * message goes at the top of the card, whatever the view (the card then
+ * shows even when it has nothing else): the grab keeps every other
+ * window from the pointer, so this is the one place it can be read and
+ * acknowledged. Its button never takes the focus from the code entry.
+ *
+ * While shown, the seat is grabbed (gdk_seat_grab, owner events so our
+ * own widgets still get clicks and keys): the window manager's key
+ * bindings (Alt-Tab, Alt-F4, a "show desktop" key) and other clients see
+ * nothing. A watchdog runs twice a second: it takes the grab again if something broke it,
  * re-maps, re-raises and re-fullscreens a window the WM moved, and a
  * close request (delete-event), iconify or Escape is ignored. Monitors
  * plugged in later get a window at once (monitor-added).
@@ -47,6 +52,9 @@ static GPtrArray	*wins;		/* GtkWindow *, [0] carries the card */
 static GtkWidget	*entry, *validate_btn, *start_btn, *entry_box, *confirm_box;
 static GtkWidget	*status_fr, *status_en, *error_fr, *error_en;
 static GtkWidget	*hello, *avail_fr, *avail_en, *heading_box;
+static GtkWidget	*card;
+static struct ui_msg	 msgui;
+static enum lock_view	 cur_view = LV_BUSY;
 static int		 shown, grabbed, cover_all;
 static guint		 watchdog;
 static struct ui_guard guard = { &shown, 1 };
@@ -108,7 +116,7 @@ new_window(void)
 static void
 build_card(GtkWidget *w)
 {
-	GtkWidget *outer, *card, *row, *brand;
+	GtkWidget *outer, *row, *brand;
 
 	outer = gtk_box_new(GTK_ORIENTATION_VERTICAL, 16);
 	gtk_widget_set_halign(outer, GTK_ALIGN_CENTER);
@@ -125,6 +133,10 @@ build_card(GtkWidget *w)
 	gtk_style_context_add_class(gtk_widget_get_style_context(card),
 	    "postes-card");
 	gtk_box_pack_start(GTK_BOX(outer), card, FALSE, FALSE, 0);
+
+	/* A staff message, above all the rest. */
+	gtk_box_pack_start(GTK_BOX(card), ui_msg_new(&msgui, "lock", 64, 240,
+	    cbs.ack), FALSE, FALSE, 0);
 
 	/* Code entry. */
 	entry_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 10);
@@ -416,12 +428,20 @@ lock_shown(void)
 	return shown;
 }
 
+/* The card shows for the entry, the confirm step, or a message. */
+static void
+card_visible(void)
+{
+	gtk_widget_set_visible(card, cur_view != LV_BUSY || msgui.id > 0);
+}
+
 void
 lock_view(enum lock_view v)
 {
+	cur_view = v;
 	gtk_widget_set_visible(entry_box, v == LV_ENTRY);
 	gtk_widget_set_visible(confirm_box, v == LV_CONFIRM);
-	gtk_widget_set_visible(gtk_widget_get_parent(entry_box), v != LV_BUSY);
+	card_visible();
 	if (v == LV_ENTRY)
 		gtk_widget_grab_focus(entry);
 	else if (v == LV_CONFIRM)
@@ -469,4 +489,19 @@ void
 lock_entry_clear(void)
 {
 	gtk_entry_set_text(GTK_ENTRY(entry), "");
+}
+
+void
+lock_set_message(long long id, const char *text, size_t unread)
+{
+	ui_msg_set(&msgui, id, text, unread);
+	card_visible();
+	if (cur_view == LV_ENTRY && gtk_widget_get_sensitive(entry))
+		gtk_widget_grab_focus(entry);
+}
+
+void
+lock_message_busy(int busy)
+{
+	ui_msg_busy(&msgui, busy);
 }

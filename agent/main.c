@@ -16,6 +16,15 @@
  * code resumes it: start answers the running session again), and
  * nothing but a started session ever hides the lock.
  *
+ * Staff messages live beside that machine, for the agent's whole life:
+ * once a server answer names the poste (poste_id), its channel
+ * postes/<id> is followed (stream.c) and every message, acknowledgement
+ * or reset there reloads GET /api/kiosk/messages, the one list shown (in
+ * the lock's card and on the bar alike, so whichever is up has it). A
+ * person's "J'ai lu" posts the acknowledgement and drops the message.
+ * The session's own stream relays messages too; they are read from the
+ * poste's channel only, so that one path shows them.
+ *
  * What is on screen is also written to the log ("screen: ..."), one line
  * per change, so the integration test and an operator can read it.
  */
@@ -61,7 +70,25 @@ static struct {
 	long long	 close_ms;	/* its ferme_a (site closing), 0 none */
 	long long	 warning;	/* seuil of the last warning, -1 */
 	long long	 end_t0;	/* mono ms the end was decided */
+	long long	 poste_id;	/* followed on postes/<id>; 0 not yet */
 } st = { .view = V_BOOT, .warning = -1 };
+
+/* The poste's unread staff messages, oldest first, as the server listed
+ * them (it sends at most 20). */
+#define MSGS_MAX	20
+#define MSG_CHARS	500	/* the server's limit (docs/desk.md) */
+#define MSG_TEXT_MAX	(MSG_CHARS * 4 + 1)	/* bytes, in UTF-8 */
+
+static struct {
+	struct {
+		long long	 id;
+		char		 text[MSG_TEXT_MAX];
+	}		 list[MSGS_MAX];
+	size_t		 n;
+	long long	 shown;		/* id on screen, 0 none */
+	long long	 acking;	/* id being acknowledged, 0 none */
+	unsigned int	 seq;		/* of the newest reload asked */
+} msgs;
 
 static void	heartbeat(void);
 static void	boot(void);
@@ -324,7 +351,7 @@ run(struct json_object *s)
 	error_line(M__MAX, NULL, NULL);
 	bar_show();
 	lock_hide();
-	stream_start(id, -1, on_stream, NULL);
+	stream_start(STREAM_SESSION, id, -1, on_stream, NULL);
 	log_info("session %lld running, %lld s left", id,
 	    sclock_left(&st.clock, end));
 }
@@ -410,7 +437,7 @@ end_session(enum msg_id why, long long keep)
 	if (st.view != V_RUNNING)
 		return;
 	st.end_t0 = mono_ms();
-	stream_stop();
+	stream_stop(STREAM_SESSION);
 	set_view(V_ENDING);
 	lock_view(LV_BUSY);
 	lock_show();
@@ -435,9 +462,9 @@ static void
 on_event(struct json_object *m)
 {
 	struct json_object	*d = jobj(m, "data");
-	const char		*type = jstr(m, "type"), *t, *statut;
+	const char		*type = jstr(m, "type"), *statut;
 	long long		 sid, end, seuil, left;
-	char			 txt[600], fr[700], en[700], dur[64];
+	char			 fr[700], en[700], dur[64];
 
 	if (st.view != V_RUNNING || type == NULL)
 		return;
@@ -493,22 +520,8 @@ on_event(struct json_object *m)
 		end_session(M_LOCKED_SUSP, left);
 	} else if (strcmp(type, "session_terminated") == 0) {
 		end_session(msg_for_raison(jstr(d, "raison")), 0);
-	} else if (strcmp(type, "message") == 0) {
-		/* Staff messages: shape not settled yet, read it kindly. */
-		if ((t = jstr(d, "texte")) == NULL &&
-		    (t = jstr(d, "message")) == NULL &&
-		    (t = jstr(d, "text")) == NULL &&
-		    (t = jstr(d, "contenu")) == NULL)
-			t = jstr(m, "message");
-		if (t == NULL)
-			return;
-		snprintf(txt, sizeof(txt), "%s", t);
-		msg_format(fr, sizeof(fr), L_FR, M_STAFF_MESSAGE, "text", txt,
-		    NULL);
-		bar_set_message(fr);
-		gdk_display_beep(gdk_display_get_default());
-		log_info("screen: message=\"%s\"", fr);
 	}
+	/* "message" is read from postes/<id> (on_poste_stream). */
 }
 
 static void
@@ -585,6 +598,167 @@ on_end(struct api_res *r, void *arg)
 	}
 }
 
+/* ------------------------------------------------------------ messages */
+
+/* Put the oldest unread message on the lock and the bar. */
+static void
+messages_show(void)
+{
+	const char	*t = msgs.n > 0 ? msgs.list[0].text : NULL;
+	long long	 id = msgs.n > 0 ? msgs.list[0].id : 0;
+
+	lock_set_message(id, t, msgs.n);
+	bar_set_message(id, t, msgs.n);
+	if (msgs.acking != 0 && msgs.acking == id) {
+		lock_message_busy(1);
+		bar_message_busy(1);
+	}
+	if (id == msgs.shown)
+		return;
+	msgs.shown = id;
+	if (id > 0)
+		log_info("screen: message=\"%s\"", t);
+	else
+		log_info("screen: message hidden");
+}
+
+static void
+on_messages(struct api_res *r, void *arg)
+{
+	struct json_object	*arr, *o;
+	const char		*t;
+	gchar			*v;
+	long long		 id, before[MSGS_MAX];
+	size_t			 i, k, nb = msgs.n, len;
+	int			 fresh = 0;
+
+	if (GPOINTER_TO_UINT(arg) != msgs.seq)
+		return;		/* a newer reload or an ack came since */
+	if (r->status != 200 || !json_object_object_get_ex(r->json,
+	    "messages", &arr) || !json_object_is_type(arr, json_type_array)) {
+		log_info("messages: not reloaded (%s)", r->code);
+		return;
+	}
+	for (i = 0; i < nb; i++)
+		before[i] = msgs.list[i].id;
+	msgs.n = 0;
+	len = json_object_array_length(arr);
+	for (i = 0; i < len && msgs.n < MSGS_MAX; i++) {
+		o = json_object_array_get_idx(arr, i);
+		if (jint(o, "id", &id) == -1 || id <= 0 ||
+		    (t = jstr(o, "texte")) == NULL)
+			continue;
+		msgs.list[msgs.n].id = id;
+		/* Valid UTF-8 first (json-c does not check), then cut at a
+		 * character, never inside one. */
+		v = g_utf8_make_valid(t, -1);
+		g_utf8_strncpy(msgs.list[msgs.n].text, v, MSG_CHARS);
+		g_free(v);
+		for (k = 0; k < nb && before[k] != id; k++)
+			;
+		fresh |= k == nb;
+		msgs.n++;
+	}
+	if (msgs.n != nb || fresh)
+		log_info("message: %zu unread", msgs.n);
+	messages_show();
+	if (fresh)
+		gdk_display_beep(gdk_display_get_default());
+}
+
+static void
+messages_reload(void)
+{
+	api_async("GET", "/api/kiosk/messages", NULL, on_messages,
+	    GUINT_TO_POINTER(++msgs.seq));
+}
+
+static void
+on_acked(struct api_res *r, void *arg)
+{
+	long long	*id = arg;
+	size_t		 i;
+
+	msgs.acking = 0;
+	lock_message_busy(0);
+	bar_message_busy(0);
+	/* 404: no longer this poste's to read (gone after 24 h). */
+	if ((r->status >= 200 && r->status < 300) || r->status == 404) {
+		log_info("message: %lld acknowledged", *id);
+		for (i = 0; i < msgs.n && msgs.list[i].id != *id; i++)
+			;
+		if (i < msgs.n) {
+			memmove(&msgs.list[i], &msgs.list[i + 1],
+			    (msgs.n - i - 1) * sizeof(msgs.list[0]));
+			msgs.n--;
+		}
+		msgs.seq++;	/* a reload on its way may still list it */
+		messages_show();
+	} else
+		log_warn("message %lld: acknowledgement refused (%s), the"
+		    " button stays", *id, r->code);
+	g_free(id);
+}
+
+/* "J'ai lu": tell the server, then drop the message. */
+static void
+on_ack(long long id)
+{
+	char path[96];
+
+	if (msgs.acking != 0 || id <= 0)
+		return;
+	msgs.acking = id;
+	lock_message_busy(1);
+	bar_message_busy(1);
+	snprintf(path, sizeof(path), "/api/kiosk/messages/%lld/ack", id);
+	api_async("POST", path, "{}", on_acked, g_memdup2(&id, sizeof(id)));
+}
+
+static void
+on_poste_stream(enum stream_kind k, struct json_object *o, int live,
+    void *arg)
+{
+	const char *type = jstr(o, "type");
+
+	(void)arg;
+	if (k == STREAM_RESET)
+		messages_reload();
+	else if (k == STREAM_STATUS)
+		log_info("poste stream: %s", live ? "live" : "polling");
+	else if (type != NULL && (strcmp(type, "message") == 0 ||
+	    strcmp(type, "message_acquitte") == 0))
+		messages_reload();
+}
+
+/* An answer names the poste: follow its channel, from now on. */
+static void
+poste_known(struct json_object *answer)
+{
+	long long id;
+
+	if (jint(answer, "poste_id", &id) == -1 || id <= 0 ||
+	    id == st.poste_id)
+		return;
+	st.poste_id = id;
+	log_info("following postes/%lld", id);
+	stream_start(STREAM_POSTE, id, -1, on_poste_stream, NULL);
+	messages_reload();
+}
+
+/* The token no longer works: nothing to read, nothing to follow. */
+static void
+poste_lost(void)
+{
+	if (st.poste_id == 0)
+		return;
+	stream_stop(STREAM_POSTE);
+	st.poste_id = 0;
+	msgs.n = 0;
+	msgs.seq++;
+	messages_show();
+}
+
 /* ------------------------------------------------------------ server */
 
 static gboolean
@@ -624,7 +798,8 @@ revoked(void)
 {
 	if (st.view == V_RUNNING)
 		end_session(M_LOCKED_DEFAULT, 0);
-	stream_stop();
+	stream_stop(STREAM_SESSION);
+	poste_lost();
 	set_view(V_REVOKED);
 	lock_view(LV_BUSY);
 	lock_show();
@@ -655,6 +830,7 @@ on_heartbeat(struct api_res *r, void *arg)
 		to_idle();
 	}
 	set_offline(0);
+	poste_known(r->json);
 	if (cfg.heartbeat == 0 && jint(r->json, "heartbeat_interval", &hb) == 0
 	    && hb >= 1 && hb <= 3600 && (unsigned int)hb != st.hb) {
 		log_info("heartbeat every %lld s, as the server says", hb);
@@ -705,6 +881,7 @@ on_boot(struct api_res *r, void *arg)
 		return;
 	}
 	to_idle();
+	poste_known(r->json);
 	s = jobj(r->json, "session");
 	statut = jstr(s, "statut");
 	if (statut != NULL && strcmp(statut, "active") == 0)
@@ -856,8 +1033,8 @@ int
 main(int argc, char *argv[])
 {
 	static const struct lock_cbs lcbs = { on_submit, on_start_clicked,
-	    on_cancel };
-	static const struct bar_cbs bcbs = { on_finish };
+	    on_cancel, on_ack };
+	static const struct bar_cbs bcbs = { on_finish, on_ack };
 
 	log_init("postes-agent");
 	signal(SIGPIPE, SIG_IGN);

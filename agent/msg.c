@@ -87,7 +87,12 @@ static const char *const msgs[M__MAX][L__MAX] = {
 	    "This workstation is not set up (no token). Please ask at the desk." },
 	[M_TOKEN_PERMS] = { "Le fichier du jeton est lisible par d'autres comptes : il est refusé. Adressez-vous à l'accueil.",
 	    "The token file is readable by other accounts: it is refused. Please ask at the desk." },
-	[M_STAFF_MESSAGE] = { "Message de l'accueil : {text}", "Message from the desk: {text}" },
+	/* kiosk.msg.title, kiosk.msg.ack (messages-desk.js) */
+	[M_MSG_TITLE] = { "Message de l’accueil", "Message from the desk" },
+	[M_MSG_ACK] = { "J’ai lu", "I have read it" },
+	/* agent: one message is shown at a time */
+	[M_MSG_MORE] = { "Messages en attente après celui-ci : {n}",
+	    "Messages waiting after this one: {n}" },
 };
 
 static const struct {

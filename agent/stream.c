@@ -1,11 +1,16 @@
 /*
- * stream.c - follow sessions/<id>: SSE on the pusher, polling as fallback.
+ * stream.c - follow a channel: SSE on the pusher, polling as fallback.
  *
- * One thread per followed session, as the kiosk page's StreamClient
- * without the WebSocket leg: ask the API for a ticket, open
- * /events/sessions/<id>?ticket=... with Last-Event-ID, and hand every
- * message to the main loop. When the stream cannot be opened or drops,
- * poll GET /api/events?channel=sessions/<id>&since=N every
+ * Two channels are followed, each by one thread at a time, as the kiosk
+ * page's StreamClient without the WebSocket leg: sessions/<id> while a
+ * session runs, postes/<id> (the poste's messages and reservations) for
+ * the agent's whole life. The kinds differ only in a row of chans[]: the
+ * channel's prefix and the field of POST /api/kiosk/ticket that admits
+ * it (ticket: the running session's; ticket_poste: the poste's own, with
+ * or without a session). One follower does the rest: ask the API for a
+ * ticket, open /events/<channel>?ticket=... with Last-Event-ID, and hand
+ * every message to the main loop. When the stream cannot be opened or
+ * drops, poll GET /api/events?channel=<channel>&since=N every
  * poll_interval seconds (that works with the pusher down) and try the
  * stream again after a back-off (1, 2, 4 ... 15 s).
  *
@@ -16,10 +21,11 @@
  * reset:true from polling) moves the point to the server's last_id and
  * asks the main loop to reload its state over REST.
  *
- * Stopping: stream_stop bumps the generation; the thread's curl progress
- * callback sees it within a second and the thread exits by itself
- * (detached: the GTK thread never waits for it), and anything it queued
- * for an old generation is ignored on arrival.
+ * Stopping: stream_stop bumps the kind's generation (one counter per
+ * kind, so stopping the session's stream leaves the poste's alone); the
+ * thread's curl progress callback sees it within a second and the thread
+ * exits by itself (detached: the GTK thread never waits for it), and
+ * anything it queued for an old generation is ignored on arrival.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,17 +37,29 @@
 #include "log.h"
 #include "extern.h"
 
+/* What differs between the kinds of channel. */
+static const struct {
+	const char	*prefix;	/* the channel is <prefix>/<id> */
+	const char	*ticket;	/* field of /api/kiosk/ticket */
+} chans[STREAM__MAX] = {
+	[STREAM_SESSION] = { "sessions", "ticket" },
+	[STREAM_POSTE] = { "postes", "ticket_poste" },
+};
+
 struct follower {
+	enum stream_chan chan;
 	unsigned	 gen;
-	long long	 session_id;
+	long long	 id;		/* of the session or the poste */
 	long long	 since;		/* highest id delivered, -1: none */
 	int		 live;
+	long long	 last_rx;	/* mono ms of the last bytes read */
 	struct sse_parser sse;
 	stream_cb	 cb;
 	void		*arg;
 };
 
 struct delivery {
+	enum stream_chan	 chan;
 	unsigned		 gen;
 	enum stream_kind	 kind;
 	struct json_object	*json;
@@ -50,12 +68,15 @@ struct delivery {
 	void			*arg;
 };
 
-static gint		 cur_gen;
+/* Keep-alives come every 15 s: 45 s without a byte is a dead stream. */
+#define SSE_SILENCE_MS	45000
+
+static gint		 cur_gen[STREAM__MAX];
 
 static int
 stale(const struct follower *f)
 {
-	return (unsigned)g_atomic_int_get(&cur_gen) != f->gen;
+	return (unsigned)g_atomic_int_get(&cur_gen[f->chan]) != f->gen;
 }
 
 static gboolean
@@ -63,7 +84,7 @@ deliver_main(gpointer p)
 {
 	struct delivery *d = p;
 
-	if ((unsigned)g_atomic_int_get(&cur_gen) == d->gen)
+	if ((unsigned)g_atomic_int_get(&cur_gen[d->chan]) == d->gen)
 		d->cb(d->kind, d->json, d->live, d->arg);
 	if (d->json != NULL)
 		json_object_put(d->json);
@@ -77,6 +98,7 @@ deliver(struct follower *f, enum stream_kind kind, struct json_object *json)
 {
 	struct delivery *d = g_new0(struct delivery, 1);
 
+	d->chan = f->chan;
 	d->gen = f->gen;
 	d->kind = kind;
 	d->json = json;
@@ -100,7 +122,8 @@ receive(struct follower *f, struct json_object *o)
 	if (strcmp(type, "reset") == 0) {
 		if (jint(jobj(o, "data"), "last_id", &last) == 0 && last >= 0)
 			f->since = last;
-		log_info("stream reset, resuming from %lld", f->since);
+		log_info("stream reset on %s/%lld, resuming from %lld",
+		    chans[f->chan].prefix, f->id, f->since);
 		json_object_put(o);
 		deliver(f, STREAM_RESET, NULL);
 		return;
@@ -142,7 +165,8 @@ on_sse(const char *event, const char *id, const char *data, void *arg)
 		    json_object_new_string(event));
 	if (!f->live && strcmp(event, "subscribed") == 0) {
 		f->live = 1;
-		log_info("stream live (SSE) on sessions/%lld", f->session_id);
+		log_info("stream live (SSE) on %s/%lld", chans[f->chan].prefix,
+		    f->id);
 		deliver(f, STREAM_STATUS, NULL);
 	}
 	receive(f, o);
@@ -155,18 +179,28 @@ on_data(char *p, size_t sz, size_t n, void *arg)
 
 	if (stale(f) || sse_feed(&f->sse, p, sz * n, on_sse, f) == -1)
 		return 0;
+	f->last_rx = mono_ms();
 	return sz * n;
 }
 
+/*
+ * Called by curl about once a second: stop for stream_stop, and give up
+ * a stream silent for SSE_SILENCE_MS. The pusher's keep-alive is a 3-byte
+ * comment every 15 s: curl's own low-speed limit (bytes per second over
+ * a window of a few seconds) would call that dead within a minute on a
+ * quiet channel, so silence is measured here, from the last byte.
+ */
 static int
 on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
     curl_off_t d)
 {
+	struct follower *f = arg;
+
 	(void)a; (void)b; (void)c; (void)d;
-	return stale(arg) ? 1 : 0;
+	return stale(f) || mono_ms() - f->last_rx > SSE_SILENCE_MS ? 1 : 0;
 }
 
-/* A ticket for the session, or -1. */
+/* A ticket for the channel, or -1. */
 static int
 ticket(struct follower *f, char *out, size_t n)
 {
@@ -175,13 +209,13 @@ ticket(struct follower *f, char *out, size_t n)
 	int		 rc = -1;
 
 	if (api_call("POST", "/api/kiosk/ticket", "{}", &r) == 0 &&
-	    (t = jstr(r.json, "ticket")) != NULL && strlen(t) < n &&
+	    (t = jstr(r.json, chans[f->chan].ticket)) != NULL &&
+	    strlen(t) < n &&
 	    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789._-") == strlen(t)) {
 		memcpy(out, t, strlen(t) + 1);
 		rc = 0;
 	}
-	(void)f;
 	api_res_clear(&r);
 	return rc;
 }
@@ -199,8 +233,8 @@ sse_once(struct follower *f)
 
 	if (ticket(f, tk, sizeof(tk)) == -1)
 		return 0;
-	snprintf(url, sizeof(url), "%s/events/sessions/%lld?ticket=%s",
-	    c->pusher, f->session_id, tk);
+	snprintf(url, sizeof(url), "%s/events/%s/%lld?ticket=%s",
+	    c->pusher, chans[f->chan].prefix, f->id, tk);
 	if ((ch = api_easy(url, &hdrs)) == NULL)
 		return 0;
 	hdrs = curl_slist_append(hdrs, "Accept: text/event-stream");
@@ -217,16 +251,15 @@ sse_once(struct follower *f)
 	curl_easy_setopt(ch, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(ch, CURLOPT_XFERINFODATA, f);
 	curl_easy_setopt(ch, CURLOPT_FAILONERROR, 1L);
-	/* Keep-alives come every 15 s: 45 s of silence is a dead stream. */
-	curl_easy_setopt(ch, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(ch, CURLOPT_LOW_SPEED_TIME, 45L);
+	f->last_rx = mono_ms();
 	cc = curl_easy_perform(ch);
 	curl_easy_getinfo(ch, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(ch);
 	curl_slist_free_all(hdrs);
 	sse_free(&f->sse);
 	if (!stale(f))
-		log_info("stream ended (HTTP %ld, %s)", status,
+		log_info("stream on %s/%lld ended (HTTP %ld, %s)",
+		    chans[f->chan].prefix, f->id, status,
 		    curl_easy_strerror(cc));
 	return f->live;
 }
@@ -244,11 +277,11 @@ poll_once(struct follower *f)
 
 	if (f->since >= 0)
 		snprintf(path, sizeof(path),
-		    "/api/events?channel=sessions/%lld&since=%lld",
-		    f->session_id, f->since);
+		    "/api/events?channel=%s/%lld&since=%lld",
+		    chans[f->chan].prefix, f->id, f->since);
 	else
-		snprintf(path, sizeof(path),
-		    "/api/events?channel=sessions/%lld", f->session_id);
+		snprintf(path, sizeof(path), "/api/events?channel=%s/%lld",
+		    chans[f->chan].prefix, f->id);
 	if (api_call("GET", path, NULL, &r) == -1) {
 		api_res_clear(&r);
 		return -1;
@@ -307,22 +340,28 @@ follow(gpointer p)
 }
 
 void
-stream_start(long long session_id, long long since, stream_cb cb, void *arg)
+stream_start(enum stream_chan chan, long long id, long long since,
+    stream_cb cb, void *arg)
 {
-	struct follower	*f = g_new0(struct follower, 1);
+	struct follower	*f;
 	GThread		*t;
 
-	f->gen = (unsigned)g_atomic_int_add(&cur_gen, 1) + 1;
-	f->session_id = session_id;
+	g_assert(chan < STREAM__MAX && id > 0);
+	f = g_new0(struct follower, 1);
+	f->chan = chan;
+	f->gen = (unsigned)g_atomic_int_add(&cur_gen[chan], 1) + 1;
+	f->id = id;
 	f->since = since;
 	f->cb = cb;
 	f->arg = arg;
-	t = g_thread_new("stream", follow, f);
+	t = g_thread_new(chan == STREAM_POSTE ? "stream-poste" :
+	    "stream-session", follow, f);
 	g_thread_unref(t);
 }
 
 void
-stream_stop(void)
+stream_stop(enum stream_chan chan)
 {
-	g_atomic_int_inc(&cur_gen);
+	g_assert(chan < STREAM__MAX);
+	g_atomic_int_inc(&cur_gen[chan]);
 }

@@ -187,6 +187,47 @@ async function unlock(duree = 3600) {
   return s;
 }
 
+
+// ------------------------------------------------------------ staff messages
+
+// A message from the desk to this poste, as staff send it; its id.
+async function sendMessage(texte) {
+  const m = L.expectStatus(await staff.post('/api/messages', { cible: 'poste', poste_id: poste.id, texte }),
+    201, 'message sent');
+  return m.id;
+}
+const ackedAt = (id) => L.sqlOne(`SELECT acquitte_at FROM message_postes WHERE message_id = ${id} AND poste_id = ${poste.id}`);
+
+// Where the agent drew message id (its box and its "J'ai lu" button), in
+// root coordinates: the agent logs them relative to the window the message
+// is in once laid out (again when they change; the last line counts),
+// xdotool gives that window's place.
+async function messageOnScreen(where, id, from) {
+  const re = new RegExp(`message: ${where} ${id} box (\\d+),(\\d+) (\\d+)x(\\d+) button (\\d+),(\\d+) (\\d+)x(\\d+)`, 'g');
+  await logWait(new RegExp(re.source), from, 5000);
+  await L.sleep(400);	// let the layout settle
+  const m = [...logText().slice(from).matchAll(re)].at(-1);
+  const [win] = visible(where === 'lock' ? 'poste verrouill' : 'temps restant');
+  const g = geometry(win);
+  const n = m.slice(1).map(Number);
+  return {
+    win: g,
+    box: { x: g.X + n[0], y: g.Y + n[1], w: n[2], h: n[3] },
+    button: { x: g.X + n[4], y: g.Y + n[5], w: n[6], h: n[7] },
+  };
+}
+const inside = (a, b) => a.x >= b.x && a.y >= b.y && a.x + a.w <= b.x + b.w && a.y + a.h <= b.y + b.h;
+const MSG_BG = '255,247,214';	// the kiosk page's banner: #fff7d6
+
+// Click "J'ai lu" as a person would, then wait for the server to know.
+async function acknowledge(s, id) {
+  const m0 = mark();
+  xdo(['mousemove', String(s.button.x + Math.floor(s.button.w / 2)), String(s.button.y + Math.floor(s.button.h / 2)),
+    'click', '1']);
+  await logWait(new RegExp(`message: ${id} acknowledged`), m0, 5000);
+  await L.waitUntil(() => ackedAt(id) !== null, 5000, 'acquitte_at set');
+}
+
 // ------------------------------------------------------------ tests
 
 test('at start the lock covers the whole screen, keyboard and pointer grabbed', async () => {
@@ -274,6 +315,60 @@ test('bad input: the kiosk page\'s French messages, and it never unlocks', async
   await logWait(/view: boot -> idle/, m0, 15000);
 });
 
+test('a staff message while locked: on the lock\'s card within seconds, acknowledged with a click', async () => {
+  await logWait(/view: boot -> idle/, 0, 15000);
+  assert.ok(lockUp() && !barUp(), 'locked');
+  // 500 characters on several lines, with what markup would eat: shown as
+  // plain text, whole, wrapped on the card.
+  const line = 'Le poste 3 redémarre à 17 h <b>sauvegardez</b> & fermez vos documents.';
+  const texte = (Array(7).fill(line).join('\n') + '\nMerci !').slice(0, 500);
+  assert.equal([...texte].length, 500);
+  let m0 = mark();
+  const t0 = Date.now();
+  const id1 = await sendMessage(texte);
+  const m = await logWait(scr('message'), m0, 5000);
+  console.log(`# message on the lock ${Date.now() - t0} ms after it was sent`);
+  assert.equal(screenText(m[1]), texte, 'the text as staff wrote it');
+  let s = await messageOnScreen('lock', id1, m0);
+  assert.ok(lockUp() && !barUp(), 'still locked');
+  const screen = { x: 0, y: 0, w: W, h: H };
+  assert.ok(inside(s.box, screen), `the message fits the screen: ${JSON.stringify(s.box)}`);
+  assert.ok(inside(s.button, s.box), 'the button is in the message');
+  assert.ok(s.box.h > 150, `several lines tall (wrapped): ${s.box.h} px`);
+  assert.ok(s.box.w < W * 0.8, `wrapped, not one long line: ${s.box.w} px`);
+  await L.sleep(300);
+  const file = shot('agent-message-lock.png');
+  assert.equal(pixel(file, s.box.x + 6, s.box.y + Math.floor(s.box.h / 2)), MSG_BG, 'the message is drawn on the lock');
+  assert.equal(ackedAt(id1), null, 'not acknowledged by being shown');
+
+  // A second one waits behind the first, which says so.
+  m0 = mark();
+  // Many short lines: the text scrolls inside the message, which stays on
+  // the screen with its button.
+  const texte2 = 'Deuxième message : merci de votre patience.' + '\nligne'.repeat(76);
+  const id2 = await sendMessage(texte2);
+  await logWait(/message: 2 unread/, m0, 5000);
+  s = await messageOnScreen('lock', id1, m0);	// it moved: the card grew
+  m0 = mark();
+  await acknowledge(s, id1);
+  const m2 = await logWait(scr('message'), m0, 5000);
+  assert.equal(screenText(m2[1]), texte2);
+  s = await messageOnScreen('lock', id2, m0);
+  assert.ok(inside(s.box, screen) && inside(s.button, s.box), `it fits: ${JSON.stringify(s)}`);
+  assert.ok(s.box.h < H / 2, `scrolled, not ${texte2.split('\n').length} lines tall: ${s.box.h} px`);
+  assert.equal(ackedAt(id2), null);
+  m0 = mark();
+  await acknowledge(s, id2);
+  await logWait(/screen: message hidden/, m0, 5000);
+  assert.equal(L.sqlOne(`SELECT COUNT(*) FROM message_postes WHERE poste_id = ${poste.id} AND acquitte_at IS NULL`), '0');
+  // Still locked, grabbed, and the code entry still takes a code.
+  assert.ok(lockUp() && !barUp(), 'still locked');
+  m0 = mark();
+  await typeCode('ZZZ-998');
+  const e = await logWait(scr('error'), m0);
+  assert.equal(screenText(e[1]), FR['kiosk.err.code_inconnu']);
+});
+
 test('a valid code unlocks; the countdown is on screen, from the server\'s end time', async () => {
   const s = await unlock(3600);
   const [bar] = visible('temps restant');
@@ -345,6 +440,36 @@ test('the server ends the session: the poste relocks within 2 s, then cleans up'
   assert.ok(lockUp());
 });
 
+test('a staff message during a session: on the countdown bar, acknowledged with a click', async () => {
+  await logWait(/view: \w+ -> idle/, 0, 15000);
+  const sess = await unlock(1800);
+  const m0 = mark();
+  const t0 = Date.now();
+  const texte = 'Bonjour, l’espace ferme dans 30 minutes.\nMerci de terminer vos impressions.';
+  const id = await sendMessage(texte);
+  const m = await logWait(scr('message'), m0, 5000);
+  console.log(`# message on the bar ${Date.now() - t0} ms after it was sent`);
+  assert.equal(screenText(m[1]), texte);
+  const s = await messageOnScreen('bar', id, m0);
+  assert.ok(barUp() && !lockUp(), 'the session goes on');
+  const bar = { x: s.win.X, y: s.win.Y, w: s.win.WIDTH, h: s.win.HEIGHT };
+  assert.ok(inside(bar, { x: 0, y: 0, w: W, h: H }), `the bar is whole on screen: ${JSON.stringify(bar)}`);
+  assert.ok(inside(s.box, bar), 'the message is in the bar');
+  assert.ok(inside(s.button, s.box), 'the button is in the message');
+  await L.sleep(300);
+  const file = shot('agent-message-bar.png');
+  assert.equal(pixel(file, s.box.x + 6, s.box.y + Math.floor(s.box.h / 2)), MSG_BG, 'the message is drawn on the bar');
+  assert.equal(ackedAt(id), null);
+  const m1 = mark();
+  await acknowledge(s, id);
+  await logWait(/screen: message hidden/, m1, 5000);
+  assert.ok(barUp() && !lockUp(), 'acknowledging does not end anything');
+  // Staff end it: locked again, ready for the next test.
+  L.expectStatus(await staff.post(`/api/sessions/${sess.id}/terminate`, {}), 200);
+  await L.waitUntil(() => lockUp(), 5000, 'lock');
+  await logWait(/view: ending -> idle/, m1, 15000);
+});
+
 // The town hall's wall clock: ISO weekday, seconds since midnight.
 function localNow(tz = process.env.POSTES_TZ || 'Europe/Paris') {
   const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hourCycle: 'h23', weekday: 'short',
@@ -404,6 +529,10 @@ test('a killed agent comes back, locked; its code resumes the running session', 
   const m0 = mark();
   const t0 = Date.now();
   process.kill(old, 'SIGKILL');
+  // A message sent while no agent runs (the launcher waits 1 s): the new
+  // one finds it at start, in its list of unread messages.
+  const texte = 'Envoyé pendant le redémarrage.';
+  const mid = await sendMessage(texte);
   await L.waitUntil(() => agentPids().some((p) => p !== old) && lockUp(), 10000, 'agent back');
   const dt = Date.now() - t0;
   console.log(`# agent killed -> back and locked: ${dt} ms`);
@@ -411,6 +540,9 @@ test('a killed agent comes back, locked; its code resumes the running session', 
   assert.equal(barUp(), false, 'no countdown until the code is typed again');
   const m = await logWait(scr('status'), m0);
   assert.match(m[1], /Une session est ouverte sur ce poste/);
+  const ms = await logWait(scr('message'), m0);
+  assert.equal(screenText(ms[1]), texte);
+  await acknowledge(await messageOnScreen('lock', mid, m0), mid);
   // The same code resumes the same session, with its own end time.
   const fin = L.sqlOne(`SELECT fin_prevue FROM sessions WHERE id = ${s.id}`);
   const m1 = mark();

@@ -167,6 +167,13 @@ test_messages(void **state)
 	assert_int_equal(msg_for_raison("admin"), M_LOCKED_ADMIN);
 	assert_int_equal(msg_for_raison("???"), M_LOCKED_DEFAULT);
 	assert_int_equal(msg_for_raison(NULL), M_LOCKED_DEFAULT);
+	/* Staff messages: the kiosk page's words (messages-desk.js). */
+	msg_format(b, sizeof(b), L_FR, M_MSG_ACK, NULL);
+	assert_string_equal(b, "J’ai lu");
+	msg_format(b, sizeof(b), L_EN, M_MSG_TITLE, NULL);
+	assert_string_equal(b, "Message from the desk");
+	msg_format(b, sizeof(b), L_FR, M_MSG_MORE, "n", "2", NULL);
+	assert_string_equal(b, "Messages en attente après celui-ci : 2");
 	/* An unknown placeholder stays as it is; a small buffer truncates. */
 	msg_format(b, sizeof(b), L_FR, M_HELLO, "nobody", "x", NULL);
 	assert_string_equal(b, "Bonjour {who}");
