@@ -47,6 +47,12 @@ hb_raw(struct hbuf *hb, const char *markup)
 }
 
 void
+hb_rawn(struct hbuf *hb, const char *markup, size_t n)
+{
+	hb_put(hb, markup, n);
+}
+
+void
 hb_text(struct hbuf *hb, const char *s)
 {
 	char *e;

@@ -72,14 +72,21 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	list = json_object_get(r->out);
 	admin_begin(r, &h, "Réservations", "reservations");
 	admin_error_box(&h, err);
-	hb_raw(&h, "<h2>Réserver un poste</h2><p>Pendant le créneau, seule la "
-	    "personne qui a réservé peut ouvrir une session sur ce poste (pour "
-	    "un nom sans inscription : un pass invité). Sans elle après le "
-	    "délai prévu, le poste est libéré.</p>");
+	hb_raw(&h, "<h2>");
+	admin_trf(&h, "Réserver un poste");
+	hb_raw(&h, "</h2><p>");
+	admin_trf(&h, "Pendant le créneau, seule la personne qui a réservé "
+	    "peut ouvrir une session sur ce poste (pour un nom sans "
+	    "inscription : un pass invité). Sans elle après le délai prévu, "
+	    "le poste est libéré.");
+	hb_raw(&h, "</p>");
 	admin_form_open(r, &h, "/admin/reservations", NULL);
-	hb_raw(&h, "<fieldset><legend>Créneau</legend><label for=\"poste_id\">"
-	    "Poste</label><select id=\"poste_id\" name=\"poste_id\" required>"
-	    "<option value=\"\">—</option>");
+	hb_raw(&h, "<fieldset><legend>");
+	admin_trf(&h, "Créneau");
+	hb_raw(&h, "</legend><label for=\"poste_id\">");
+	admin_trf(&h, "Poste");
+	hb_raw(&h, "</label><select id=\"poste_id\" name=\"poste_id\" "
+	    "required><option value=\"\">—</option>");
 	if (DB_EXEC0(r->db, stmts, STMT_POSTES, &res, NULL, NULL) == DB_OK)
 		for (i = 0; res != NULL && i < res->nrows; i++) {
 			hb_raw(&h, "<option");
@@ -129,7 +136,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		st_s = admin_jstr(row, "statut");
 		for (k = 0; k < 4; k++)
 			if (strcmp(statut_labels[k][0], st_s) == 0)
-				hb_text(&h, statut_labels[k][1]);
+				hb_text(&h, admin_tr(&h, statut_labels[k][1]));
 		hb_raw(&h, "</td><td>");
 		if (strcmp(st_s, "prevue") == 0) {
 			snprintf(action, sizeof(action),
