@@ -66,19 +66,21 @@ function pageText(html, { apiError = false } = {}) {
 // The data a page may show, from the database: it stays as typed.
 function dataStrings() {
   const rows = L.sql(`
-    SELECT nom FROM sites UNION SELECT adresse FROM sites
-    UNION SELECT motif FROM site_fermetures
-    UNION SELECT nom FROM postes UNION SELECT emplacement FROM postes
-    UNION SELECT nom FROM utilisateurs UNION SELECT prenom FROM utilisateurs
-    UNION SELECT email FROM utilisateurs UNION SELECT telephone FROM utilisateurs
-    UNION SELECT notes FROM utilisateurs
-    UNION SELECT code FROM categories UNION SELECT nom FROM categories
-    UNION SELECT username FROM staff UNION SELECT nom FROM staff
-    UNION SELECT texte FROM messages UNION SELECT nom_libre FROM reservations
-    UNION (SELECT action FROM audit_log ORDER BY id DESC LIMIT 2000)
-    UNION (SELECT cible_type FROM audit_log ORDER BY id DESC LIMIT 2000)
-    UNION (SELECT detail FROM audit_log ORDER BY id DESC LIMIT 2000)`);
-  return rows.map((r) => r[0]).filter((s) => s !== null && s.length >= 2)
+    SELECT nom FROM sites UNION ALL SELECT adresse FROM sites
+    UNION ALL SELECT motif FROM site_fermetures
+    UNION ALL SELECT nom FROM postes UNION ALL SELECT emplacement FROM postes
+    UNION ALL SELECT nom FROM utilisateurs UNION ALL SELECT prenom FROM utilisateurs
+    UNION ALL SELECT email FROM utilisateurs UNION ALL SELECT telephone FROM utilisateurs
+    UNION ALL SELECT notes FROM utilisateurs
+    UNION ALL SELECT code FROM categories UNION ALL SELECT nom FROM categories
+    UNION ALL SELECT username FROM staff UNION ALL SELECT nom FROM staff
+    UNION ALL SELECT texte FROM messages UNION ALL SELECT nom_libre FROM reservations
+    UNION ALL (SELECT action FROM audit_log ORDER BY id DESC LIMIT 2000)
+    UNION ALL (SELECT cible_type FROM audit_log ORDER BY id DESC LIMIT 2000)
+    UNION ALL (SELECT detail FROM audit_log ORDER BY id DESC LIMIT 2000)`);
+  // UNION ALL: a plain UNION would merge 'invite' and 'Invité' (the
+  // collation ignores accents and case).
+  return [...new Set(rows.map((r) => r[0]).filter((s) => s !== null && s.length >= 2))]
     .sort((a, b) => b.length - a.length);
 }
 
