@@ -170,6 +170,23 @@ int		 http_row(struct req *, const char *const *stmts, int idx,
 long long	 http_count(struct req *, const char *const *stmts, int idx,
 		    const struct db_param *, size_t);
 int		 http_tx_end(struct req *, enum db_err);
+/* A refusal in the desk's words: status, code and message. */
+struct http_refusal {
+	int		 status;
+	const char	*code;
+	const char	*message;
+};
+/* http_tx_end, answering dup or fk (each may be NULL) for those errors. */
+int		 http_tx_refuse(struct req *, enum db_err,
+		    const struct http_refusal *dup,
+		    const struct http_refusal *fk);
+/* Begin and lock record r->id: a COUNT(*) ... FOR UPDATE statement, or
+ * one selecting its row into *res (caller frees). 0, or the status
+ * (404 with notfound), rolled back. */
+int		 http_tx_lock(struct req *, const char *const *stmts, int idx,
+		    const char *notfound);
+int		 http_tx_lock_row(struct req *, const char *const *stmts,
+		    int idx, const char *notfound, struct db_res **);
 int		 http_page(struct req *, const char *const *stmts, int count_idx,
 		    int list_idx, const struct db_param *filters, size_t nf);
 
@@ -201,8 +218,18 @@ struct vval {
 
 int		 valid_json(struct req *, const struct vfield *, size_t,
 		    struct vval *);
+/* The same for an update: the creation's fields, none required. */
+int		 valid_json_update(struct req *, const struct vfield *, size_t,
+		    struct vval *);
 int		 valid_query(struct req *, const struct vfield *, size_t,
 		    struct vval *);
+/* The query fields of every paginated list, read by valid_page() (whose
+ * refusal of per_page names the 200 in words). */
+#define PAGE_MAX	1000000
+#define PER_PAGE_MAX	200
+#define VFIELDS_PAGE \
+	{ "page", V_INT, 0, 0, 1, PAGE_MAX, NULL }, \
+	{ "per_page", V_INT, 0, 0, 1, PER_PAGE_MAX, NULL }
 int		 valid_utf8_text(const char *s, int multiline, size_t *nchars);
 int		 valid_email(const char *s);
 /* Page and per_page from the query; 0, or the error status. */
@@ -426,6 +453,8 @@ int		 admin_refused(struct req *, int st, admin_page_fn, int keep);
 void		 admin_csrf(struct req *, struct hbuf *);
 void		 admin_form_open(struct req *, struct hbuf *,
 		    const char *action, const char *cls);
+/* <p>submit button</p></fieldset></form>. */
+void		 admin_form_end(struct hbuf *, const char *label);
 void		 admin_error_box(struct hbuf *, const char *message);
 void		 admin_table_open(struct hbuf *, const char *const *cols);
 void		 admin_input(struct hbuf *, const char *label, const char *name,
@@ -443,6 +472,15 @@ void		 admin_filter(struct hbuf *, const char *label,
 const char	*admin_label(const char *const *values,
 		    const char *const *labels, const char *value);
 int		 admin_call(struct req *, handler_fn, struct json_object *in);
+/* GET of a page: admin_enter(min), then page(r, 200, NULL, NULL). */
+int		 admin_show(struct req *, enum role min, admin_page_fn);
+/* A GET handler's answer for a page: 0 with *out (caller puts), or the
+ * status of the error page made. */
+int		 admin_fetch(struct req *, handler_fn, struct json_object **out);
+/* The same for a list: a refused query is *qerr (caller frees) over an
+ * empty list, and sets *status when it is 200. */
+int		 admin_fetch_list(struct req *, handler_fn,
+		    struct json_object **out, char **qerr, int *status);
 char		*admin_out_message(const struct req *);
 struct json_object *admin_form_json(const struct req *, const struct ffield *,
 		    size_t);
@@ -532,6 +570,9 @@ int		 admin_lang(struct req *);
 /* admin/desk.c */
 void		 admin_pick(struct req *, struct hbuf *, int sites,
 		    long long current);
+/* <select name="poste_id"> of the active postes, current selected. */
+void		 admin_pick_poste(struct req *, struct hbuf *,
+		    const char *label, int required, const char *current);
 int		 admin_sites_list(struct req *);
 int		 admin_sites_create(struct req *);
 int		 admin_sites_edit(struct req *);

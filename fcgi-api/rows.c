@@ -1,7 +1,8 @@
 /*
  * rows.c - the common ends of handlers that answer rows of the database:
- * one row by the path's id, a count, a page of a list, the end of a
- * transaction. They answer through reply.c and read the page parameters
+ * one row by the path's id, a count, a page of a list, the lock that
+ * opens a change and the end of its transaction (with the refusals a
+ * unique or foreign key can cause). They answer through reply.c and read the page parameters
  * through valid.c; nothing below them calls back up here.
  */
 #include <assert.h>
@@ -63,6 +64,78 @@ http_tx_end(struct req *r, enum db_err e)
 	db_rollback(r->db);
 	ev_batch_clear(&r->evs);
 	return http_db_error(r, e);
+}
+
+/*
+ * End a transaction whose write failed with e (or commit it, e DB_OK, as
+ * http_tx_end does). A duplicate key or a missing referenced row is the
+ * person's mistake, which only the handler can name (which field, which
+ * record): dup and fk are its refusals, either NULL where the write
+ * cannot cause it (then http_db_error's generic 409). 0, or the status.
+ */
+int
+http_tx_refuse(struct req *r, enum db_err e, const struct http_refusal *dup,
+    const struct http_refusal *fk)
+{
+	const struct http_refusal *f;
+
+	f = e == DB_ERR_DUP ? dup : e == DB_ERR_FK ? fk : NULL;
+	if (f == NULL)
+		return http_tx_end(r, e);
+	db_rollback(r->db);
+	ev_batch_clear(&r->evs);
+	return http_error(r, f->status, f->code, f->message);
+}
+
+/*
+ * Open a transaction and lock record r->id with statement idx, bound to
+ * r->id, whose one value is positive when the record exists (its COUNT(*)
+ * or its id, FOR UPDATE), so that an update or a delete sees the record
+ * stay as it is until it commits. 0 with the
+ * transaction open, or the status of the answer made (404 with notfound,
+ * a database error), rolled back.
+ */
+int
+http_tx_lock(struct req *r, const char *const *stmts, int idx,
+    const char *notfound)
+{
+	long long n;
+	enum db_err e;
+
+	if ((e = db_begin(r->db)) != DB_OK)
+		return http_tx_end(r, e);
+	if ((n = http_count(r, stmts, idx, (struct db_param[]){ DBI(r->id) },
+	    1)) <= 0) {
+		db_rollback(r->db);
+		return n < 0 ? (int)-n : http_error(r, 404, "not_found", notfound);
+	}
+	return 0;
+}
+
+/*
+ * The same with a statement that selects, FOR UPDATE, the columns of
+ * record r->id the handler's rules read: 0 with the transaction open and
+ * *res its row (caller frees), or the status (404, a database error),
+ * rolled back and *res NULL.
+ */
+int
+http_tx_lock_row(struct req *r, const char *const *stmts, int idx,
+    const char *notfound, struct db_res **res)
+{
+	enum db_err e;
+
+	*res = NULL;
+	if ((e = db_begin(r->db)) != DB_OK ||
+	    (e = DB_EXEC(r->db, stmts, idx, res, NULL, NULL,
+	    DBI(r->id))) != DB_OK)
+		return http_tx_end(r, e);
+	if (*res == NULL || (*res)->nrows == 0) {
+		db_res_free(*res);
+		*res = NULL;
+		db_rollback(r->db);
+		return http_error(r, 404, "not_found", notfound);
+	}
+	return 0;
 }
 
 /*

@@ -192,8 +192,13 @@ check_int(struct req *r, const struct vfield *f, long long i, struct vval *v)
 	return 0;
 }
 
-int
-valid_json(struct req *r, const struct vfield *fs, size_t n, struct vval *vs)
+/*
+ * The body against fs; with update set no field is required (see
+ * valid_json_update).
+ */
+static int
+check_json(struct req *r, const struct vfield *fs, size_t n, struct vval *vs,
+    int update)
 {
 	struct json_object *val;
 	size_t i;
@@ -220,7 +225,7 @@ fields:
 
 		if (r->in == NULL ||
 		    !json_object_object_get_ex(r->in, f->name, &val)) {
-			if (f->required)
+			if (f->required && !update)
 				return fail(r, f->name, "obligatoire");
 			continue;
 		}
@@ -261,6 +266,24 @@ fields:
 		}
 	}
 	return 0;
+}
+
+int
+valid_json(struct req *r, const struct vfield *fs, size_t n, struct vval *vs)
+{
+	return check_json(r, fs, n, vs, 0);
+}
+
+/*
+ * The body of an update: the fields of the record's creation, with their
+ * limits, none required (an absent field keeps its stored value). A
+ * resource declares its fields once for both.
+ */
+int
+valid_json_update(struct req *r, const struct vfield *fs, size_t n,
+    struct vval *vs)
+{
+	return check_json(r, fs, n, vs, 1);
 }
 
 int
@@ -321,9 +344,9 @@ valid_page(struct req *r, long long *limit, long long *offset, long long *page)
 
 	*page = 1;
 	*limit = 50;
-	if (p != NULL && num_parse(p, 1, 1000000, page) == -1)
+	if (p != NULL && num_parse(p, 1, PAGE_MAX, page) == -1)
 		return fail(r, "page", "entier positif attendu");
-	if (pp != NULL && num_parse(pp, 1, 200, limit) == -1)
+	if (pp != NULL && num_parse(pp, 1, PER_PAGE_MAX, limit) == -1)
 		return fail(r, "per_page", "doit être entre 1 et 200");
 	*offset = (*page - 1) * *limit;
 	return 0;

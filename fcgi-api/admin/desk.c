@@ -19,12 +19,14 @@
 #include "timefmt.h"
 #include "extern.h"
 
-enum stmt { STMT_PICK_SITES, STMT_PICK_CATS, STMT__MAX };
+enum stmt { STMT_PICK_SITES, STMT_PICK_CATS, STMT_PICK_POSTES, STMT__MAX };
 
 static const char *const stmts[STMT__MAX] = {
 	[STMT_PICK_SITES] = "SELECT id, nom FROM sites ORDER BY nom LIMIT 200",
 	[STMT_PICK_CATS] = "SELECT id, nom FROM categories WHERE actif = 1 "
 	    "AND code <> 'invite' ORDER BY id LIMIT 100",
+	[STMT_PICK_POSTES] = "SELECT id, nom FROM postes WHERE actif = 1 "
+	    "ORDER BY nom LIMIT 500",
 };
 
 /*
@@ -57,6 +59,38 @@ admin_pick(struct req *r, struct hbuf *h, int sites, long long current)
 	hb_raw(h, "</select>");
 }
 
+/*
+ * A <select name="poste_id"> of the active postes, for the message and
+ * reservation forms, under label (the program's own text); current (a
+ * refused form's value, or NULL) is selected.
+ */
+void
+admin_pick_poste(struct req *r, struct hbuf *h, const char *label,
+    int required, const char *current)
+{
+	struct db_res *res = NULL;
+	size_t i;
+
+	hb_raw(h, "<label for=\"poste_id\">");
+	hb_text(h, admin_tr(h, label));
+	hb_raw(h, required ? "</label><select id=\"poste_id\" name=\"poste_id\" "
+	    "required>" : "</label><select id=\"poste_id\" name=\"poste_id\">");
+	hb_raw(h, "<option value=\"\">—</option>");
+	if (DB_EXEC0(r->db, stmts, STMT_PICK_POSTES, &res, NULL, NULL) == DB_OK)
+		for (i = 0; res != NULL && i < res->nrows; i++) {
+			hb_raw(h, "<option");
+			hb_attr(h, "value", db_str(res, i, 0));
+			if (current != NULL &&
+			    strcmp(current, db_str(res, i, 0)) == 0)
+				hb_raw(h, " selected");
+			hb_raw(h, ">");
+			hb_text(h, db_str(res, i, 1));
+			hb_raw(h, "</option>");
+		}
+	db_res_free(res);
+	hb_raw(h, "</select>");
+}
+
 /* ------------------------------------------------------------- sites */
 
 static int
@@ -68,9 +102,8 @@ sites_page(struct req *r, int status, const char *err, struct json_object *vals)
 	size_t i, n;
 	int st;
 
-	if ((st = admin_call(r, sites_list, NULL)) != 200)
-		return admin_fail_out(r, st);
-	list = json_object_get(r->out);
+	if ((st = admin_fetch(r, sites_list, &list)) != 0)
+		return st;
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Sites et horaires", "sites");
 	admin_error_box(&h, err);
@@ -116,9 +149,7 @@ sites_page(struct req *r, int status, const char *err, struct json_object *vals)
 		    "required maxlength=\"128\"");
 		admin_input(&h, "Adresse (facultatif)", "adresse", "text",
 		    admin_jstr(vals, "adresse"), "maxlength=\"255\"");
-		hb_raw(&h, "<p>");
-		admin_button(&h, "Créer le site", NULL);
-		hb_raw(&h, "</p></fieldset></form>");
+		admin_form_end(&h, "Créer le site");
 	}
 	return admin_end(r, &h, status);
 }
@@ -126,11 +157,7 @@ sites_page(struct req *r, int status, const char *err, struct json_object *vals)
 int
 admin_sites_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return sites_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, sites_page);
 }
 
 int
@@ -176,9 +203,8 @@ site_page(struct req *r, int status, const char *err, struct json_object *vals)
 	size_t i, n;
 	int st;
 
-	if ((st = admin_call(r, sites_get, NULL)) != 200)
-		return admin_fail_out(r, st);
-	site = json_object_get(r->out);
+	if ((st = admin_fetch(r, sites_get, &site)) != 0)
+		return st;
 	admin_begin(r, &h, "Horaires d'un site", "sites");
 	hb_raw(&h, "<p><strong>");
 	hb_text(&h, admin_jstr(site, "nom"));
@@ -245,9 +271,7 @@ site_page(struct req *r, int status, const char *err, struct json_object *vals)
 		    "required");
 		admin_input(&h, "Motif", "motif", "text",
 		    admin_jstr(vals, "motif"), "maxlength=\"255\"");
-		hb_raw(&h, "<p>");
-		admin_button(&h, "Ajouter", NULL);
-		hb_raw(&h, "</p></fieldset></form>");
+		admin_form_end(&h, "Ajouter");
 	}
 	hb_raw(&h, "<p><a href=\"/admin/sites\">");
 	admin_trf(&h, "Retour aux sites");
@@ -259,11 +283,7 @@ site_page(struct req *r, int status, const char *err, struct json_object *vals)
 int
 admin_sites_edit(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return site_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, site_page);
 }
 
 /*
@@ -373,9 +393,8 @@ categories_page(struct req *r, int status, const char *err,
 	size_t i, n;
 	int st, admin = r->role == ROLE_ADMIN;
 
-	if ((st = admin_call(r, categories_list, NULL)) != 200)
-		return admin_fail_out(r, st);
-	list = json_object_get(r->out);
+	if ((st = admin_fetch(r, categories_list, &list)) != 0)
+		return st;
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Catégories et quotas", "categories");
 	admin_error_box(&h, err);
@@ -434,9 +453,7 @@ categories_page(struct req *r, int status, const char *err,
 		admin_input(&h, "Durée par défaut (min)", "duree_defaut",
 		    "number", admin_jstr(vals, "duree_defaut"),
 		    "min=\"1\" max=\"720\" required");
-		hb_raw(&h, "<p>");
-		admin_button(&h, "Créer la catégorie", NULL);
-		hb_raw(&h, "</p></fieldset></form>");
+		admin_form_end(&h, "Créer la catégorie");
 	}
 	return admin_end(r, &h, status);
 }
@@ -444,11 +461,7 @@ categories_page(struct req *r, int status, const char *err,
 int
 admin_categories_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return categories_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, categories_page);
 }
 
 /*
@@ -521,9 +534,8 @@ invites_page(struct req *r, int status, const char *err,
 	size_t i, n;
 	int st;
 
-	if ((st = admin_call(r, invites_lots, NULL)) != 200)
-		return admin_fail_out(r, st);
-	list = json_object_get(r->out);
+	if ((st = admin_fetch(r, invites_lots, &list)) != 0)
+		return st;
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Passes invités", "invites");
 	admin_error_box(&h, err);
@@ -542,9 +554,7 @@ invites_page(struct req *r, int status, const char *err,
 	admin_input(&h, "Durée de chaque passe (min)", "duree", "number",
 	    vals != NULL ? admin_jstr(vals, "duree") : "30",
 	    "required min=\"1\" max=\"720\"");
-	hb_raw(&h, "<p>");
-	admin_button(&h, "Créer", NULL);
-	hb_raw(&h, "</p></fieldset></form>");
+	admin_form_end(&h, "Créer");
 	admin_table_open(&h, (const char *const []){ "Lot", "Passes",
 	    "Durée", "Utilisés", "Créé le", NULL });
 	n = rows != NULL ? json_object_array_length(rows) : 0;
@@ -575,11 +585,7 @@ invites_page(struct req *r, int status, const char *err,
 int
 admin_invites_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return invites_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, invites_page);
 }
 
 int
@@ -630,11 +636,9 @@ admin_invites_sheet(struct req *r)
 	size_t i, n;
 	int st;
 
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
+	if ((st = admin_enter(r, ROLE_AGENT)) != 0 ||
+	    (st = admin_fetch(r, invites_lot, &lot)) != 0)
 		return st;
-	if ((st = admin_call(r, invites_lot, NULL)) != 200)
-		return admin_fail_out(r, st);
-	lot = json_object_get(r->out);
 	if (time_parse_iso(admin_jstr(lot, "valide_jusqu"), &t) == 0)
 		http_local_hm(t, until, sizeof(until));
 	http_duration(admin_jint(lot, "duree"), dur, sizeof(dur));

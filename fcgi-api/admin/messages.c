@@ -17,39 +17,6 @@ static const char *const cibles[] = { "poste", "site", "staff", NULL };
 static const char *const cible_labels[] = { "Un poste",
 	"Tous les postes d'un site", "Tous les tableaux de bord", NULL };
 
-enum stmt { STMT_POSTES, STMT__MAX };
-
-static const char *const stmts[STMT__MAX] = {
-	[STMT_POSTES] = "SELECT id, nom FROM postes WHERE actif = 1 "
-	    "ORDER BY nom LIMIT 500",
-};
-
-/* <select name=poste_id> of the active postes, current selected. */
-static void
-postes_select(struct req *r, struct hbuf *h, const char *current)
-{
-	struct db_res *res = NULL;
-	size_t i;
-
-	hb_raw(h, "<label for=\"poste_id\">");
-	admin_trf(h, "Poste (si « un poste »)");
-	hb_raw(h, "</label><select id=\"poste_id\" name=\"poste_id\">"
-	    "<option value=\"\">—</option>");
-	if (DB_EXEC0(r->db, stmts, STMT_POSTES, &res, NULL, NULL) == DB_OK)
-		for (i = 0; res != NULL && i < res->nrows; i++) {
-			hb_raw(h, "<option");
-			hb_attr(h, "value", db_str(res, i, 0));
-			if (current != NULL &&
-			    strcmp(current, db_str(res, i, 0)) == 0)
-				hb_raw(h, " selected");
-			hb_raw(h, ">");
-			hb_text(h, db_str(res, i, 1));
-			hb_raw(h, "</option>");
-		}
-	db_res_free(res);
-	hb_raw(h, "</select>");
-}
-
 static int
 list_page(struct req *r, int status, const char *err, struct json_object *vals)
 {
@@ -59,10 +26,8 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	size_t i, n;
 	int st;
 
-	if ((st = admin_call(r, messages_list, NULL)) == 200)
-		list = json_object_get(r->out);
-	else
-		return admin_fail_out(r, st);
+	if ((st = admin_fetch(r, messages_list, &list)) != 0)
+		return st;
 	admin_begin(r, &h, "Messages aux postes", "messages");
 	admin_error_box(&h, err);
 	hb_raw(&h, "<h2>");
@@ -74,7 +39,8 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	hb_raw(&h, "</legend>");
 	admin_select(&h, "Destinataire", "cible", cibles, cible_labels,
 	    vals != NULL ? admin_jstr(vals, "cible") : "poste");
-	postes_select(r, &h, admin_jstr(vals, "poste_id"));
+	admin_pick_poste(r, &h, "Poste (si « un poste »)", 0,
+	    admin_jstr(vals, "poste_id"));
 	admin_input(&h, "N° du site (si « tous les postes d'un site »)",
 	    "site_id", "number", admin_jstr(vals, "site_id"), "min=\"1\"");
 	hb_raw(&h, "<label for=\"texte\">");
@@ -82,9 +48,8 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	hb_raw(&h, "</label><textarea id=\"texte\" name=\"texte\" rows=\"3\" "
 	    "maxlength=\"500\" required>");
 	hb_text(&h, admin_jstr(vals, "texte"));
-	hb_raw(&h, "</textarea><p>");
-	admin_button(&h, "Envoyer", NULL);
-	hb_raw(&h, "</p></fieldset></form>");
+	hb_raw(&h, "</textarea>");
+	admin_form_end(&h, "Envoyer");
 
 	admin_table_open(&h, (const char *const []){ "Envoyé", "À", "Texte",
 	    "Par", "Lu", "", NULL });
@@ -130,11 +95,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 int
 admin_messages_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return list_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, list_page);
 }
 
 int
@@ -172,11 +133,9 @@ admin_messages_show(struct req *r)
 	size_t i, n;
 	int st;
 
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
+	if ((st = admin_enter(r, ROLE_AGENT)) != 0 ||
+	    (st = admin_fetch(r, messages_get, &m)) != 0)
 		return st;
-	if ((st = admin_call(r, messages_get, NULL)) != 200)
-		return admin_fail_out(r, st);
-	m = json_object_get(r->out);
 	admin_begin(r, &h, "Message", "messages");
 	hb_raw(&h, "<p><strong>");
 	hb_text(&h, admin_jstr(m, "texte"));

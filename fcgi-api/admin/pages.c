@@ -176,6 +176,18 @@ admin_csrf(struct req *r, struct hbuf *h)
 	hb_raw(h, ">");
 }
 
+/*
+ * The end of a form's fieldset: its submit button (label, translated),
+ * then </fieldset></form>. Every creation and edit form closes so.
+ */
+void
+admin_form_end(struct hbuf *h, const char *label)
+{
+	hb_raw(h, "<p>");
+	admin_button(h, label, NULL);
+	hb_raw(h, "</p></fieldset></form>");
+}
+
 /* <form method="post" action=...> with its CSRF field. */
 void
 admin_form_open(struct req *r, struct hbuf *h, const char *action,
@@ -427,6 +439,66 @@ admin_call(struct req *r, handler_fn fn, struct json_object *in)
 	json_object_put(r->out);
 	r->out = NULL;
 	return fn(r);
+}
+
+/*
+ * A page's GET: the entry check for min, then the page as it first shows
+ * (status 200, no message, empty or stored values). The same page
+ * function draws a refused form (admin_refused), so it is written once.
+ */
+int
+admin_show(struct req *r, enum role min, admin_page_fn page)
+{
+	int st;
+
+	if ((st = admin_enter(r, min)) != 0)
+		return st;
+	return page(r, 200, NULL, NULL);
+}
+
+/*
+ * The data a page cannot be drawn without, from the API handler fn (a
+ * GET, no body). 0 with *out set (a reference the caller puts), or the
+ * status of the error page made instead (the API's message), *out NULL.
+ */
+int
+admin_fetch(struct req *r, handler_fn fn, struct json_object **out)
+{
+	int st;
+
+	*out = NULL;
+	if ((st = admin_call(r, fn, NULL)) != 200)
+		return admin_fail_out(r, st);
+	*out = json_object_get(r->out);
+	return 0;
+}
+
+/*
+ * The same for a list whose query (filter, search, page) the person
+ * typed: a query the API refuses is no reason to lose the page and its
+ * creation form, so its message goes to *qerr (caller frees) above an
+ * empty list (*out NULL), and *status becomes the API's unless the page
+ * already answers with its own (a refused form). A server error is an
+ * error page, as with admin_fetch(). 0, or that page's status.
+ */
+int
+admin_fetch_list(struct req *r, handler_fn fn, struct json_object **out,
+    char **qerr, int *status)
+{
+	int st;
+
+	*out = NULL;
+	*qerr = NULL;
+	if ((st = admin_call(r, fn, NULL)) == 200) {
+		*out = json_object_get(r->out);
+		return 0;
+	}
+	if (st >= 500)
+		return admin_fail_out(r, st);
+	*qerr = admin_out_message(r);
+	if (*status == 200)
+		*status = st;
+	return 0;
 }
 
 /* The message of the error in r->out, or NULL; caller frees. */
@@ -765,9 +837,7 @@ login_page(struct req *r, int status, const char *message, const char *user)
 	    "required maxlength=\"64\" autocomplete=\"username\" autofocus");
 	admin_input(&h, "Mot de passe", "password", "password", NULL,
 	    "required maxlength=\"256\" autocomplete=\"current-password\"");
-	hb_raw(&h, "<p>");
-	admin_button(&h, "Se connecter", NULL);
-	hb_raw(&h, "</p></fieldset></form>");
+	admin_form_end(&h, "Se connecter");
 	return admin_end(r, &h, status);
 }
 
@@ -822,15 +892,13 @@ admin_logout(struct req *r)
 	return admin_redirect(r, "/admin/login", "logout");
 }
 
-/* A labelled <select>; values and labels are NULL-terminated lists. */
-void
-admin_select(struct hbuf *h, const char *label, const char *name,
-    const char *const *values, const char *const *labels, const char *current)
+/* The options of a select, current selected, then </select>. */
+static void
+options(struct hbuf *h, const char *const *values, const char *const *labels,
+    const char *current)
 {
 	size_t i;
 
-	labelled(h, label, name, "select");
-	hb_raw(h, ">");
 	for (i = 0; values[i] != NULL; i++) {
 		hb_raw(h, "<option");
 		hb_attr(h, "value", values[i]);
@@ -843,28 +911,27 @@ admin_select(struct hbuf *h, const char *label, const char *name,
 	hb_raw(h, "</select>");
 }
 
+/* A labelled <select>; values and labels are NULL-terminated lists. */
+void
+admin_select(struct hbuf *h, const char *label, const char *name,
+    const char *const *values, const char *const *labels, const char *current)
+{
+	labelled(h, label, name, "select");
+	hb_raw(h, ">");
+	options(h, values, labels, current);
+}
+
 /* The same with a first option "" (all_label): a list's filter. */
 void
 admin_filter(struct hbuf *h, const char *label, const char *name,
     const char *const *values, const char *const *labels,
     const char *all_label, const char *current)
 {
-	size_t i;
-
 	labelled(h, label, name, "select");
 	hb_raw(h, "><option value=\"\">");
 	hb_text(h, admin_tr(h, all_label));
 	hb_raw(h, "</option>");
-	for (i = 0; values[i] != NULL; i++) {
-		hb_raw(h, "<option");
-		hb_attr(h, "value", values[i]);
-		if (current != NULL && strcmp(current, values[i]) == 0)
-			hb_raw(h, " selected");
-		hb_raw(h, ">");
-		hb_text(h, admin_tr(h, labels[i]));
-		hb_raw(h, "</option>");
-	}
-	hb_raw(h, "</select>");
+	options(h, values, labels, current);
 }
 
 /* The label of value in a values/labels pair of lists, or value. */

@@ -47,15 +47,9 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	size_t i, n;
 	int st;
 
-	if ((st = admin_call(r, postes_list, NULL)) == 200)
-		list = json_object_get(r->out);
-	else if (st >= 500)
-		return admin_fail_out(r, st);
-	else {
-		qerr = admin_out_message(r);
-		if (status == 200)
-			status = st;
-	}
+	if ((st = admin_fetch_list(r, postes_list, &list, &qerr,
+	    &status)) != 0)
+		return st;
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Postes", "postes");
 	admin_error_box(&h, err);
@@ -126,9 +120,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		    "text", admin_jstr(vals, "emplacement"),
 		    "maxlength=\"128\"");
 		admin_pick(r, &h, 1, admin_jint(vals, "site_id"));
-		hb_raw(&h, "<p>");
-		admin_button(&h, "Créer le poste", NULL);
-		hb_raw(&h, "</p></fieldset></form>");
+		admin_form_end(&h, "Créer le poste");
 	}
 	return admin_end(r, &h, status);
 }
@@ -136,11 +128,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 int
 admin_postes_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return list_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, list_page);
 }
 
 /* The page that shows a new token, once (see the file comment). */
@@ -197,9 +185,8 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 	char action[96];
 	int st;
 
-	if ((st = admin_call(r, postes_get, NULL)) != 200)
-		return admin_fail_out(r, st);
-	row = json_object_get(r->out);
+	if ((st = admin_fetch(r, postes_get, &row)) != 0)
+		return st;
 	if (vals == NULL)
 		vals = row;
 	admin_begin(r, &h, "Modifier un poste", "postes");
@@ -238,11 +225,7 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 int
 admin_postes_edit(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
-		return st;
-	return edit_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_ADMIN, edit_page);
 }
 
 int

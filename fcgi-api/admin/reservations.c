@@ -17,13 +17,6 @@
 #include "timefmt.h"
 #include "extern.h"
 
-enum stmt { STMT_POSTES, STMT__MAX };
-
-static const char *const stmts[STMT__MAX] = {
-	[STMT_POSTES] = "SELECT id, nom FROM postes WHERE actif = 1 "
-	    "ORDER BY nom LIMIT 500",
-};
-
 static const char *const statut_labels[][2] = {
 	{ "prevue", "prévue" }, { "honoree", "honorée" },
 	{ "liberee", "libérée (absence)" }, { "annulee", "annulée" },
@@ -60,16 +53,14 @@ static int
 list_page(struct req *r, int status, const char *err, struct json_object *vals)
 {
 	struct json_object *list, *rows, *row;
-	struct db_res *res = NULL;
 	struct hbuf h = { 0 };
 	char action[96];
 	const char *st_s;
 	size_t i, k, n;
 	int st;
 
-	if ((st = admin_call(r, reservations_list, NULL)) != 200)
-		return admin_fail_out(r, st);
-	list = json_object_get(r->out);
+	if ((st = admin_fetch(r, reservations_list, &list)) != 0)
+		return st;
 	admin_begin(r, &h, "Réservations", "reservations");
 	admin_error_box(&h, err);
 	hb_raw(&h, "<h2>");
@@ -83,23 +74,8 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	admin_form_open(r, &h, "/admin/reservations", NULL);
 	hb_raw(&h, "<fieldset><legend>");
 	admin_trf(&h, "Créneau");
-	hb_raw(&h, "</legend><label for=\"poste_id\">");
-	admin_trf(&h, "Poste");
-	hb_raw(&h, "</label><select id=\"poste_id\" name=\"poste_id\" "
-	    "required><option value=\"\">—</option>");
-	if (DB_EXEC0(r->db, stmts, STMT_POSTES, &res, NULL, NULL) == DB_OK)
-		for (i = 0; res != NULL && i < res->nrows; i++) {
-			hb_raw(&h, "<option");
-			hb_attr(&h, "value", db_str(res, i, 0));
-			if (strcmp(admin_jstr(vals, "poste_id"),
-			    db_str(res, i, 0)) == 0)
-				hb_raw(&h, " selected");
-			hb_raw(&h, ">");
-			hb_text(&h, db_str(res, i, 1));
-			hb_raw(&h, "</option>");
-		}
-	db_res_free(res);
-	hb_raw(&h, "</select>");
+	hb_raw(&h, "</legend>");
+	admin_pick_poste(r, &h, "Poste", 1, admin_jstr(vals, "poste_id"));
 	admin_input(&h, "N° de la personne inscrite", "utilisateur_id", "number",
 	    admin_jstr(vals, "utilisateur_id"), "min=\"1\"");
 	admin_input(&h, "ou nom (sans inscription)", "nom", "text",
@@ -108,9 +84,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	    admin_jstr(vals, "debut"), "required");
 	admin_input(&h, "Fin", "fin", "datetime-local", admin_jstr(vals, "fin"),
 	    "required");
-	hb_raw(&h, "<p>");
-	admin_button(&h, "Réserver", NULL);
-	hb_raw(&h, "</p></fieldset></form>");
+	admin_form_end(&h, "Réserver");
 
 	admin_table_open(&h, (const char *const []){ "Poste", "Pour", "Début",
 	    "Fin", "État", "", NULL });
@@ -157,11 +131,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 int
 admin_reservations_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return list_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, list_page);
 }
 
 int

@@ -89,9 +89,7 @@ create_form(struct req *r, struct hbuf *h, const char *err,
 	admin_input(h, "Code valable pendant (jours)", "jours", "number",
 	    vals != NULL ? admin_jstr(vals, "jours") : "30",
 	    "required min=\"1\" max=\"90\" step=\"1\"");
-	hb_raw(h, "<p>");
-	admin_button(h, "Créer la session et imprimer le ticket", NULL);
-	hb_raw(h, "</p></fieldset></form>");
+	admin_form_end(h, "Créer la session et imprimer le ticket");
 }
 
 /* The actions on one session, by state. */
@@ -146,15 +144,9 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals,
 	size_t i, n;
 	int st;
 
-	if ((st = admin_call(r, sessions_list, NULL)) == 200)
-		list = json_object_get(r->out);
-	else if (st >= 500)
-		return admin_fail_out(r, st);
-	else {
-		qerr = admin_out_message(r);
-		if (status == 200)
-			status = st;
-	}
+	if ((st = admin_fetch_list(r, sessions_list, &list, &qerr,
+	    &status)) != 0)
+		return st;
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Sessions", "sessions");
 	admin_error_box(&h, action_err);
@@ -354,11 +346,9 @@ admin_sessions_ticket(struct req *r)
 	char dur[ADMIN_DUR_LEN], when[ADMIN_DATE_LEN];
 	int st;
 
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
+	if ((st = admin_enter(r, ROLE_AGENT)) != 0 ||
+	    (st = admin_fetch(r, sessions_get, &s)) != 0)
 		return st;
-	if ((st = admin_call(r, sessions_get, NULL)) != 200)
-		return admin_fail_out(r, st);
-	s = json_object_get(r->out);
 	admin_begin(r, &h, "Ticket d'accès", "sessions");
 	hb_raw(&h, "<div class=\"ticket\"><p>");
 	admin_trf(&h, "Espace public numérique");

@@ -30,9 +30,8 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	size_t i, n;
 	int st;
 
-	if ((st = admin_call(r, staff_list, NULL)) != 200)
-		return admin_fail_out(r, st);
-	list = json_object_get(r->out);
+	if ((st = admin_fetch(r, staff_list, &list)) != 0)
+		return st;
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Personnel", "staff");
 	admin_table_open(&h, (const char *const []){
@@ -81,20 +80,14 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	admin_input(&h, "Mot de passe (10 caractères au moins)", "password",
 	    "password", NULL, "required minlength=\"10\" maxlength=\"256\" "
 	    "autocomplete=\"new-password\"");
-	hb_raw(&h, "<p>");
-	admin_button(&h, "Créer le compte", NULL);
-	hb_raw(&h, "</p></fieldset></form>");
+	admin_form_end(&h, "Créer le compte");
 	return admin_end(r, &h, status);
 }
 
 int
 admin_staff_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
-		return st;
-	return list_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_ADMIN, list_page);
 }
 
 int
@@ -125,9 +118,8 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 	char action[64];
 	int st;
 
-	if ((st = admin_call(r, staff_get, NULL)) != 200)
-		return admin_fail_out(r, st);
-	row = json_object_get(r->out);
+	if ((st = admin_fetch(r, staff_get, &row)) != 0)
+		return st;
 	if (vals == NULL)
 		vals = row;
 	admin_begin(r, &h, "Modifier un compte", "staff");
@@ -161,11 +153,7 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 int
 admin_staff_edit(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
-		return st;
-	return edit_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_ADMIN, edit_page);
 }
 
 int

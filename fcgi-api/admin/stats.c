@@ -300,11 +300,9 @@ admin_audit(struct req *r)
 	const char *v;
 	int st;
 
-	if ((st = admin_enter(r, ROLE_ADMIN)) != 0)
+	if ((st = admin_enter(r, ROLE_ADMIN)) != 0 ||
+	    (st = admin_fetch(r, audit_list, &list)) != 0)
 		return st;
-	if ((st = admin_call(r, audit_list, NULL)) != 200)
-		return admin_fail_out(r, st);
-	list = json_object_get(r->out);
 	admin_begin(r, &h, "Journal d'audit", "journal");
 	hb_raw(&h, "<form method=\"get\" action=\"/admin/journal\">");
 	admin_input(&h, "N° du membre du personnel", "staff_id", "number",

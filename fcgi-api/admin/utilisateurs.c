@@ -57,15 +57,9 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	int st;
 
 	/* A refused search is said above an empty list. */
-	if ((st = admin_call(r, utilisateurs_list, NULL)) == 200)
-		list = json_object_get(r->out);
-	else if (st >= 500)
-		return admin_fail_out(r, st);
-	else {
-		qerr = admin_out_message(r);
-		if (status == 200)
-			status = st;
-	}
+	if ((st = admin_fetch_list(r, utilisateurs_list, &list, &qerr,
+	    &status)) != 0)
+		return st;
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Utilisateurs", "utilisateurs");
 	hb_raw(&h, "<form method=\"get\" action=\"/admin/utilisateurs\" "
@@ -130,20 +124,14 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	admin_trf(&h, "Identité");
 	hb_raw(&h, "</legend>");
 	person_fields(r, &h, vals);
-	hb_raw(&h, "<p>");
-	admin_button(&h, "Créer l'utilisateur", NULL);
-	hb_raw(&h, "</p></fieldset></form>");
+	admin_form_end(&h, "Créer l'utilisateur");
 	return admin_end(r, &h, status);
 }
 
 int
 admin_utilisateurs_list(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return list_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, list_page);
 }
 
 int
@@ -169,9 +157,8 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 	char action[96], when[ADMIN_DATE_LEN];
 	int st;
 
-	if ((st = admin_call(r, utilisateurs_get, NULL)) != 200)
-		return admin_fail_out(r, st);
-	row = json_object_get(r->out);
+	if ((st = admin_fetch(r, utilisateurs_get, &row)) != 0)
+		return st;
 	if (vals == NULL)
 		vals = row;
 	admin_begin(r, &h, "Modifier un utilisateur", "utilisateurs");
@@ -212,11 +199,7 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 int
 admin_utilisateurs_edit(struct req *r)
 {
-	int st;
-
-	if ((st = admin_enter(r, ROLE_AGENT)) != 0)
-		return st;
-	return edit_page(r, 200, NULL, NULL);
+	return admin_show(r, ROLE_AGENT, edit_page);
 }
 
 int

@@ -70,8 +70,7 @@ audit_list(struct req *r)
 		{ "du", V_STR, 0, 0, 10, 40, NULL },
 		{ "au", V_STR, 0, 0, 10, 40, NULL },
 		{ "format", V_ENUM, 0, 0, 0, 0, fmts },
-		{ "page", V_INT, 0, 0, 1, 1000000, NULL },
-		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
+		VFIELDS_PAGE,
 	};
 	static const char *const cols[] = { "id", "created_at",
 	    "staff_username", "staff_nom", "action", "cible_type", "cible_id",

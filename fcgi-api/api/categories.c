@@ -57,6 +57,13 @@ static const struct vfield fields[] = {
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
+/* A code must be unique; a category in use cannot be deleted. */
+static const struct http_refusal code_taken = { 409, "code_taken",
+	"Une catégorie porte déjà ce code" };
+static const struct http_refusal categorie_utilisee = { 409,
+	"categorie_utilisee", "Des personnes ou des sessions utilisent cette "
+	"catégorie : désactivez-la plutôt" };
+
 int
 categories_list(struct req *r)
 {
@@ -78,12 +85,25 @@ categories_get(struct req *r)
 	return http_row(r, stmts, STMT_GET, 200, "Catégorie inconnue");
 }
 
-/* A code is lowercase letters, digits and '_'. */
+/* A code is lowercase letters, digits and '_': 0, or the refusal. */
 static int
-code_ok(const char *s)
+check_code(struct req *r, const char *s)
 {
-	return s[0] != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_")
-	    == strlen(s);
+	if (s[0] != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_")
+	    == strlen(s))
+		return 0;
+	return http_error(r, 422, "validation_error", "Champ « code » : "
+	    "lettres minuscules, chiffres et _ seulement");
+}
+
+/*
+ * The default category (id 1) and the guests' one (found by its code)
+ * keep their code and cannot be deactivated or deleted.
+ */
+static int
+protected(const struct req *r, const char *code)
+{
+	return strcmp(code, "invite") == 0 || r->id == 1;
 }
 
 /* Limits that contradict each other: the error status, or 0. */
@@ -125,9 +145,8 @@ categories_create(struct req *r)
 
 	if ((st = valid_json(r, fields, NFIELDS - 1, v)) != 0)
 		return st;
-	if (!code_ok(v[0].s))
-		return http_error(r, 422, "validation_error", "Champ « code » : "
-		    "lettres minuscules, chiffres et _ seulement");
+	if ((st = check_code(r, v[0].s)) != 0)
+		return st;
 	jour = v[2].present && !v[2].null ? v[2].i : -1;
 	semaine = v[3].present && !v[3].null ? v[3].i : -1;
 	duree = v[4].present ? v[4].i : 3600;
@@ -136,14 +155,8 @@ categories_create(struct req *r)
 	if ((e = db_begin(r->db)) != DB_OK ||
 	    (e = DB_EXEC(r->db, stmts, STMT_INSERT, NULL, NULL, &id,
 	    DBS(v[0].s), DBS(v[1].s), jour >= 0 ? DBI(jour) : DBNULL,
-	    semaine >= 0 ? DBI(semaine) : DBNULL, DBI(duree))) != DB_OK) {
-		if (e == DB_ERR_DUP) {
-			db_rollback(r->db);
-			return http_error(r, 409, "code_taken",
-			    "Une catégorie porte déjà ce code");
-		}
-		return http_tx_end(r, e);
-	}
+	    semaine >= 0 ? DBI(semaine) : DBNULL, DBI(duree))) != DB_OK)
+		return http_tx_refuse(r, e, &code_taken, NULL);
 	r->id = (long long)id;
 	return changed(r, "categorie.create", 201);
 }
@@ -153,18 +166,12 @@ static int
 lock_cat(struct req *r, char *code, size_t sz, long long *jour,
     long long *semaine, long long *duree)
 {
-	struct db_res *res = NULL;
-	enum db_err e;
+	struct db_res *res;
+	int st;
 
-	if ((e = db_begin(r->db)) != DB_OK ||
-	    (e = DB_EXEC(r->db, stmts, STMT_LOCK, &res, NULL, NULL,
-	    DBI(r->id))) != DB_OK)
-		return http_tx_end(r, e);
-	if (res == NULL || res->nrows == 0) {
-		db_res_free(res);
-		db_rollback(r->db);
-		return http_error(r, 404, "not_found", "Catégorie inconnue");
-	}
+	if ((st = http_tx_lock_row(r, stmts, STMT_LOCK, "Catégorie inconnue",
+	    &res)) != 0)
+		return st;
 	snprintf(code, sz, "%s", db_str(res, 0, 0));
 	*jour = db_isnull(res, 0, 1) ? -1 : db_int(res, 0, 1);
 	*semaine = db_isnull(res, 0, 2) ? -1 : db_int(res, 0, 2);
@@ -176,32 +183,24 @@ lock_cat(struct req *r, char *code, size_t sz, long long *jour,
 int
 categories_update(struct req *r)
 {
-	struct vfield fs[NFIELDS];
 	struct vval v[NFIELDS];
 	char code[40];
 	long long jour, semaine, duree;
 	enum db_err e;
-	size_t i;
 	int st;
 
-	memcpy(fs, fields, sizeof(fs));
-	for (i = 0; i < NFIELDS; i++)
-		fs[i].required = 0;
-	if ((st = valid_json(r, fs, NFIELDS, v)) != 0)
+	if ((st = valid_json_update(r, fields, NFIELDS, v)) != 0)
 		return st;
-	if (v[0].present && !code_ok(v[0].s))
-		return http_error(r, 422, "validation_error", "Champ « code » : "
-		    "lettres minuscules, chiffres et _ seulement");
+	if (v[0].present && (st = check_code(r, v[0].s)) != 0)
+		return st;
 	if ((st = lock_cat(r, code, sizeof(code), &jour, &semaine, &duree)) != 0)
 		return st;
-	if (v[0].present && strcmp(v[0].s, code) != 0 &&
-	    (strcmp(code, "invite") == 0 || r->id == 1)) {
+	if (v[0].present && strcmp(v[0].s, code) != 0 && protected(r, code)) {
 		db_rollback(r->db);
 		return http_error(r, 409, "categorie_protegee",
 		    "Le code de cette catégorie ne peut pas changer");
 	}
-	if (v[5].present && v[5].i == 0 &&
-	    (strcmp(code, "invite") == 0 || r->id == 1)) {
+	if (v[5].present && v[5].i == 0 && protected(r, code)) {
 		db_rollback(r->db);
 		return http_error(r, 409, "categorie_protegee",
 		    "Cette catégorie ne peut pas être désactivée");
@@ -222,13 +221,8 @@ categories_update(struct req *r)
 	    DBI(v[3].present), semaine >= 0 ? DBI(semaine) : DBNULL,
 	    DBI(v[4].present), DBI(duree), DBI(v[5].present), DBI(v[5].i),
 	    DBI(r->id));
-	if (e == DB_ERR_DUP) {
-		db_rollback(r->db);
-		return http_error(r, 409, "code_taken",
-		    "Une catégorie porte déjà ce code");
-	}
 	if (e != DB_OK)
-		return http_tx_end(r, e);
+		return http_tx_refuse(r, e, &code_taken, NULL);
 	return changed(r, "categorie.update", 200);
 }
 
@@ -242,19 +236,13 @@ categories_delete(struct req *r)
 
 	if ((st = lock_cat(r, code, sizeof(code), &jour, &semaine, &duree)) != 0)
 		return st;
-	if (strcmp(code, "invite") == 0 || r->id == 1) {
+	if (protected(r, code)) {
 		db_rollback(r->db);
 		return http_error(r, 409, "categorie_protegee",
 		    "Cette catégorie ne peut pas être supprimée");
 	}
 	e = DB_EXEC(r->db, stmts, STMT_DELETE, NULL, NULL, NULL, DBI(r->id));
-	if (e == DB_ERR_FK) {
-		db_rollback(r->db);
-		return http_error(r, 409, "categorie_utilisee",
-		    "Des personnes ou des sessions utilisent cette catégorie : "
-		    "désactivez-la plutôt");
-	}
 	if (e != DB_OK)
-		return http_tx_end(r, e);
+		return http_tx_refuse(r, e, NULL, &categorie_utilisee);
 	return changed(r, "categorie.delete", 204);
 }

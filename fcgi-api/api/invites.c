@@ -108,8 +108,7 @@ int
 invites_lots(struct req *r)
 {
 	static const struct vfield fs[] = {
-		{ "page", V_INT, 0, 0, 1, 1000000, NULL },
-		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
+		VFIELDS_PAGE,
 	};
 	struct vval v[2];
 	int st;

@@ -58,8 +58,7 @@ messages_list(struct req *r)
 	static const struct vfield fs[] = {
 		{ "cible", V_ENUM, 0, 0, 0, 0, cibles },
 		{ "poste_id", V_INT, 0, 0, 1, 4294967295LL, NULL },
-		{ "page", V_INT, 0, 0, 1, 1000000, NULL },
-		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
+		VFIELDS_PAGE,
 	};
 	struct vval v[4];
 	struct db_param c, p;

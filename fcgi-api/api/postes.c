@@ -47,14 +47,19 @@ static const char *const stmts[STMT__MAX] = {
 	    "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
 };
 
+/* What a poste's name and site can be refused for, on creation and update. */
+static const struct http_refusal nom_taken = { 409, "nom_taken",
+	"Un poste porte déjà ce nom" };
+static const struct http_refusal site_inconnu = { 422, "site_inconnu",
+	"Champ « site_id » : ce site n'existe pas" };
+
 int
 postes_list(struct req *r)
 {
 	static const struct vfield fs[] = {
 		{ "etat", V_ENUM, 0, 0, 0, 0, poste_etat_names },
 		{ "actif", V_BOOL, 0, 0, 0, 0, NULL },
-		{ "page", V_INT, 0, 0, 1, 1000000, NULL },
-		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
+		VFIELDS_PAGE,
 	};
 	struct vval v[4];
 	struct db_param etat, actif;
@@ -121,19 +126,8 @@ postes_create(struct req *r)
 	    (e = DB_EXEC(r->db, stmts, STMT_INSERT, NULL, NULL, &id, DBS(v[0].s),
 	    DBS(v[1].present ? v[1].s : ""),
 	    v[2].present && !v[2].null ? DBI(v[2].i) : DBNULL,
-	    DBB(h, HASH_LEN))) != DB_OK) {
-		if (e == DB_ERR_DUP) {
-			db_rollback(r->db);
-			return http_error(r, 409, "nom_taken",
-			    "Un poste porte déjà ce nom");
-		}
-		if (e == DB_ERR_FK) {
-			db_rollback(r->db);
-			return http_error(r, 422, "site_inconnu",
-			    "Champ « site_id » : ce site n'existe pas");
-		}
-		return http_tx_end(r, e);
-	}
+	    DBB(h, HASH_LEN))) != DB_OK)
+		return http_tx_refuse(r, e, &nom_taken, &site_inconnu);
 	r->id = (long long)id;
 	return finish_change(r, EV_POSTE_CREATED, "poste.create", tok, 201);
 }
@@ -142,18 +136,12 @@ postes_create(struct req *r)
 static int
 lock_poste(struct req *r, char *etat, size_t sz)
 {
-	struct db_res *res = NULL;
-	enum db_err e;
+	struct db_res *res;
+	int st;
 
-	if ((e = db_begin(r->db)) != DB_OK ||
-	    (e = DB_EXEC(r->db, stmts, STMT_LOCK, &res, NULL, NULL,
-	    DBI(r->id))) != DB_OK)
-		return http_tx_end(r, e);
-	if (res == NULL || res->nrows == 0) {
-		db_res_free(res);
-		db_rollback(r->db);
-		return http_error(r, 404, "not_found", "Poste inconnu");
-	}
+	if ((st = http_tx_lock_row(r, stmts, STMT_LOCK, "Poste inconnu",
+	    &res)) != 0)
+		return st;
 	snprintf(etat, sz, "%s", db_str(res, 0, 0));
 	db_res_free(res);
 	return 0;
@@ -186,17 +174,10 @@ postes_update(struct req *r)
 	    DBS(v[0].present ? v[0].s : NULL), DBS(v[1].present ? v[1].s : NULL),
 	    v[2].present ? DBI(v[2].i) : DBNULL, DBI(v[3].present),
 	    v[3].present && !v[3].null ? DBI(v[3].i) : DBNULL, DBI(r->id));
-	if (e == DB_ERR_DUP) {
-		db_rollback(r->db);
-		return http_error(r, 409, "nom_taken", "Un poste porte déjà ce nom");
-	}
-	if (e == DB_ERR_FK) {
-		db_rollback(r->db);
-		return http_error(r, 422, "site_inconnu",
-		    "Champ « site_id » : ce site n'existe pas");
-	}
+	if (e != DB_OK)
+		return http_tx_refuse(r, e, &nom_taken, &site_inconnu);
 	/* A deactivated poste's kiosk streams close (auth_revoked). */
-	if (e == DB_OK && v[2].present && v[2].i == 0)
+	if (v[2].present && v[2].i == 0)
 		e = ev_revoke(r->db, &r->evs, EV_REVOKE_POSTE, r->id, 0,
 		    "deactivated");
 	if (e != DB_OK)

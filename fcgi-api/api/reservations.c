@@ -47,8 +47,7 @@ reservations_list(struct req *r)
 		{ "statut", V_ENUM, 0, 0, 0, 0, statuts },
 		{ "du", V_TIME, 0, 0, 0, 40, NULL },
 		{ "au", V_TIME, 0, 0, 0, 40, NULL },
-		{ "page", V_INT, 0, 0, 1, 1000000, NULL },
-		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
+		VFIELDS_PAGE,
 	};
 	struct vval v[6];
 	struct db_param p, s, d, a;

@@ -38,8 +38,7 @@ sessions_list(struct req *r)
 		{ "poste_id", V_INT, 0, 0, 1, 4294967295LL, NULL },
 		{ "q", V_STR, 0, 0, 1, 100, NULL },
 		{ "aujourdhui", V_BOOL, 0, 0, 0, 0, NULL },
-		{ "page", V_INT, 0, 0, 1, 1000000, NULL },
-		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
+		VFIELDS_PAGE,
 	};
 	struct vval v[7];
 	struct db_param p[13];

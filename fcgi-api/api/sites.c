@@ -200,6 +200,9 @@ site_changed(struct req *r, const char *action, const char *detail,
 	return answer_site(r, status);
 }
 
+static const struct http_refusal nom_taken = { 409, "nom_taken",
+	"Un site porte déjà ce nom" };
+
 static const struct vfield site_fields[] = {
 	{ "nom", V_STR, 1, 0, 1, 128, NULL },
 	{ "adresse", V_STR, 0, 0, 0, 255, NULL },
@@ -218,14 +221,8 @@ sites_create(struct req *r)
 		return st;
 	if ((e = db_begin(r->db)) != DB_OK ||
 	    (e = DB_EXEC(r->db, stmts, STMT_INSERT, NULL, NULL, &id,
-	    DBS(v[0].s), DBS(v[1].present ? v[1].s : ""))) != DB_OK) {
-		if (e == DB_ERR_DUP) {
-			db_rollback(r->db);
-			return http_error(r, 409, "nom_taken",
-			    "Un site porte déjà ce nom");
-		}
-		return http_tx_end(r, e);
-	}
+	    DBS(v[0].s), DBS(v[1].present ? v[1].s : ""))) != DB_OK)
+		return http_tx_refuse(r, e, &nom_taken, NULL);
 	r->id = (long long)id;
 	return site_changed(r, "site.create", NULL, 0, 201);
 }
@@ -234,43 +231,25 @@ sites_create(struct req *r)
 static int
 lock_site(struct req *r)
 {
-	long long n;
-	enum db_err e;
-
-	if ((e = db_begin(r->db)) != DB_OK)
-		return http_tx_end(r, e);
-	if ((n = http_count(r, stmts, STMT_LOCK,
-	    (struct db_param[]){ DBI(r->id) }, 1)) <= 0) {
-		db_rollback(r->db);
-		return n < 0 ? (int)-n :
-		    http_error(r, 404, "not_found", "Site inconnu");
-	}
-	return 0;
+	return http_tx_lock(r, stmts, STMT_LOCK, "Site inconnu");
 }
 
 int
 sites_update(struct req *r)
 {
-	struct vfield fs[3];
 	struct vval v[3];
 	enum db_err e;
 	int st;
 
-	memcpy(fs, site_fields, sizeof(fs));
-	fs[0].required = 0;
-	if ((st = valid_json(r, fs, 3, v)) != 0)
+	if ((st = valid_json_update(r, site_fields, 3, v)) != 0)
 		return st;
 	if ((st = lock_site(r)) != 0)
 		return st;
 	e = DB_EXEC(r->db, stmts, STMT_UPDATE, NULL, NULL, NULL,
 	    DBS(v[0].present ? v[0].s : NULL), DBS(v[1].present ? v[1].s : NULL),
 	    v[2].present ? DBI(v[2].i) : DBNULL, DBI(r->id));
-	if (e == DB_ERR_DUP) {
-		db_rollback(r->db);
-		return http_error(r, 409, "nom_taken", "Un site porte déjà ce nom");
-	}
 	if (e != DB_OK)
-		return http_tx_end(r, e);
+		return http_tx_refuse(r, e, &nom_taken, NULL);
 	/* A site closed by deactivation ends its sessions. */
 	return site_changed(r, "site.update", NULL, v[2].present, 200);
 }
@@ -431,13 +410,10 @@ sites_add_closure(struct req *r)
 		return st;
 	e = DB_EXEC(r->db, stmts, STMT_CLOSED_ADD, NULL, NULL, NULL, DBI(r->id),
 	    DBS(v[0].s), DBS(v[1].present ? v[1].s : ""));
-	if (e == DB_ERR_DUP) {
-		db_rollback(r->db);
-		return http_error(r, 409, "fermeture_existe",
-		    "Ce jour de fermeture est déjà enregistré");
-	}
 	if (e != DB_OK)
-		return http_tx_end(r, e);
+		return http_tx_refuse(r, e, &(const struct http_refusal){ 409,
+		    "fermeture_existe", "Ce jour de fermeture est déjà "
+		    "enregistré" }, NULL);
 	return site_changed(r, "site.fermeture_ajout", v[0].s,
 	    strcmp(v[0].s, date) == 0, 201);
 }

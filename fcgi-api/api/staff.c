@@ -64,8 +64,7 @@ staff_list(struct req *r)
 {
 	static const struct vfield fs[] = {
 		{ "actif", V_BOOL, 0, 0, 0, 0, NULL },
-		{ "page", V_INT, 0, 0, 1, 1000000, NULL },
-		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
+		VFIELDS_PAGE,
 	};
 	struct vval v[3];
 	struct db_param actif;
@@ -108,12 +107,9 @@ staff_create(struct req *r)
 	    DBS(v[1].s), DBS(v[2].s), DBS(hash))) == DB_OK)
 		e = audit_write(r->db, &r->actor, "staff.create", "staff",
 		    (long long)id, v[0].s);
-	if (e == DB_ERR_DUP) {
-		db_rollback(r->db);
-		return http_error(r, 409, "username_taken",
-		    "Cet identifiant est déjà utilisé");
-	}
-	if ((st = http_tx_end(r, e)) != 0)
+	if ((st = http_tx_refuse(r, e, &(const struct http_refusal){ 409,
+	    "username_taken", "Cet identifiant est déjà utilisé" },
+	    NULL)) != 0)
 		return st;
 	r->id = (long long)id;
 	return http_row(r, stmts, STMT_GET, 201, "Compte inconnu");
@@ -142,14 +138,8 @@ staff_update(struct req *r)
 		    "Vous ne pouvez pas retirer vos propres droits");
 	if (v[3].present && password_hash(v[3].s, hash) == -1)
 		return http_error(r, 503, "unavailable", "Mémoire épuisée");
-	if ((e = db_begin(r->db)) != DB_OK)
-		return http_tx_end(r, e);
-	if ((others = http_count(r, stmts, STMT_LOCK,
-	    (struct db_param[]){ DBI(r->id) }, 1)) <= 0) {
-		db_rollback(r->db);
-		return others < 0 ? (int)-others :
-		    http_error(r, 404, "not_found", "Compte inconnu");
-	}
+	if ((st = http_tx_lock(r, stmts, STMT_LOCK, "Compte inconnu")) != 0)
+		return st;
 	if (demote) {
 		if ((others = http_count(r, stmts, STMT_ADMINS_LEFT,
 		    (struct db_param[]){ DBI(r->id) }, 1)) < 0) {

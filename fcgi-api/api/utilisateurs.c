@@ -67,14 +67,20 @@ static const struct vfield fields[] = {
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
+/* What a person's e-mail and category can be refused for. */
+static const struct http_refusal email_taken = { 409, "email_taken",
+	"Cette adresse électronique est déjà enregistrée" };
+static const struct http_refusal categorie_inconnue = { 422,
+	"categorie_inconnue",
+	"Champ « categorie_id » : cette catégorie n'existe pas" };
+
 int
 utilisateurs_list(struct req *r)
 {
 	static const struct vfield fs[] = {
 		{ "q", V_STR, 0, 0, 1, 100, NULL },
 		{ "actif", V_BOOL, 0, 0, 0, 0, NULL },
-		{ "page", V_INT, 0, 0, 1, 1000000, NULL },
-		{ "per_page", V_INT, 0, 0, 1, 200, NULL },
+		VFIELDS_PAGE,
 	};
 	struct vval v[4];
 	struct db_param actif, q, like;
@@ -144,19 +150,8 @@ utilisateurs_create(struct req *r)
 	if ((e = db_begin(r->db)) != DB_OK ||
 	    (e = DB_EXEC(r->db, stmts, STMT_INSERT, NULL, NULL, &id,
 	    DBS(v[0].s), DBS(v[1].s), DBS(v[2].s), DBS(v[3].s),
-	    DBS(v[4].s), DBI(v[6].present ? v[6].i : 1))) != DB_OK) {
-		if (e == DB_ERR_DUP) {
-			db_rollback(r->db);
-			return http_error(r, 409, "email_taken",
-			    "Cette adresse électronique est déjà enregistrée");
-		}
-		if (e == DB_ERR_FK) {
-			db_rollback(r->db);
-			return http_error(r, 422, "categorie_inconnue",
-			    "Champ « categorie_id » : cette catégorie n'existe pas");
-		}
-		return http_tx_end(r, e);
-	}
+	    DBS(v[4].s), DBI(v[6].present ? v[6].i : 1))) != DB_OK)
+		return http_tx_refuse(r, e, &email_taken, &categorie_inconnue);
 	r->id = (long long)id;
 	return record_and_commit(r, EV_UTILISATEUR_CREATED, "utilisateur.create");
 }
@@ -164,44 +159,22 @@ utilisateurs_create(struct req *r)
 int
 utilisateurs_update(struct req *r)
 {
-	struct vfield fs[NFIELDS];
 	struct vval v[NFIELDS];
-	long long n;
 	enum db_err e;
-	size_t i;
 	int st;
 
-	/* The same fields as creation, none required. */
-	memcpy(fs, fields, sizeof(fs));
-	for (i = 0; i < NFIELDS; i++)
-		fs[i].required = 0;
-	if ((st = valid_json(r, fs, NFIELDS, v)) != 0)
+	if ((st = valid_json_update(r, fields, NFIELDS, v)) != 0)
 		return st;
-	if ((e = db_begin(r->db)) != DB_OK)
-		return http_tx_end(r, e);
-	if ((n = http_count(r, stmts, STMT_EXISTS,
-	    (struct db_param[]){ DBI(r->id) }, 1)) <= 0) {
-		db_rollback(r->db);
-		return n < 0 ? (int)-n :
-		    http_error(r, 404, "not_found", "Utilisateur inconnu");
-	}
+	if ((st = http_tx_lock(r, stmts, STMT_EXISTS,
+	    "Utilisateur inconnu")) != 0)
+		return st;
 	e = DB_EXEC(r->db, stmts, STMT_UPDATE, NULL, NULL, NULL,
 	    DBI(v[0].present), DBS(v[0].s), DBI(v[1].present), DBS(v[1].s),
 	    DBI(v[2].present), DBS(v[2].s), DBI(v[3].present), DBS(v[3].s),
 	    DBI(v[4].present), DBS(v[4].s), DBI(v[5].present), DBI(v[5].i),
 	    DBI(v[6].present), DBI(v[6].i), DBI(r->id));
-	if (e == DB_ERR_DUP) {
-		db_rollback(r->db);
-		return http_error(r, 409, "email_taken",
-		    "Cette adresse électronique est déjà enregistrée");
-	}
-	if (e == DB_ERR_FK) {
-		db_rollback(r->db);
-		return http_error(r, 422, "categorie_inconnue",
-		    "Champ « categorie_id » : cette catégorie n'existe pas");
-	}
 	if (e != DB_OK)
-		return http_tx_end(r, e);
+		return http_tx_refuse(r, e, &email_taken, &categorie_inconnue);
 	return record_and_commit(r, EV_UTILISATEUR_UPDATED, "utilisateur.update");
 }
 
@@ -209,21 +182,14 @@ int
 utilisateurs_delete(struct req *r)
 {
 	struct json_object *o;
-	struct db_res *res = NULL;
+	struct db_res *res;
 	enum db_err e;
 	long long nsess;
 	int st;
 
-	if ((e = db_begin(r->db)) != DB_OK)
-		return http_tx_end(r, e);
-	if ((e = DB_EXEC(r->db, stmts, STMT_LOCK, &res, NULL, NULL,
-	    DBI(r->id))) != DB_OK)
-		return http_tx_end(r, e);
-	if (res == NULL || res->nrows == 0) {
-		db_res_free(res);
-		db_rollback(r->db);
-		return http_error(r, 404, "not_found", "Utilisateur inconnu");
-	}
+	if ((st = http_tx_lock_row(r, stmts, STMT_LOCK, "Utilisateur inconnu",
+	    &res)) != 0)
+		return st;
 	nsess = db_int(res, 0, 0);
 	db_res_free(res);
 	if (nsess > 0) {
