@@ -152,10 +152,10 @@ before(async () => {
   const closed = L.expectStatus(await api.post('/api/sites', { nom: `Closed ${tag}` }), 201);
   const nosite = L.expectStatus(await api.post('/api/sites', { nom: `Nohours ${tag}` }), 201);
   const isoDay = (ms) => { const d = new Date(`${localDay(ms)}T12:00:00Z`).getUTCDay(); return d === 0 ? 7 : d; };
-  const today = isoDay(Date.now());
   const tomorrow = isoDay(Date.now() + 86400000);
   L.expectStatus(await api.req('PUT', `/api/sites/${site.id}/horaires`,
-    { horaires: [{ jour: today, ouverture: '00:00', fermeture: '24:00' }] }), 200, 'open hours');
+    { horaires: [1, 2, 3, 4, 5, 6, 7].map((jour) => ({ jour, ouverture: '00:00', fermeture: '24:00' })) }),
+  200, 'open hours');
   L.expectStatus(await api.req('PUT', `/api/sites/${closed.id}/horaires`,
     { horaires: [{ jour: tomorrow, ouverture: '09:00', fermeture: '10:00' }] }), 200, 'closed hours');
   L.expectStatus(await api.post(`/api/sites/${site.id}/fermetures`, { jour: '2099-05-01', motif: `Holiday ${tag}` }), 201);
@@ -225,6 +225,16 @@ test('the table: no French text twice, no dead entry, the same conversions in bo
     else assert.deepEqual(a, b, `"${f}" -> "${e}"`);
     assert.equal(/</.test(f), /</.test(e), `markup on both sides: "${f}"`);
   }
+  // A count's two forms (a call's last two literals) each take the one
+  // number admin_trn() gives.
+  let counts = 0;
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.c') && n !== 'lang.c'))
+    for (const m of readFileSync(dir + f, 'utf8').matchAll(/admin_trn\(([^;]*)\);/g)) {
+      const forms = [...m[1].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]).slice(-2);
+      for (const s of forms) assert.deepEqual(conv(s), ['%lld'], `${f}: ${s}`);
+      counts++;
+    }
+  assert.ok(counts >= 4, `${counts} counts`);
   // Every literal given to admin_tr/admin_trf/admin_trn is in the table.
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.c') && n !== 'lang.c')) {
     const src = readFileSync(dir + f, 'utf8');
