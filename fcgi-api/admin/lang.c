@@ -30,8 +30,8 @@
  * sites, postes, people) are not in the table and stay as they are.
  *
  * Groups below: chrome, titles, labels and buttons, table heads, states,
- * headings and sentences, formats, the pages' own refusals, flash
- * messages.
+ * the overview's counters, headings and sentences, formats, the pages'
+ * own refusals, flash messages.
  */
 #include <stdarg.h>
 #include <stdio.h>
