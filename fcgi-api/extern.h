@@ -180,9 +180,10 @@ struct http_refusal {
 int		 http_tx_refuse(struct req *, enum db_err,
 		    const struct http_refusal *dup,
 		    const struct http_refusal *fk);
-/* Begin and lock record r->id: a COUNT(*) ... FOR UPDATE statement, or
- * one selecting its row into *res (caller frees). 0, or the status
- * (404 with notfound), rolled back. */
+/* Begin and lock record r->id: a FOR UPDATE statement whose one value is
+ * positive when the record exists (its COUNT(*), its id), or one that
+ * selects its row into *res (caller frees). 0, or the status (404 with
+ * notfound), rolled back. */
 int		 http_tx_lock(struct req *, const char *const *stmts, int idx,
 		    const char *notfound);
 int		 http_tx_lock_row(struct req *, const char *const *stmts,

@@ -2,8 +2,9 @@
  * rows.c - the common ends of handlers that answer rows of the database:
  * one row by the path's id, a count, a page of a list, the lock that
  * opens a change and the end of its transaction (with the refusals a
- * unique or foreign key can cause). They answer through reply.c and read the page parameters
- * through valid.c; nothing below them calls back up here.
+ * unique or foreign key can cause). They answer through reply.c and read
+ * the page parameters through valid.c; nothing below them calls back up
+ * here.
  */
 #include <assert.h>
 #include <string.h>

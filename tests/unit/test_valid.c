@@ -155,6 +155,44 @@ numbers_and_decoding(void **state)
 	assert_false(valid_email("a b@example.org"));
 }
 
+/*
+ * An update takes the creation's fields with their limits, none required:
+ * what creation refuses as missing it accepts, anything else the same.
+ */
+static void
+update_fields(void **state)
+{
+	struct vval v[NF];
+	struct req r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.in = json_tokener_parse("{\"age\":30}");
+	assert_int_equal(valid_json(&r, fields, NF, v), 422);
+	assert_int_equal(valid_json_update(&r, fields, NF, v), 0);
+	assert_false(v[0].present);
+	assert_true(v[1].present);
+	assert_int_equal(v[1].i, 30);
+	done(&r);
+	memset(&r, 0, sizeof(r));
+	r.in = json_tokener_parse("{\"nom\":\"\",\"age\":30}");
+	assert_int_equal(valid_json_update(&r, fields, NF, v), 422);
+	done(&r);
+	memset(&r, 0, sizeof(r));
+	r.in = json_tokener_parse("{\"age\":151}");
+	assert_int_equal(valid_json_update(&r, fields, NF, v), 422);
+	done(&r);
+	memset(&r, 0, sizeof(r));
+	r.in = json_tokener_parse("{\"inconnu\":1}");
+	assert_int_equal(valid_json_update(&r, fields, NF, v), 422);
+	done(&r);
+	/* No body at all is an update that changes nothing. */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(valid_json_update(&r, fields, NF, v), 0);
+	assert_false(v[0].present || v[1].present);
+	done(&r);
+}
+
 int
 main(void)
 {
@@ -163,6 +201,7 @@ main(void)
 		cmocka_unit_test(refuses_bad_input),
 		cmocka_unit_test(utf8_rules),
 		cmocka_unit_test(numbers_and_decoding),
+		cmocka_unit_test(update_fields),
 	};
 
 	return cmocka_run_group_tests_name("valid", tests, NULL, NULL);
