@@ -80,7 +80,7 @@ AGENT_OBJS  := main.o config.o api.o stream.o sseparse.o clock.o lock.o bar.o wi
 	       cleanup.o msg.o
 AGENT_PKGS  := gtk+-3.0 libcurl json-c
 UNIT_TESTS  := test_hours test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
-	       test_admin_html test_csv test_agent test_http_io test_config test_relay
+	       test_admin_html test_admin_lang test_csv test_agent test_http_io test_config test_relay
 
 SHARED	:= $(addprefix $(B)/shared/,$(SHARED_OBJS))
 API	:= $(addprefix $(B)/fcgi-api/,$(API_OBJS))

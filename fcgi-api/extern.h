@@ -414,6 +414,8 @@ struct hbuf {
 };
 /* The program's own markup (literals only, never data). */
 void		 hb_raw(struct hbuf *, const char *markup);
+/* The first n bytes of the same. */
+void		 hb_rawn(struct hbuf *, const char *markup, size_t n);
 /* Text, escaped by html_escape(); NULL writes nothing. */
 void		 hb_text(struct hbuf *, const char *);
 /* ' name="value"' with value escaped. */
@@ -488,7 +490,15 @@ const char	*admin_jstr(struct json_object *, const char *key);
 long long	 admin_jint(struct json_object *, const char *key);
 int		 admin_jtrue(struct json_object *, const char *key);
 struct json_object *admin_jget(struct json_object *, const char *key);
+/* A date and time as the page's language writes it ("—" when none);
+ * returns buf. */
+#define ADMIN_DATE_LEN	64
+const char	*admin_date(const struct hbuf *, const char *iso,
+		    char buf[ADMIN_DATE_LEN]);
 void		 admin_when(struct hbuf *, const char *iso);
+/* "1 h 05 min", "45 min", "30 s" (the same in both languages). */
+#define ADMIN_DUR_LEN	48
+const char	*admin_dur(long long seconds, char buf[ADMIN_DUR_LEN]);
 void		 admin_duration(struct hbuf *, long long seconds);
 void		 admin_pager(struct req *, struct hbuf *, struct json_object *list,
 		    const char *action, const char *const *keep);
@@ -547,7 +557,15 @@ int		 admin_sessions_ticket(struct req *);
 
 /* admin/lang.c */
 int		 admin_lang_en(const struct req *);
+/* fr in the page's language (borrowed: a literal of the table or fr). */
 const char	*admin_tr(const struct hbuf *, const char *fr);
+/* A sentence of ours in the page's language, its format written as the
+ * program's markup and its arguments %s escaped, %lld and %d as numbers. */
+void		 admin_trf(struct hbuf *, const char *fr_fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* A count: fr_one or fr_many (each with one %lld) by the language's rule. */
+void		 admin_trn(struct hbuf *, long long n, const char *fr_one,
+		    const char *fr_many);
 int		 admin_lang(struct req *);
 
 /* admin/desk.c */

@@ -39,9 +39,11 @@ admin_pick(struct req *r, struct hbuf *h, int sites, long long current)
 	struct db_res *res = NULL;
 	size_t i;
 
-	hb_raw(h, sites ? "<label for=\"site_id\">Site</label><select "
-	    "id=\"site_id\" name=\"site_id\"><option value=\"\">—</option>" :
-	    "<label for=\"categorie_id\">Catégorie</label><select "
+	hb_raw(h, sites ? "<label for=\"site_id\">" :
+	    "<label for=\"categorie_id\">");
+	hb_text(h, admin_tr(h, sites ? "Site" : "Catégorie"));
+	hb_raw(h, sites ? "</label><select id=\"site_id\" name=\"site_id\">"
+	    "<option value=\"\">—</option>" : "</label><select "
 	    "id=\"categorie_id\" name=\"categorie_id\">");
 	if (DB_EXEC0(r->db, stmts, sites ? STMT_PICK_SITES : STMT_PICK_CATS,
 	    &res, NULL, NULL) == DB_OK)
@@ -70,7 +72,7 @@ admin_pick_poste(struct req *r, struct hbuf *h, const char *label,
 	size_t i;
 
 	hb_raw(h, "<label for=\"poste_id\">");
-	hb_text(h, label);
+	hb_text(h, admin_tr(h, label));
 	hb_raw(h, required ? "</label><select id=\"poste_id\" name=\"poste_id\" "
 	    "required>" : "</label><select id=\"poste_id\" name=\"poste_id\">");
 	hb_raw(h, "<option value=\"\">—</option>");
@@ -96,7 +98,7 @@ sites_page(struct req *r, int status, const char *err, struct json_object *vals)
 {
 	struct json_object *list = NULL, *rows, *row;
 	struct hbuf h = { 0 };
-	char href[64];
+	char href[64], when[ADMIN_DATE_LEN];
 	size_t i, n;
 	int st;
 
@@ -118,25 +120,31 @@ sites_page(struct req *r, int status, const char *err, struct json_object *vals)
 		hb_int(&h, admin_jint(row, "nb_postes"));
 		hb_raw(&h, "</td><td>");
 		if (!admin_jtrue(row, "horaires_definis"))
-			hb_raw(&h, "Ouvert (pas d'horaires)");
-		else if (admin_jtrue(row, "ouvert")) {
-			hb_raw(&h, "Ouvert, ferme le ");
-			admin_when(&h, admin_jstr(row, "ferme_a"));
-		} else
-			hb_raw(&h, "Fermé");
+			admin_trf(&h, "Ouvert (pas d'horaires)");
+		else if (admin_jtrue(row, "ouvert"))
+			admin_trf(&h, "Ouvert, ferme le %s", admin_date(&h,
+			    admin_jstr(row, "ferme_a"), when));
+		else
+			admin_trf(&h, "Fermé");
 		hb_raw(&h, "</td><td>");
 		snprintf(href, sizeof(href), "/admin/sites/%lld",
 		    admin_jint(row, "id"));
 		hb_raw(&h, "<a");
 		hb_attr(&h, "href", href);
-		hb_raw(&h, ">Horaires</a></td></tr>");
+		hb_raw(&h, ">");
+		admin_trf(&h, "Horaires");
+		hb_raw(&h, "</a></td></tr>");
 	}
 	hb_raw(&h, "</tbody></table>");
 	json_object_put(list);
 	if (r->role == ROLE_ADMIN) {
-		hb_raw(&h, "<h2 id=\"nouveau\">Nouveau site</h2>");
+		hb_raw(&h, "<h2 id=\"nouveau\">");
+		admin_trf(&h, "Nouveau site");
+		hb_raw(&h, "</h2>");
 		admin_form_open(r, &h, "/admin/sites", NULL);
-		hb_raw(&h, "<fieldset><legend>Site</legend>");
+		hb_raw(&h, "<fieldset><legend>");
+		admin_trf(&h, "Site");
+		hb_raw(&h, "</legend>");
 		admin_input(&h, "Nom", "nom", "text", admin_jstr(vals, "nom"),
 		    "required maxlength=\"128\"");
 		admin_input(&h, "Adresse (facultatif)", "adresse", "text",
@@ -201,20 +209,23 @@ site_page(struct req *r, int status, const char *err, struct json_object *vals)
 	hb_raw(&h, "<p><strong>");
 	hb_text(&h, admin_jstr(site, "nom"));
 	hb_raw(&h, "</strong> — ");
-	hb_raw(&h, admin_jtrue(site, "ouvert") ? "ouvert maintenant" :
+	admin_trf(&h, admin_jtrue(site, "ouvert") ? "ouvert maintenant" :
 	    "fermé maintenant");
 	hb_raw(&h, "</p>");
 	admin_error_box(&h, err);
 	snprintf(action, sizeof(action), "/admin/sites/%lld/horaires", r->id);
 	admin_form_open(r, &h, action, NULL);
-	hb_raw(&h, "<fieldset><legend>Horaires de la semaine</legend>"
-	    "<p>Un créneau par ligne : le jour (1 = lundi … 7 = dimanche), "
-	    "l'ouverture et la fermeture, par exemple <code>1 09:00 12:00"
-	    "</code>. Un jour sans créneau est fermé ; sans aucun créneau, "
-	    "le site est toujours ouvert.</p>"
-	    "<label for=\"horaires\">Créneaux</label><br>"
-	    "<textarea id=\"horaires\" name=\"horaires\" rows=\"10\" "
-	    "cols=\"30\" maxlength=\"1000\">");
+	hb_raw(&h, "<fieldset><legend>");
+	admin_trf(&h, "Horaires de la semaine");
+	hb_raw(&h, "</legend><p>");
+	admin_trf(&h, "Un créneau par ligne : le jour (1 = lundi … 7 = "
+	    "dimanche), l'ouverture et la fermeture, par exemple <code>1 "
+	    "09:00 12:00</code>. Un jour sans créneau est fermé ; sans aucun "
+	    "créneau, le site est toujours ouvert.");
+	hb_raw(&h, "</p><label for=\"horaires\">");
+	admin_trf(&h, "Créneaux");
+	hb_raw(&h, "</label><br><textarea id=\"horaires\" name=\"horaires\" "
+	    "rows=\"10\" cols=\"30\" maxlength=\"1000\">");
 	if (vals != NULL)
 		hb_text(&h, admin_jstr(vals, "horaires"));
 	else
@@ -225,7 +236,9 @@ site_page(struct req *r, int status, const char *err, struct json_object *vals)
 		admin_button(&h, "Enregistrer les horaires", NULL);
 		hb_raw(&h, "</p>");
 	}
-	hb_raw(&h, "</fieldset></form><h2>Jours de fermeture</h2><ul>");
+	hb_raw(&h, "</fieldset></form><h2>");
+	admin_trf(&h, "Jours de fermeture");
+	hb_raw(&h, "</h2><ul>");
 	a = admin_jget(site, "fermetures");
 	n = a != NULL ? json_object_array_length(a) : 0;
 	for (i = 0; i < n; i++) {
@@ -251,15 +264,18 @@ site_page(struct req *r, int status, const char *err, struct json_object *vals)
 		snprintf(action, sizeof(action), "/admin/sites/%lld/fermetures",
 		    r->id);
 		admin_form_open(r, &h, action, NULL);
-		hb_raw(&h, "<fieldset><legend>Ajouter un jour de fermeture"
-		    "</legend>");
+		hb_raw(&h, "<fieldset><legend>");
+		admin_trf(&h, "Ajouter un jour de fermeture");
+		hb_raw(&h, "</legend>");
 		admin_input(&h, "Date", "jour", "date", admin_jstr(vals, "jour"),
 		    "required");
 		admin_input(&h, "Motif", "motif", "text",
 		    admin_jstr(vals, "motif"), "maxlength=\"255\"");
 		admin_form_end(&h, "Ajouter");
 	}
-	hb_raw(&h, "<p><a href=\"/admin/sites\">Retour aux sites</a></p>");
+	hb_raw(&h, "<p><a href=\"/admin/sites\">");
+	admin_trf(&h, "Retour aux sites");
+	hb_raw(&h, "</a></p>");
 	json_object_put(site);
 	return admin_end(r, &h, status);
 }
@@ -382,7 +398,9 @@ categories_page(struct req *r, int status, const char *err,
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Catégories et quotas", "categories");
 	admin_error_box(&h, err);
-	hb_raw(&h, "<p>Durées en minutes ; un quota vide veut dire « aucun ».</p>");
+	hb_raw(&h, "<p>");
+	admin_trf(&h, "Durées en minutes ; un quota vide veut dire « aucun ».");
+	hb_raw(&h, "</p>");
 	n = rows != NULL ? json_object_array_length(rows) : 0;
 	for (i = 0; i < n; i++) {
 		row = json_object_array_get_idx(rows, i);
@@ -392,8 +410,9 @@ categories_page(struct req *r, int status, const char *err,
 		hb_raw(&h, "<fieldset><legend>");
 		hb_text(&h, admin_jstr(row, "code"));
 		hb_raw(&h, " (");
-		hb_int(&h, admin_jint(row, "nb_utilisateurs"));
-		hb_raw(&h, " personne(s))</legend>");
+		admin_trn(&h, admin_jint(row, "nb_utilisateurs"),
+		    "%lld personne", "%lld personnes");
+		hb_raw(&h, ")</legend>");
 		minutes_attr(j, sizeof(j), row, "quota_jour");
 		minutes_attr(s, sizeof(s), row, "quota_semaine");
 		minutes_attr(d, sizeof(d), row, "duree_defaut");
@@ -415,9 +434,13 @@ categories_page(struct req *r, int status, const char *err,
 	}
 	json_object_put(list);
 	if (admin) {
-		hb_raw(&h, "<h2 id=\"nouveau\">Nouvelle catégorie</h2>");
+		hb_raw(&h, "<h2 id=\"nouveau\">");
+		admin_trf(&h, "Nouvelle catégorie");
+		hb_raw(&h, "</h2>");
 		admin_form_open(r, &h, "/admin/categories", NULL);
-		hb_raw(&h, "<fieldset><legend>Catégorie</legend>");
+		hb_raw(&h, "<fieldset><legend>");
+		admin_trf(&h, "Catégorie");
+		hb_raw(&h, "</legend>");
 		admin_input(&h, "Code (minuscules, chiffres, _)", "code", "text",
 		    admin_jstr(vals, "code"), "required maxlength=\"32\"");
 		admin_input(&h, "Nom", "nom", "text", admin_jstr(vals, "nom"),
@@ -516,11 +539,15 @@ invites_page(struct req *r, int status, const char *err,
 	rows = admin_jget(list, "results");
 	admin_begin(r, &h, "Passes invités", "invites");
 	admin_error_box(&h, err);
-	hb_raw(&h, "<p>Des codes anonymes pour les visiteurs de passage, "
+	hb_raw(&h, "<p>");
+	admin_trf(&h, "Des codes anonymes pour les visiteurs de passage, "
 	    "valables jusqu'à la fin de la journée. Un lot s'imprime sur une "
-	    "feuille A4 à découper.</p>");
+	    "feuille A4 à découper.");
+	hb_raw(&h, "</p>");
 	admin_form_open(r, &h, "/admin/invites", NULL);
-	hb_raw(&h, "<fieldset><legend>Créer des passes</legend>");
+	hb_raw(&h, "<fieldset><legend>");
+	admin_trf(&h, "Créer des passes");
+	hb_raw(&h, "</legend>");
 	admin_input(&h, "Nombre de passes (1 à 40)", "nombre", "number",
 	    vals != NULL ? admin_jstr(vals, "nombre") : "20",
 	    "required min=\"1\" max=\"40\"");
@@ -537,8 +564,8 @@ invites_page(struct req *r, int status, const char *err,
 		    admin_jint(row, "id"));
 		hb_raw(&h, "<tr><td><a");
 		hb_attr(&h, "href", href);
-		hb_raw(&h, ">Lot n° ");
-		hb_int(&h, admin_jint(row, "id"));
+		hb_raw(&h, ">");
+		admin_trf(&h, "Lot n° %lld", admin_jint(row, "id"));
 		hb_raw(&h, "</a></td><td>");
 		hb_int(&h, admin_jint(row, "nombre"));
 		hb_raw(&h, "</td><td>");
@@ -618,22 +645,24 @@ admin_invites_sheet(struct req *r)
 	admin_begin(r, &h, "Feuille de passes invités", "invites");
 	hb_raw(&h, "<style>");
 	hb_raw(&h, css);
-	hb_raw(&h, "</style><p class=\"noprint\">Lot n° ");
-	hb_int(&h, admin_jint(lot, "id"));
-	hb_raw(&h, " : imprimez cette page (Ctrl+P) sur une feuille A4, puis "
-	    "découpez. <a href=\"/admin/invites\">Retour</a></p>"
-	    "<ul class=\"sheet\">");
+	hb_raw(&h, "</style><p class=\"noprint\">");
+	admin_trf(&h, "Lot n° %lld : imprimez cette page (Ctrl+P) sur une "
+	    "feuille A4, puis découpez.", admin_jint(lot, "id"));
+	hb_raw(&h, " <a href=\"/admin/invites\">");
+	admin_trf(&h, "Retour");
+	hb_raw(&h, "</a></p><ul class=\"sheet\">");
 	a = admin_jget(lot, "sessions");
 	n = a != NULL ? json_object_array_length(a) : 0;
 	for (i = 0; i < n; i++) {
 		s = json_object_array_get_idx(a, i);
-		hb_raw(&h, "<li class=\"pass\"><p class=\"t\">Passe invité — "
-		    "Espace public numérique</p><p class=\"c\">");
+		hb_raw(&h, "<li class=\"pass\"><p class=\"t\">");
+		admin_trf(&h, "Passe invité — Espace public numérique");
+		hb_raw(&h, "</p><p class=\"c\">");
 		hb_text(&h, admin_jstr(s, "code"));
-		hb_raw(&h, "</p><p class=\"t\">Durée : ");
-		hb_text(&h, dur);
-		hb_raw(&h, "</p><p class=\"t\">Valable aujourd'hui jusqu'à ");
-		hb_text(&h, until);
+		hb_raw(&h, "</p><p class=\"t\">");
+		admin_trf(&h, "Durée : %s", dur);
+		hb_raw(&h, "</p><p class=\"t\">");
+		admin_trf(&h, "Valable aujourd'hui jusqu'à %s", until);
 		hb_raw(&h, "</p></li>");
 	}
 	hb_raw(&h, "</ul>");

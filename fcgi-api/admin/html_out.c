@@ -6,8 +6,10 @@
  * hb_attr() for everything else, which go through html_escape(), the one
  * escaping writer of shared/html.c. Numbers have hb_int(). There is no
  * printf here on purpose: request and database text cannot reach a page
- * unescaped. An allocation failure is remembered (hb->err) and the page
- * is then refused whole, rather than sent truncated.
+ * unescaped (lang.c's admin_trf() writes a sentence of the program with
+ * hb_raw() and its arguments with hb_text()). An allocation failure is
+ * remembered (hb->err) and the page is then refused whole, rather than
+ * sent truncated.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,12 @@ void
 hb_raw(struct hbuf *hb, const char *markup)
 {
 	hb_put(hb, markup, strlen(markup));
+}
+
+void
+hb_rawn(struct hbuf *hb, const char *markup, size_t n)
+{
+	hb_put(hb, markup, n);
 }
 
 void

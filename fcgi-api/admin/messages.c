@@ -30,18 +30,23 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		return st;
 	admin_begin(r, &h, "Messages aux postes", "messages");
 	admin_error_box(&h, err);
-	hb_raw(&h, "<h2>Nouveau message</h2>");
+	hb_raw(&h, "<h2>");
+	admin_trf(&h, "Nouveau message");
+	hb_raw(&h, "</h2>");
 	admin_form_open(r, &h, "/admin/messages", NULL);
-	hb_raw(&h, "<fieldset><legend>Message</legend>");
+	hb_raw(&h, "<fieldset><legend>");
+	admin_trf(&h, "Message");
+	hb_raw(&h, "</legend>");
 	admin_select(&h, "Destinataire", "cible", cibles, cible_labels,
 	    vals != NULL ? admin_jstr(vals, "cible") : "poste");
 	admin_pick_poste(r, &h, "Poste (si « un poste »)", 0,
 	    admin_jstr(vals, "poste_id"));
 	admin_input(&h, "N° du site (si « tous les postes d'un site »)",
 	    "site_id", "number", admin_jstr(vals, "site_id"), "min=\"1\"");
-	hb_raw(&h, "<label for=\"texte\">Texte (500 caractères au plus)</label>"
-	    "<textarea id=\"texte\" name=\"texte\" rows=\"3\" maxlength=\"500\" "
-	    "required>");
+	hb_raw(&h, "<label for=\"texte\">");
+	admin_trf(&h, "Texte (500 caractères au plus)");
+	hb_raw(&h, "</label><textarea id=\"texte\" name=\"texte\" rows=\"3\" "
+	    "maxlength=\"500\" required>");
 	hb_text(&h, admin_jstr(vals, "texte"));
 	hb_raw(&h, "</textarea>");
 	admin_form_end(&h, "Envoyer");
@@ -56,7 +61,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		admin_when(&h, admin_jstr(row, "created_at"));
 		hb_raw(&h, "</td><td>");
 		if (strcmp(admin_jstr(row, "cible"), "staff") == 0)
-			hb_raw(&h, "Annonce au personnel");
+			admin_trf(&h, "Annonce au personnel");
 		else
 			hb_text(&h, admin_jstr(row, strcmp(admin_jstr(row, "cible"),
 			    "site") == 0 ? "site_nom" : "poste_nom"));
@@ -77,7 +82,9 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		    admin_jint(row, "id"));
 		hb_raw(&h, "<a");
 		hb_attr(&h, "href", href);
-		hb_raw(&h, ">Détail</a></td></tr>");
+		hb_raw(&h, ">");
+		admin_trf(&h, "Détail");
+		hb_raw(&h, "</a></td></tr>");
 	}
 	hb_raw(&h, "</tbody></table>");
 	admin_pager(r, &h, list, "/admin/messages", NULL);
@@ -122,6 +129,7 @@ admin_messages_show(struct req *r)
 {
 	struct json_object *m, *acks, *a;
 	struct hbuf h = { 0 };
+	char when[ADMIN_DATE_LEN];
 	size_t i, n;
 	int st;
 
@@ -131,10 +139,9 @@ admin_messages_show(struct req *r)
 	admin_begin(r, &h, "Message", "messages");
 	hb_raw(&h, "<p><strong>");
 	hb_text(&h, admin_jstr(m, "texte"));
-	hb_raw(&h, "</strong></p><p>Envoyé le ");
-	admin_when(&h, admin_jstr(m, "created_at"));
-	hb_raw(&h, " par ");
-	hb_text(&h, admin_jstr(m, "staff_nom"));
+	hb_raw(&h, "</strong></p><p>");
+	admin_trf(&h, "Envoyé le %s par %s", admin_date(&h,
+	    admin_jstr(m, "created_at"), when), admin_jstr(m, "staff_nom"));
 	hb_raw(&h, "</p>");
 	admin_table_open(&h, (const char *const []){ "Poste", "Lu", NULL });
 	acks = admin_jget(m, "acquittements");
@@ -147,11 +154,12 @@ admin_messages_show(struct req *r)
 		if (admin_jstr(a, "acquitte_at")[0] != '\0')
 			admin_when(&h, admin_jstr(a, "acquitte_at"));
 		else
-			hb_raw(&h, "pas encore");
+			admin_trf(&h, "pas encore");
 		hb_raw(&h, "</td></tr>");
 	}
-	hb_raw(&h, "</tbody></table><p><a href=\"/admin/messages\">Retour aux "
-	    "messages</a></p>");
+	hb_raw(&h, "</tbody></table><p><a href=\"/admin/messages\">");
+	admin_trf(&h, "Retour aux messages");
+	hb_raw(&h, "</a></p>");
 	json_object_put(m);
 	return admin_end(r, &h, 200);
 }

@@ -218,13 +218,17 @@ admin_begin(struct req *r, struct hbuf *h, const char *title,
 	hb_text(h, admin_tr(h, title));
 	hb_raw(h, " · Postes — administration</title><style>");
 	hb_raw(h, css);
-	hb_raw(h, "</style></head><body><header><strong>Postes · administration</strong>");
+	hb_raw(h, "</style></head><body><header><strong>");
+	admin_trf(h, "Postes · administration");
+	hb_raw(h, "</strong>");
 	/* The same language switch as the dashboard's (one cookie). */
 	hb_raw(h, h->en ? " <a href=\"/admin/langue?l=fr\" lang=\"fr\" "
 	    "data-test=\"lang\">Français</a>" : " <a href=\"/admin/langue?l=en\" "
 	    "lang=\"en\" data-test=\"lang\">English</a>");
 	if (r->who == WHO_STAFF) {
-		hb_raw(h, "<nav aria-label=\"Menu principal\">");
+		hb_raw(h, "<nav");
+		hb_attr(h, "aria-label", admin_tr(h, "Menu principal"));
+		hb_raw(h, ">");
 		for (i = 0; i < sizeof(menu) / sizeof(menu[0]); i++) {
 			if (menu[i].admin && r->role != ROLE_ADMIN)
 				continue;
@@ -239,13 +243,12 @@ admin_begin(struct req *r, struct hbuf *h, const char *title,
 		}
 		hb_raw(h, "</nav><span class=\"me\">");
 		hb_text(h, r->username);
-		hb_raw(h, r->role == ROLE_ADMIN ? (h->en ? " (administrator)" :
-		    " (administrateur)") : " (agent)");
+		admin_trf(h, r->role == ROLE_ADMIN ? " (administrateur)" :
+		    " (agent)");
 		hb_raw(h, "</span>");
 		admin_form_open(r, h, "/admin/logout", "inline");
-		hb_raw(h, h->en ? "<button class=\"secondary\">Log out" :
-		    "<button class=\"secondary\">Se déconnecter");
-		hb_raw(h, "</button></form>");
+		admin_button(h, "Se déconnecter", "secondary");
+		hb_raw(h, "</form>");
 	}
 	hb_raw(h, "</header><main>");
 	/* A flash is shown once: the cookie goes with this page. */
@@ -298,7 +301,9 @@ admin_fail(struct req *r, int status, const char *message)
 	admin_begin(r, &h, status == 403 ? "Accès refusé" :
 	    status == 404 ? "Introuvable" : "Erreur", NULL);
 	admin_error_box(&h, message);
-	hb_raw(&h, "<p><a href=\"/admin/\">Retour à l'accueil</a></p>");
+	hb_raw(&h, "<p><a href=\"/admin/\">");
+	admin_trf(&h, "Retour à l'accueil");
+	hb_raw(&h, "</a></p>");
 	return admin_end(r, &h, status);
 }
 
@@ -336,13 +341,18 @@ admin_refused(struct req *r, int st, admin_page_fn page, int keep)
 	return st;
 }
 
+/*
+ * The page's own messages are in lang.c's table and are said in the
+ * page's language; a refusal quoted from the API is not, and stays as
+ * the API wrote it.
+ */
 void
 admin_error_box(struct hbuf *h, const char *message)
 {
 	if (message == NULL)
 		return;
 	hb_raw(h, "<p class=\"error\" role=\"alert\">");
-	hb_text(h, message);
+	hb_text(h, admin_tr(h, message));
 	hb_raw(h, "</p>");
 }
 
@@ -613,44 +623,58 @@ admin_jtrue(struct json_object *o, const char *key)
 	return json_object_get_boolean(v);
 }
 
-/* An ISO time the French way, in the server's time zone (TZ). */
-void
-admin_when(struct hbuf *h, const char *iso)
+/*
+ * An ISO time in the server's time zone (TZ), the way the page's language
+ * writes it: the strftime format is an entry of lang.c's table
+ * ("01/01/2027 à 04:36", "2027-01-01 04:36"); "—" for none.
+ */
+const char *
+admin_date(const struct hbuf *h, const char *iso, char buf[ADMIN_DATE_LEN])
 {
 	struct tm tm;
 	time_t t;
 	long long s;
-	char buf[64];
 
 	if (iso == NULL || *iso == '\0' || time_parse_iso(iso, &s) == -1) {
-		hb_raw(h, "—");
-		return;
+		snprintf(buf, ADMIN_DATE_LEN, "—");
+		return buf;
 	}
 	t = (time_t)s;
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%d/%m/%Y à %H:%M", &tm) == 0) {
-		hb_text(h, iso);
-		return;
-	}
-	hb_text(h, buf);
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, ADMIN_DATE_LEN,
+	    admin_tr(h, "%d/%m/%Y à %H:%M"), &tm) == 0)
+		snprintf(buf, ADMIN_DATE_LEN, "%s", iso);
+	return buf;
 }
 
-/* "1 h 05 min", "45 min", "30 s". */
 void
-admin_duration(struct hbuf *h, long long s)
+admin_when(struct hbuf *h, const char *iso)
 {
-	char buf[48];
+	char buf[ADMIN_DATE_LEN];
 
+	hb_text(h, admin_date(h, iso, buf));
+}
+
+const char *
+admin_dur(long long s, char buf[ADMIN_DUR_LEN])
+{
 	if (s < 0)
 		s = 0;
 	if (s < 60)
-		snprintf(buf, sizeof(buf), "%lld s", s);
+		snprintf(buf, ADMIN_DUR_LEN, "%lld s", s);
 	else if (s < 3600)
-		snprintf(buf, sizeof(buf), "%lld min", s / 60);
+		snprintf(buf, ADMIN_DUR_LEN, "%lld min", s / 60);
 	else
-		snprintf(buf, sizeof(buf), "%lld h %02lld min", s / 3600,
+		snprintf(buf, ADMIN_DUR_LEN, "%lld h %02lld min", s / 3600,
 		    (s % 3600) / 60);
-	hb_text(h, buf);
+	return buf;
+}
+
+void
+admin_duration(struct hbuf *h, long long s)
+{
+	char buf[ADMIN_DUR_LEN];
+
+	hb_text(h, admin_dur(s, buf));
 }
 
 /*
@@ -672,14 +696,9 @@ admin_pager(struct req *r, struct hbuf *h, struct json_object *list,
 	if (last < 1)
 		last = 1;
 	hb_raw(h, "<p>");
-	hb_int(h, count);
-	hb_raw(h, count > 1 ? " résultats" : " résultat");
-	if (last > 1) {
-		hb_raw(h, " — page ");
-		hb_int(h, page);
-		hb_raw(h, " sur ");
-		hb_int(h, last);
-	}
+	admin_trn(h, count, "%lld résultat", "%lld résultats");
+	if (last > 1)
+		admin_trf(h, " — page %lld sur %lld", page, last);
 	hb_raw(h, "</p>");
 	if (last <= 1)
 		return;
@@ -700,8 +719,9 @@ admin_pager(struct req *r, struct hbuf *h, struct json_object *list,
 		hb_raw(h, "<button class=\"secondary\" name=\"page\"");
 		hb_raw(h, " value=\"");
 		hb_int(h, k == 0 ? page - 1 : page + 1);
-		hb_raw(h, k == 0 ? "\">← Précédente</button></form>" :
-		    "\">Suivante →</button></form>");
+		hb_raw(h, "\">");
+		admin_trf(h, k == 0 ? "← Précédente" : "Suivante →");
+		hb_raw(h, "</button></form>");
 	}
 }
 
@@ -733,6 +753,7 @@ admin_home(struct req *r)
 	};
 	struct json_object *o = NULL;
 	struct hbuf h = { 0 };
+	char when[ADMIN_DATE_LEN];
 	enum db_err e;
 	size_t g, i;
 	int st;
@@ -749,13 +770,13 @@ admin_home(struct req *r)
 		hb_raw(&h, "<section class=\"card\"><h2><a");
 		hb_attr(&h, "href", groups[g].href);
 		hb_raw(&h, ">");
-		hb_text(&h, groups[g].title);
+		hb_text(&h, admin_tr(&h, groups[g].title));
 		hb_raw(&h, "</a></h2><dl>");
 		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 			if (strcmp(rows[i].group, groups[g].group) != 0)
 				continue;
 			hb_raw(&h, "<dt>");
-			hb_text(&h, rows[i].label);
+			hb_text(&h, admin_tr(&h, rows[i].label));
 			hb_raw(&h, "</dt><dd>");
 			hb_int(&h, admin_jint(admin_jget(o, rows[i].group),
 			    rows[i].key));
@@ -763,9 +784,10 @@ admin_home(struct req *r)
 		}
 		hb_raw(&h, "</dl></section>");
 	}
-	hb_raw(&h, "</div><p>Mis à jour le ");
-	admin_when(&h, admin_jstr(o, "timestamp"));
-	hb_raw(&h, " — rechargez la page pour actualiser.</p>");
+	hb_raw(&h, "</div><p>");
+	admin_trf(&h, "Mis à jour le %s — rechargez la page pour actualiser.",
+	    admin_date(&h, admin_jstr(o, "timestamp"), when));
+	hb_raw(&h, "</p>");
 	json_object_put(o);
 	return admin_end(r, &h, 200);
 }
@@ -808,7 +830,9 @@ login_page(struct req *r, int status, const char *message, const char *user)
 	hb_raw(&h, "<form method=\"post\" action=\"/admin/login\">"
 	    "<input type=\"hidden\" name=\"csrf\"");
 	hb_attr(&h, "value", csrf);
-	hb_raw(&h, "><fieldset><legend>Personnel d'accueil</legend>");
+	hb_raw(&h, "><fieldset><legend>");
+	admin_trf(&h, "Personnel d'accueil");
+	hb_raw(&h, "</legend>");
 	admin_input(&h, "Identifiant", "username", "text", user,
 	    "required maxlength=\"64\" autocomplete=\"username\" autofocus");
 	admin_input(&h, "Mot de passe", "password", "password", NULL,

@@ -43,7 +43,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	static const char *const keep[] = { "etat", NULL };
 	struct json_object *list = NULL, *rows, *row;
 	struct hbuf h = { 0 };
-	char href[64], *qerr = NULL;
+	char href[64], dur[ADMIN_DUR_LEN], *qerr = NULL;
 	size_t i, n;
 	int st;
 
@@ -72,17 +72,17 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		hb_raw(&h, "</td><td>");
 		hb_text(&h, admin_jstr(row, "emplacement"));
 		hb_raw(&h, "</td><td>");
-		hb_text(&h, admin_label(etats, etat_labels,
-		    admin_jstr(row, "etat")));
+		hb_text(&h, admin_tr(&h, admin_label(etats, etat_labels,
+		    admin_jstr(row, "etat"))));
 		if (!admin_jtrue(row, "actif"))
-			hb_raw(&h, " (désactivé)");
+			admin_trf(&h, " (désactivé)");
 		hb_raw(&h, "</td><td>");
 		if (admin_jint(row, "session_id") > 0) {
 			hb_text(&h, admin_jstr(row, "utilisateur_prenom"));
 			hb_raw(&h, " ");
 			hb_text(&h, admin_jstr(row, "utilisateur_nom"));
-			hb_raw(&h, " — reste ");
-			admin_duration(&h, admin_jint(row, "temps_restant"));
+			admin_trf(&h, " — reste %s", admin_dur(admin_jint(row,
+			    "temps_restant"), dur));
 		} else
 			hb_raw(&h, "—");
 		hb_raw(&h, "</td><td>");
@@ -95,7 +95,9 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 			    admin_jint(row, "id"));
 			hb_raw(&h, "<a");
 			hb_attr(&h, "href", href);
-			hb_raw(&h, ">Modifier</a>");
+			hb_raw(&h, ">");
+			admin_trf(&h, "Modifier");
+			hb_raw(&h, "</a>");
 		}
 		hb_raw(&h, "</td></tr>");
 	}
@@ -105,9 +107,13 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	json_object_put(list);
 
 	if (r->role == ROLE_ADMIN) {
-		hb_raw(&h, "<h2 id=\"nouveau\">Nouveau poste</h2>");
+		hb_raw(&h, "<h2 id=\"nouveau\">");
+		admin_trf(&h, "Nouveau poste");
+		hb_raw(&h, "</h2>");
 		admin_form_open(r, &h, "/admin/postes", NULL);
-		hb_raw(&h, "<fieldset><legend>Poste</legend>");
+		hb_raw(&h, "<fieldset><legend>");
+		admin_trf(&h, "Poste");
+		hb_raw(&h, "</legend>");
 		admin_input(&h, "Nom", "nom", "text", admin_jstr(vals, "nom"),
 		    "required maxlength=\"64\"");
 		admin_input(&h, "Emplacement (facultatif)", "emplacement",
@@ -134,18 +140,22 @@ token_page(struct req *r, const char *title)
 	char href[64];
 
 	admin_begin(r, &h, title, "postes");
-	hb_raw(&h, "<p>Poste <strong>");
-	hb_text(&h, admin_jstr(p, "nom"));
-	hb_raw(&h, "</strong>. Voici son jeton : saisissez-le une fois dans "
-	    "la page de verrouillage (<code>/kiosk/</code>) de ce poste. "
-	    "<strong>Il ne sera plus jamais affiché</strong> ; en cas de "
-	    "perte, générez-en un nouveau.</p><p class=\"token\">");
+	hb_raw(&h, "<p>");
+	admin_trf(&h, "Poste <strong>%s</strong>. Voici son jeton : "
+	    "saisissez-le une fois dans la page de verrouillage (<code>/kiosk/"
+	    "</code>) de ce poste. <strong>Il ne sera plus jamais affiché"
+	    "</strong> ; en cas de perte, générez-en un nouveau.",
+	    admin_jstr(p, "nom"));
+	hb_raw(&h, "</p><p class=\"token\">");
 	hb_text(&h, admin_jstr(p, "token"));
 	snprintf(href, sizeof(href), "/admin/postes/%lld", admin_jint(p, "id"));
-	hb_raw(&h, "</p><p><a href=\"/admin/postes\">Retour aux postes</a>"
-	    " · <a");
+	hb_raw(&h, "</p><p><a href=\"/admin/postes\">");
+	admin_trf(&h, "Retour aux postes");
+	hb_raw(&h, "</a> · <a");
 	hb_attr(&h, "href", href);
-	hb_raw(&h, ">Modifier ce poste</a></p>");
+	hb_raw(&h, ">");
+	admin_trf(&h, "Modifier ce poste");
+	hb_raw(&h, "</a></p>");
 	json_object_put(p);
 	return admin_end(r, &h, 200);
 }
@@ -180,13 +190,16 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 	if (vals == NULL)
 		vals = row;
 	admin_begin(r, &h, "Modifier un poste", "postes");
-	hb_raw(&h, "<p>État : ");
-	hb_text(&h, admin_label(etats, etat_labels, admin_jstr(row, "etat")));
+	hb_raw(&h, "<p>");
+	admin_trf(&h, "État : %s", admin_tr(&h, admin_label(etats, etat_labels,
+	    admin_jstr(row, "etat"))));
 	hb_raw(&h, "</p>");
 	admin_error_box(&h, err);
 	snprintf(action, sizeof(action), "/admin/postes/%lld", r->id);
 	admin_form_open(r, &h, action, NULL);
-	hb_raw(&h, "<fieldset><legend>Poste</legend>");
+	hb_raw(&h, "<fieldset><legend>");
+	admin_trf(&h, "Poste");
+	hb_raw(&h, "</legend>");
 	admin_input(&h, "Nom", "nom", "text", admin_jstr(vals, "nom"),
 	    "required maxlength=\"64\"");
 	admin_input(&h, "Emplacement", "emplacement", "text",
@@ -195,8 +208,9 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 	admin_check(&h, "Poste actif", "actif", admin_jtrue(vals, "actif"));
 	hb_raw(&h, "<p>");
 	admin_button(&h, "Enregistrer", NULL);
-	hb_raw(&h, " <a href=\"/admin/postes\">Annuler</a></p>"
-	    "</fieldset></form>");
+	hb_raw(&h, " <a href=\"/admin/postes\">");
+	admin_trf(&h, "Annuler");
+	hb_raw(&h, "</a></p></fieldset></form>");
 	maintenance_form(r, &h, r->id,
 	    strcmp(admin_jstr(row, "etat"), "maintenance") == 0);
 	snprintf(action, sizeof(action), "/admin/postes/%lld/jeton", r->id);

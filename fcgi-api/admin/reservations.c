@@ -63,12 +63,18 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		return st;
 	admin_begin(r, &h, "Réservations", "reservations");
 	admin_error_box(&h, err);
-	hb_raw(&h, "<h2>Réserver un poste</h2><p>Pendant le créneau, seule la "
-	    "personne qui a réservé peut ouvrir une session sur ce poste (pour "
-	    "un nom sans inscription : un pass invité). Sans elle après le "
-	    "délai prévu, le poste est libéré.</p>");
+	hb_raw(&h, "<h2>");
+	admin_trf(&h, "Réserver un poste");
+	hb_raw(&h, "</h2><p>");
+	admin_trf(&h, "Pendant le créneau, seule la personne qui a réservé "
+	    "peut ouvrir une session sur ce poste (pour un nom sans "
+	    "inscription : un pass invité). Sans elle après le délai prévu, "
+	    "le poste est libéré.");
+	hb_raw(&h, "</p>");
 	admin_form_open(r, &h, "/admin/reservations", NULL);
-	hb_raw(&h, "<fieldset><legend>Créneau</legend>");
+	hb_raw(&h, "<fieldset><legend>");
+	admin_trf(&h, "Créneau");
+	hb_raw(&h, "</legend>");
 	admin_pick_poste(r, &h, "Poste", 1, admin_jstr(vals, "poste_id"));
 	admin_input(&h, "N° de la personne inscrite", "utilisateur_id", "number",
 	    admin_jstr(vals, "utilisateur_id"), "min=\"1\"");
@@ -104,7 +110,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		st_s = admin_jstr(row, "statut");
 		for (k = 0; k < 4; k++)
 			if (strcmp(statut_labels[k][0], st_s) == 0)
-				hb_text(&h, statut_labels[k][1]);
+				hb_text(&h, admin_tr(&h, statut_labels[k][1]));
 		hb_raw(&h, "</td><td>");
 		if (strcmp(st_s, "prevue") == 0) {
 			snprintf(action, sizeof(action),

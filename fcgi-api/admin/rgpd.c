@@ -16,8 +16,11 @@ admin_rgpd_box(struct req *r, struct hbuf *h, long long id)
 
 	if (r->role != ROLE_ADMIN)
 		return;
-	hb_raw(h, "<h2>Données personnelles (RGPD)</h2><p>Exporter ses "
-	    "données : <a");
+	hb_raw(h, "<h2>");
+	admin_trf(h, "Données personnelles (RGPD)");
+	hb_raw(h, "</h2><p>");
+	admin_trf(h, "Exporter ses données :");
+	hb_raw(h, " <a");
 	snprintf(href, sizeof(href), "/api/utilisateurs/%lld/export", id);
 	hb_attr(h, "href", href);
 	hb_raw(h, ">JSON</a> · <a");
@@ -27,9 +30,11 @@ admin_rgpd_box(struct req *r, struct hbuf *h, long long id)
 	hb_raw(h, ">CSV</a></p>");
 	snprintf(href, sizeof(href), "/admin/utilisateurs/%lld/effacer", id);
 	admin_form_open(r, h, href, NULL);
-	hb_raw(h, "<p>L'effacement anonymise l'historique de ses sessions (les "
+	hb_raw(h, "<p>");
+	admin_trf(h, "L'effacement anonymise l'historique de ses sessions (les "
 	    "statistiques restent) puis supprime la fiche. Il est définitif "
-	    "et inscrit au journal.</p>");
+	    "et inscrit au journal.");
+	hb_raw(h, "</p>");
 	admin_check(h, "Je confirme l'effacement définitif", "confirmer", 0);
 	admin_button(h, "Effacer ses données", "danger");
 	hb_raw(h, "</form>");

@@ -51,7 +51,9 @@ create_form(struct req *r, struct hbuf *h, const char *err,
 	const char *sel;
 	size_t i;
 
-	hb_raw(h, "<h2 id=\"nouvelle\">Nouvelle session</h2>");
+	hb_raw(h, "<h2 id=\"nouvelle\">");
+	admin_trf(h, "Nouvelle session");
+	hb_raw(h, "</h2>");
 	admin_error_box(h, err);
 	if (DB_EXEC0(r->db, stmts, STMT_PEOPLE, &res, NULL, NULL) != DB_OK) {
 		admin_error_box(h, "Liste des utilisateurs indisponible.");
@@ -60,10 +62,14 @@ create_form(struct req *r, struct hbuf *h, const char *err,
 	sel = vals != NULL ? admin_jstr(vals, "utilisateur_id") :
 	    http_query(r, "utilisateur_id");
 	admin_form_open(r, h, "/admin/sessions", NULL);
-	hb_raw(h, "<fieldset><legend>Session</legend>"
-	    "<label for=\"utilisateur_id\">Utilisateur</label>"
-	    "<select id=\"utilisateur_id\" name=\"utilisateur_id\" required>"
-	    "<option value=\"\">— choisir —</option>");
+	hb_raw(h, "<fieldset><legend>");
+	admin_trf(h, "Session");
+	hb_raw(h, "</legend><label for=\"utilisateur_id\">");
+	admin_trf(h, "Utilisateur");
+	hb_raw(h, "</label><select id=\"utilisateur_id\" "
+	    "name=\"utilisateur_id\" required><option value=\"\">");
+	admin_trf(h, "— choisir —");
+	hb_raw(h, "</option>");
 	for (i = 0; res != NULL && i < res->nrows; i++) {
 		hb_raw(h, "<option");
 		hb_attr(h, "value", db_str(res, i, 0));
@@ -97,15 +103,18 @@ actions(struct req *r, struct hbuf *h, struct json_object *row)
 	snprintf(action, sizeof(action), "/admin/sessions/%lld/ticket", id);
 	hb_raw(h, "<a");
 	hb_attr(h, "href", action);
-	hb_raw(h, ">Ticket</a> ");
+	hb_raw(h, ">");
+	admin_trf(h, "Ticket");
+	hb_raw(h, "</a> ");
 	if (strcmp(st, "terminee") == 0)
 		return;
 	snprintf(action, sizeof(action), "/admin/sessions/%lld/prolonger", id);
 	admin_form_open(r, h, action, "inline");
-	hb_raw(h, "<label class=\"check\">Ajouter <input type=\"number\" "
-	    "name=\"minutes\" value=\"15\" min=\"1\" max=\"720\" "
-	    "style=\"width:5em\"");
-	hb_attr(h, "aria-label", "Minutes à ajouter");
+	hb_raw(h, "<label class=\"check\">");
+	admin_trf(h, "Ajouter");
+	hb_raw(h, " <input type=\"number\" name=\"minutes\" value=\"15\" "
+	    "min=\"1\" max=\"720\" style=\"width:5em\"");
+	hb_attr(h, "aria-label", admin_tr(h, "Minutes à ajouter"));
 	hb_raw(h, "> min</label> ");
 	admin_button(h, "Prolonger", "secondary");
 	hb_raw(h, "</form>");
@@ -130,7 +139,7 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals,
 	    NULL };
 	struct json_object *list = NULL, *rows, *row;
 	struct hbuf h = { 0 };
-	char *qerr = NULL;
+	char *qerr = NULL, left[ADMIN_DUR_LEN], total[ADMIN_DUR_LEN];
 	const char *s;
 	size_t i, n;
 	int st;
@@ -148,7 +157,9 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals,
 	    "maxlength=\"100\"");
 	hb_raw(&h, " ");
 	admin_button(&h, "Filtrer", "secondary");
-	hb_raw(&h, " <a href=\"#nouvelle\">Nouvelle session</a></form>");
+	hb_raw(&h, " <a href=\"#nouvelle\">");
+	admin_trf(&h, "Nouvelle session");
+	hb_raw(&h, "</a></form>");
 	admin_error_box(&h, qerr);
 	free(qerr);
 	admin_table_open(&h, (const char *const []){
@@ -165,18 +176,19 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals,
 		hb_text(&h, admin_jstr(row, "utilisateur_nom"));
 		hb_raw(&h, "</td><td>");
 		s = admin_jstr(row, "statut");
-		hb_text(&h, admin_label(statuts, statut_labels, s));
+		hb_text(&h, admin_tr(&h, admin_label(statuts, statut_labels, s)));
 		if (*(s = admin_jstr(row, "raison")) != '\0') {
 			hb_raw(&h, " (");
-			hb_text(&h, admin_label(raisons, raison_labels, s));
+			hb_text(&h, admin_tr(&h, admin_label(raisons, raison_labels,
+			    s)));
 			hb_raw(&h, ")");
 		}
 		hb_raw(&h, "</td><td>");
 		hb_text(&h, admin_jstr(row, "poste_nom"));
 		hb_raw(&h, "</td><td>");
-		admin_duration(&h, admin_jint(row, "temps_restant"));
-		hb_raw(&h, " sur ");
-		admin_duration(&h, admin_jint(row, "duree_totale"));
+		admin_trf(&h, "%s sur %s", admin_dur(admin_jint(row,
+		    "temps_restant"), left), admin_dur(admin_jint(row,
+		    "duree_totale"), total));
 		hb_raw(&h, "</td><td>");
 		admin_when(&h, admin_jstr(row, "valide_jusqu"));
 		hb_raw(&h, "</td><td>");
@@ -202,17 +214,20 @@ admin_sessions_list(struct req *r)
 }
 
 /*
- * A number of the form between 1 and max; 0, or -1 with a French message
- * naming the field (its label, never the value).
+ * A number of the form between 1 and max; 0, or -1 with a message naming
+ * the field (its label, never the value). The message is made before its
+ * page, so it takes the page's language from the request.
  */
 static int
 form_number(struct req *r, const char *key, const char *label, long long max,
     long long *out, char *msg, size_t sz)
 {
+	struct hbuf lang = { .en = admin_lang_en(r) };
+
 	if (num_parse(http_form(r, key), 1, max, out) == 0)
 		return 0;
-	snprintf(msg, sz, "Champ « %s » : nombre entier entre 1 et %lld",
-	    label, max);
+	snprintf(msg, sz, admin_tr(&lang, "Champ « %s » : nombre entier entre "
+	    "1 et %lld"), admin_tr(&lang, label), max);
 	return -1;
 }
 
@@ -328,39 +343,45 @@ admin_sessions_ticket(struct req *r)
 {
 	struct json_object *s;
 	struct hbuf h = { 0 };
+	char dur[ADMIN_DUR_LEN], when[ADMIN_DATE_LEN];
 	int st;
 
 	if ((st = admin_enter(r, ROLE_AGENT)) != 0 ||
 	    (st = admin_fetch(r, sessions_get, &s)) != 0)
 		return st;
 	admin_begin(r, &h, "Ticket d'accès", "sessions");
-	hb_raw(&h, "<div class=\"ticket\"><p>Espace public numérique</p>"
-	    "<p>Bonjour <strong>");
-	hb_text(&h, admin_jstr(s, "utilisateur_prenom"));
-	hb_raw(&h, " ");
-	hb_text(&h, admin_jstr(s, "utilisateur_nom"));
-	hb_raw(&h, "</strong></p><p>Votre code d'accès :</p>"
-	    "<p class=\"code\" aria-label=\"Code d'accès\">");
+	hb_raw(&h, "<div class=\"ticket\"><p>");
+	admin_trf(&h, "Espace public numérique");
+	hb_raw(&h, "</p><p>");
+	admin_trf(&h, "Bonjour <strong>%s %s</strong>",
+	    admin_jstr(s, "utilisateur_prenom"), admin_jstr(s, "utilisateur_nom"));
+	hb_raw(&h, "</p><p>");
+	admin_trf(&h, "Votre code d'accès :");
+	hb_raw(&h, "</p><p class=\"code\" aria-label=\"");
+	admin_trf(&h, "Code d'accès");
+	hb_raw(&h, "\">");
 	hb_text(&h, admin_jstr(s, "code"));
-	hb_raw(&h, "</p><p>Durée : <strong>");
-	admin_duration(&h, admin_jint(s, "duree_totale"));
-	hb_raw(&h, "</strong>");
-	if (admin_jint(s, "temps_restant") != admin_jint(s, "duree_totale")) {
-		hb_raw(&h, " (reste ");
-		admin_duration(&h, admin_jint(s, "temps_restant"));
-		hb_raw(&h, ")");
-	}
-	hb_raw(&h, "</p><p>Valable jusqu'au <strong>");
-	admin_when(&h, admin_jstr(s, "valide_jusqu"));
-	hb_raw(&h, "</strong></p><p>Saisissez ce code sur l'écran de "
-	    "verrouillage d'un poste libre. Vous pouvez partir avant la fin : "
-	    "le temps restant est gardé pour une prochaine fois.</p></div>"
-	    "<p class=\"noprint\">État : ");
-	hb_text(&h, admin_label(statuts, statut_labels,
-	    admin_jstr(s, "statut")));
-	hb_raw(&h, ". Pour imprimer, utilisez la commande Imprimer du "
-	    "navigateur (Ctrl+P) : seul le ticket est imprimé. "
-	    "<a href=\"/admin/sessions\">Retour aux sessions</a></p>");
+	hb_raw(&h, "</p><p>");
+	admin_trf(&h, "Durée : <strong>%s</strong>",
+	    admin_dur(admin_jint(s, "duree_totale"), dur));
+	if (admin_jint(s, "temps_restant") != admin_jint(s, "duree_totale"))
+		admin_trf(&h, " (reste %s)",
+		    admin_dur(admin_jint(s, "temps_restant"), dur));
+	hb_raw(&h, "</p><p>");
+	admin_trf(&h, "Valable jusqu'au <strong>%s</strong>",
+	    admin_date(&h, admin_jstr(s, "valide_jusqu"), when));
+	hb_raw(&h, "</p><p>");
+	admin_trf(&h, "Saisissez ce code sur l'écran de verrouillage d'un poste "
+	    "libre. Vous pouvez partir avant la fin : le temps restant est "
+	    "gardé pour une prochaine fois.");
+	hb_raw(&h, "</p></div><p class=\"noprint\">");
+	admin_trf(&h, "État : %s. Pour imprimer, utilisez la commande Imprimer "
+	    "du navigateur (Ctrl+P) : seul le ticket est imprimé.",
+	    admin_tr(&h, admin_label(statuts, statut_labels,
+	    admin_jstr(s, "statut"))));
+	hb_raw(&h, " <a href=\"/admin/sessions\">");
+	admin_trf(&h, "Retour aux sessions");
+	hb_raw(&h, "</a></p>");
 	json_object_put(s);
 	return admin_end(r, &h, 200);
 }

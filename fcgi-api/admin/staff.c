@@ -44,26 +44,32 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		hb_raw(&h, "</td><td>");
 		hb_text(&h, admin_jstr(row, "nom"));
 		hb_raw(&h, "</td><td>");
-		hb_text(&h, admin_label(roles, role_labels,
-		    admin_jstr(row, "role")));
+		hb_text(&h, admin_tr(&h, admin_label(roles, role_labels,
+		    admin_jstr(row, "role"))));
 		hb_raw(&h, "</td><td>");
-		hb_raw(&h, admin_jtrue(row, "actif") ? "Actif" : "Désactivé");
+		admin_trf(&h, admin_jtrue(row, "actif") ? "Actif" : "Désactivé");
 		hb_raw(&h, "</td><td>");
 		admin_when(&h, admin_jstr(row, "created_at"));
 		snprintf(href, sizeof(href), "/admin/staff/%lld",
 		    admin_jint(row, "id"));
 		hb_raw(&h, "</td><td><a");
 		hb_attr(&h, "href", href);
-		hb_raw(&h, ">Modifier</a></td></tr>");
+		hb_raw(&h, ">");
+		admin_trf(&h, "Modifier");
+		hb_raw(&h, "</a></td></tr>");
 	}
 	hb_raw(&h, "</tbody></table>");
 	admin_pager(r, &h, list, "/admin/staff", keep);
 	json_object_put(list);
 
-	hb_raw(&h, "<h2 id=\"nouveau\">Nouveau compte</h2>");
+	hb_raw(&h, "<h2 id=\"nouveau\">");
+	admin_trf(&h, "Nouveau compte");
+	hb_raw(&h, "</h2>");
 	admin_error_box(&h, err);
 	admin_form_open(r, &h, "/admin/staff", NULL);
-	hb_raw(&h, "<fieldset><legend>Compte du personnel</legend>");
+	hb_raw(&h, "<fieldset><legend>");
+	admin_trf(&h, "Compte du personnel");
+	hb_raw(&h, "</legend>");
 	admin_input(&h, "Identifiant (lettres, chiffres, . _ -)", "username",
 	    "text", admin_jstr(vals, "username"),
 	    "required minlength=\"2\" maxlength=\"64\" autocomplete=\"off\"");
@@ -117,13 +123,16 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 	if (vals == NULL)
 		vals = row;
 	admin_begin(r, &h, "Modifier un compte", "staff");
-	hb_raw(&h, "<p>Identifiant : <strong>");
-	hb_text(&h, admin_jstr(row, "username"));
-	hb_raw(&h, "</strong></p>");
+	hb_raw(&h, "<p>");
+	admin_trf(&h, "Identifiant : <strong>%s</strong>",
+	    admin_jstr(row, "username"));
+	hb_raw(&h, "</p>");
 	admin_error_box(&h, err);
 	snprintf(action, sizeof(action), "/admin/staff/%lld", r->id);
 	admin_form_open(r, &h, action, NULL);
-	hb_raw(&h, "<fieldset><legend>Compte</legend>");
+	hb_raw(&h, "<fieldset><legend>");
+	admin_trf(&h, "Compte");
+	hb_raw(&h, "</legend>");
 	admin_input(&h, "Nom affiché", "nom", "text", admin_jstr(vals, "nom"),
 	    "required maxlength=\"128\"");
 	admin_select(&h, "Rôle", "role", roles, role_labels,
@@ -134,8 +143,9 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 	    "autocomplete=\"new-password\"");
 	hb_raw(&h, "<p>");
 	admin_button(&h, "Enregistrer", NULL);
-	hb_raw(&h, " <a href=\"/admin/staff\">Annuler</a></p>"
-	    "</fieldset></form>");
+	hb_raw(&h, " <a href=\"/admin/staff\">");
+	admin_trf(&h, "Annuler");
+	hb_raw(&h, "</a></p></fieldset></form>");
 	json_object_put(row);
 	return admin_end(r, &h, status);
 }

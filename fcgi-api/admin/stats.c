@@ -19,16 +19,24 @@
 static const char *const pas_values[] = { "jour", "semaine", "mois", NULL };
 static const char *const pas_labels[] = { "jour", "semaine", "mois", NULL };
 
-/* A number with two decimals, French style. */
+/* A number with two decimals: "2,50" in French, "2.50" in English. */
+static const char *
+dec_s(const struct hbuf *h, double v, char b[32])
+{
+	char *c;
+
+	snprintf(b, 32, "%.2f", v);
+	if (!h->en && (c = strchr(b, '.')) != NULL)
+		*c = ',';
+	return b;
+}
+
 static void
 dec(struct hbuf *h, double v)
 {
-	char b[32], *c;
+	char b[32];
 
-	snprintf(b, sizeof(b), "%.2f", v);
-	if ((c = strchr(b, '.')) != NULL)
-		*c = ',';
-	hb_raw(h, b);
+	hb_raw(h, dec_s(h, v, b));
 }
 
 /* A cell with a bar of share (0..1) of the row's width. */
@@ -54,8 +62,12 @@ csv_link(struct hbuf *h, const char *report, struct json_object *head,
 	    pas != NULL ? "&pas=" : "", pas != NULL ? pas : "");
 	hb_raw(h, "<p class=\"noprint\"><a");
 	hb_attr(h, "href", href);
-	hb_raw(h, ">Exporter en CSV</a> (point-virgule, virgule décimale, "
-	    "UTF-8 : pour Excel en français)</p>");
+	hb_raw(h, ">");
+	admin_trf(h, "Exporter en CSV");
+	hb_raw(h, "</a>");
+	admin_trf(h, " (point-virgule, virgule décimale, UTF-8 : pour Excel en "
+	    "français)");
+	hb_raw(h, "</p>");
 }
 
 static double
@@ -83,15 +95,17 @@ breakdown(struct hbuf *h, const char *title, struct json_object *rows,
 	size_t i;
 
 	hb_raw(h, "<h3>");
-	hb_text(h, title);
+	hb_text(h, admin_tr(h, title));
 	hb_raw(h, "</h3>");
 	admin_table_open(h, (const char *const []){ first, "Sessions",
 	    "Heures", "Personnes distinctes", "", NULL });
 	for (i = 0; rows != NULL && i < json_object_array_length(rows); i++) {
 		row = json_object_array_get_idx(rows, i);
 		hb_raw(h, "<tr><td>");
-		hb_text(h, admin_jstr(row, "nom")[0] != '\0' ?
-		    admin_jstr(row, "nom") : "(sans site)");
+		if (admin_jstr(row, "nom")[0] != '\0')
+			hb_text(h, admin_jstr(row, "nom"));
+		else
+			admin_trf(h, "(sans site)");
 		hb_raw(h, "</td><td>");
 		hb_int(h, admin_jint(row, "sessions"));
 		hb_raw(h, "</td><td>");
@@ -115,7 +129,7 @@ admin_stats(struct req *r)
 	struct json_object *all = NULL, *a, *rows, *row, *tot;
 	struct hbuf h = { 0 };
 	const char *pas = http_query(r, "pas");
-	char b[128], month[32];
+	char b[128], month[32], hours[32];
 	double m;
 	size_t i, n;
 	int st, d, hr, lo = 24, hi = -1;
@@ -150,24 +164,27 @@ admin_stats(struct req *r)
 	snprintf(b, sizeof(b), "/admin/statistiques?du=%s-01&au=%s-%02d&pas=jour",
 	    month, month, tm.tm_mday);
 	hb_attr(&h, "href", b);
-	hb_raw(&h, ">Rapport du mois en cours (à imprimer)</a></p>");
+	hb_raw(&h, ">");
+	admin_trf(&h, "Rapport du mois en cours (à imprimer)");
+	hb_raw(&h, "</a></p>");
 
-	hb_raw(&h, "<section class=\"report\"><h2>Du ");
-	hb_text(&h, admin_jstr(a, "du"));
-	hb_raw(&h, " au ");
-	hb_text(&h, admin_jstr(a, "au"));
+	hb_raw(&h, "<section class=\"report\"><h2>");
+	admin_trf(&h, "Du %s au %s", admin_jstr(a, "du"), admin_jstr(a, "au"));
 	hb_raw(&h, "</h2>");
 	tot = admin_jget(a, "total");
 	hb_raw(&h, "<p><strong>");
-	hb_int(&h, admin_jint(tot, "sessions"));
-	hb_raw(&h, " sessions, ");
-	dec(&h, json_object_get_double(admin_jget(tot, "heures")));
-	hb_raw(&h, " heures d'utilisation, ");
-	hb_int(&h, admin_jint(tot, "personnes"));
-	hb_raw(&h, " personnes différentes</strong></p>");
+	admin_trn(&h, admin_jint(tot, "sessions"), "%lld session",
+	    "%lld sessions");
+	admin_trf(&h, ", %s heures d'utilisation, ", dec_s(&h,
+	    json_object_get_double(admin_jget(tot, "heures")), hours));
+	admin_trn(&h, admin_jint(tot, "personnes"), "%lld personne différente",
+	    "%lld personnes différentes");
+	hb_raw(&h, "</strong></p>");
 
 	/* Activity. */
-	hb_raw(&h, "<h3>Activité</h3>");
+	hb_raw(&h, "<h3>");
+	admin_trf(&h, "Activité");
+	hb_raw(&h, "</h3>");
 	csv_link(&h, "activite", a, pas);
 	rows = admin_jget(a, "series");
 	m = max_of(rows, "sessions");
@@ -191,7 +208,9 @@ admin_stats(struct req *r)
 	hb_raw(&h, "</tbody></table>");
 
 	/* Postes. */
-	hb_raw(&h, "<h3>Occupation par poste</h3>");
+	hb_raw(&h, "<h3>");
+	admin_trf(&h, "Occupation par poste");
+	hb_raw(&h, "</h3>");
 	csv_link(&h, "postes", a, NULL);
 	rows = admin_jget(admin_jget(all, "postes"), "postes");
 	admin_table_open(&h, (const char *const []){ "Poste", "Site",
@@ -216,8 +235,9 @@ admin_stats(struct req *r)
 	hb_raw(&h, "</tbody></table>");
 
 	/* Heatmap: the hours that saw use, Monday first. */
-	hb_raw(&h, "<h3>Affluence par jour et par heure (sessions "
-	    "commencées)</h3>");
+	hb_raw(&h, "<h3>");
+	admin_trf(&h, "Affluence par jour et par heure (sessions commencées)");
+	hb_raw(&h, "</h3>");
 	csv_link(&h, "heures", a, NULL);
 	rows = admin_jget(admin_jget(all, "heures"), "cellules");
 	m = max_of(rows, "sessions");
@@ -230,7 +250,9 @@ admin_stats(struct req *r)
 			hi = hr > hi ? hr : hi;
 		}
 	}
-	hb_raw(&h, "<table class=\"heat\"><thead><tr><th scope=\"col\">Jour</th>");
+	hb_raw(&h, "<table class=\"heat\"><thead><tr><th scope=\"col\">");
+	admin_trf(&h, "Jour");
+	hb_raw(&h, "</th>");
 	for (hr = lo; hr <= hi; hr++) {
 		snprintf(b, sizeof(b), "<th scope=\"col\">%dh</th>", hr);
 		hb_raw(&h, b);
@@ -238,7 +260,7 @@ admin_stats(struct req *r)
 	hb_raw(&h, "</tr></thead><tbody>");
 	for (d = 1; d <= 7; d++) {
 		hb_raw(&h, "<tr><th scope=\"row\">");
-		hb_raw(&h, days[d]);
+		hb_text(&h, admin_tr(&h, days[d]));
 		hb_raw(&h, "</th>");
 		for (hr = lo; hr <= hi; hr++) {
 			long long v = admin_jint(json_object_array_get_idx(rows,
@@ -307,7 +329,9 @@ admin_audit(struct req *r)
 			    "&%s=%s", keep[k], v);
 	hb_raw(&h, "<p><a");
 	hb_attr(&h, "href", href);
-	hb_raw(&h, ">Exporter la sélection en CSV</a></p>");
+	hb_raw(&h, ">");
+	admin_trf(&h, "Exporter la sélection en CSV");
+	hb_raw(&h, "</a></p>");
 	admin_table_open(&h, (const char *const []){ "Date", "Personnel",
 	    "Action", "Objet", "Détail", "Adresse IP", NULL });
 	rows = admin_jget(list, "results");
@@ -322,10 +346,8 @@ admin_audit(struct req *r)
 		hb_text(&h, admin_jstr(row, "action"));
 		hb_raw(&h, "</td><td>");
 		hb_text(&h, admin_jstr(row, "cible_type"));
-		if (admin_jint(row, "cible_id") > 0) {
-			hb_raw(&h, " n° ");
-			hb_int(&h, admin_jint(row, "cible_id"));
-		}
+		if (admin_jint(row, "cible_id") > 0)
+			admin_trf(&h, " n° %lld", admin_jint(row, "cible_id"));
 		hb_raw(&h, "</td><td>");
 		hb_text(&h, admin_jstr(row, "detail"));
 		hb_raw(&h, "</td><td>");

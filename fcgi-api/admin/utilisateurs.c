@@ -36,9 +36,10 @@ person_fields(struct req *r, struct hbuf *h, struct json_object *vals)
 	    admin_jstr(vals, "email"), "maxlength=\"254\"");
 	admin_input(h, "Téléphone (facultatif)", "telephone", "tel",
 	    admin_jstr(vals, "telephone"), "maxlength=\"32\"");
-	hb_raw(h, "<label for=\"notes\">Notes (facultatif)</label>"
-	    "<textarea id=\"notes\" name=\"notes\" rows=\"3\" cols=\"50\" "
-	    "maxlength=\"1000\">");
+	hb_raw(h, "<label for=\"notes\">");
+	admin_trf(h, "Notes (facultatif)");
+	hb_raw(h, "</label><textarea id=\"notes\" name=\"notes\" rows=\"3\" "
+	    "cols=\"50\" maxlength=\"1000\">");
 	hb_text(h, admin_jstr(vals, "notes"));
 	hb_raw(h, "</textarea>");
 	admin_pick(r, h, 0, admin_jint(vals, "categorie_id") > 0 ?
@@ -67,7 +68,9 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 	    "q", "search", http_query(r, "q"), "maxlength=\"100\"");
 	hb_raw(&h, " ");
 	admin_button(&h, "Rechercher", "secondary");
-	hb_raw(&h, " <a href=\"#nouveau\">Nouvel utilisateur</a></form>");
+	hb_raw(&h, " <a href=\"#nouveau\">");
+	admin_trf(&h, "Nouvel utilisateur");
+	hb_raw(&h, "</a></form>");
 	admin_error_box(&h, qerr);
 	free(qerr);
 	admin_table_open(&h, (const char *const []){
@@ -85,21 +88,25 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		hb_raw(&h, "</td><td>");
 		hb_text(&h, admin_jstr(row, "telephone"));
 		hb_raw(&h, "</td><td>");
-		hb_raw(&h, admin_jtrue(row, "actif") ? "Actif" : "Désactivé");
+		admin_trf(&h, admin_jtrue(row, "actif") ? "Actif" : "Désactivé");
 		hb_raw(&h, "</td><td>");
 		hb_int(&h, admin_jint(row, "nb_sessions"));
 		snprintf(href, sizeof(href), "/admin/utilisateurs/%lld",
 		    admin_jint(row, "id"));
 		hb_raw(&h, "</td><td><a");
 		hb_attr(&h, "href", href);
-		hb_raw(&h, ">Modifier</a>");
+		hb_raw(&h, ">");
+		admin_trf(&h, "Modifier");
+		hb_raw(&h, "</a>");
 		if (admin_jtrue(row, "actif")) {
 			snprintf(href, sizeof(href),
 			    "/admin/sessions?utilisateur_id=%lld#nouvelle",
 			    admin_jint(row, "id"));
 			hb_raw(&h, " · <a");
 			hb_attr(&h, "href", href);
-			hb_raw(&h, ">Nouvelle session</a>");
+			hb_raw(&h, ">");
+			admin_trf(&h, "Nouvelle session");
+			hb_raw(&h, "</a>");
 		}
 		hb_raw(&h, "</td></tr>");
 	}
@@ -108,10 +115,14 @@ list_page(struct req *r, int status, const char *err, struct json_object *vals)
 		admin_pager(r, &h, list, "/admin/utilisateurs", keep);
 	json_object_put(list);
 
-	hb_raw(&h, "<h2 id=\"nouveau\">Nouvel utilisateur</h2>");
+	hb_raw(&h, "<h2 id=\"nouveau\">");
+	admin_trf(&h, "Nouvel utilisateur");
+	hb_raw(&h, "</h2>");
 	admin_error_box(&h, err);
 	admin_form_open(r, &h, "/admin/utilisateurs", NULL);
-	hb_raw(&h, "<fieldset><legend>Identité</legend>");
+	hb_raw(&h, "<fieldset><legend>");
+	admin_trf(&h, "Identité");
+	hb_raw(&h, "</legend>");
 	person_fields(r, &h, vals);
 	admin_form_end(&h, "Créer l'utilisateur");
 	return admin_end(r, &h, status);
@@ -143,7 +154,7 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 {
 	struct json_object *row;
 	struct hbuf h = { 0 };
-	char action[96];
+	char action[96], when[ADMIN_DATE_LEN];
 	int st;
 
 	if ((st = admin_fetch(r, utilisateurs_get, &row)) != 0)
@@ -154,28 +165,32 @@ edit_page(struct req *r, int status, const char *err, struct json_object *vals)
 	admin_error_box(&h, err);
 	snprintf(action, sizeof(action), "/admin/utilisateurs/%lld", r->id);
 	admin_form_open(r, &h, action, NULL);
-	hb_raw(&h, "<fieldset><legend>Identité</legend>");
+	hb_raw(&h, "<fieldset><legend>");
+	admin_trf(&h, "Identité");
+	hb_raw(&h, "</legend>");
 	person_fields(r, &h, vals);
 	admin_check(&h, "Actif (peut recevoir des sessions)", "actif",
 	    admin_jtrue(vals, "actif"));
 	hb_raw(&h, "<p>");
 	admin_button(&h, "Enregistrer", NULL);
-	hb_raw(&h, " <a href=\"/admin/utilisateurs\">Annuler</a></p>"
-	    "</fieldset></form>");
+	hb_raw(&h, " <a href=\"/admin/utilisateurs\">");
+	admin_trf(&h, "Annuler");
+	hb_raw(&h, "</a></p></fieldset></form>");
 	if (admin_jtrue(row, "actif")) {
 		snprintf(action, sizeof(action),
 		    "/admin/utilisateurs/%lld/desactiver", r->id);
 		admin_form_open(r, &h, action, NULL);
-		hb_raw(&h, "<p>Désactiver garde la personne et l'historique "
-		    "de ses sessions.</p>");
+		hb_raw(&h, "<p>");
+		admin_trf(&h, "Désactiver garde la personne et l'historique "
+		    "de ses sessions.");
+		hb_raw(&h, "</p>");
 		admin_button(&h, "Désactiver l'utilisateur", "danger");
 		hb_raw(&h, "</form>");
 	}
 	admin_rgpd_box(r, &h, r->id);
-	hb_raw(&h, "<p>Sessions : ");
-	hb_int(&h, admin_jint(row, "nb_sessions"));
-	hb_raw(&h, " — créé le ");
-	admin_when(&h, admin_jstr(row, "created_at"));
+	hb_raw(&h, "<p>");
+	admin_trf(&h, "Sessions : %lld — créé le %s", admin_jint(row,
+	    "nb_sessions"), admin_date(&h, admin_jstr(row, "created_at"), when));
 	hb_raw(&h, "</p>");
 	json_object_put(row);
 	return admin_end(r, &h, status);
