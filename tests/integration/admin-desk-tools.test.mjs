@@ -8,28 +8,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as L from './lib.mjs';
 
-const FORM = 'application/x-www-form-urlencoded';
 
-class Browser extends L.Client {
-  async form(path, fields) {
-    const raw = new URLSearchParams(fields).toString();
-    return this.absorb(await L.request('POST', path, { raw, type: FORM, cookie: this.jar.size ? this.cookie : undefined }));
-  }
-  static csrf(html) {
-    const m = /name="csrf" value="([^"]+)"/.exec(html);
-    assert.ok(m, 'the page has a CSRF field');
-    return m[1];
-  }
-  async submit(path, action, fields) {
-    const p = await this.get(path);
-    assert.equal(p.status, 200, `GET ${path}: ${p.status} ${p.text.slice(0, 200)}`);
-    return this.form(action, { csrf: Browser.csrf(p.text), ...fields });
-  }
-  async adminLogin(username, password) {
-    const r = await this.submit('/admin/login', '/admin/login', { username, password });
-    assert.equal(r.status, 303, `log-in ${username}: ${r.status}`);
-  }
-}
+const Browser = L.AdminBrowser;
 const flash = (html) => /<p class="flash" role="status">([^<]*)<\/p>/.exec(html)?.[1] ?? null;
 
 let api, admin;

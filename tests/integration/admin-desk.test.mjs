@@ -7,23 +7,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as L from './lib.mjs';
 
-const FORM = 'application/x-www-form-urlencoded';
 
-class Browser extends L.Client {
-  async form(path, fields) {
-    return this.absorb(await L.request('POST', path, {
-      raw: new URLSearchParams(fields).toString(), type: FORM, cookie: this.jar.size ? this.cookie : undefined,
-    }));
-  }
-
-  async submit(path, action, fields) {
-    const p = await this.get(path);
-    assert.equal(p.status, 200, `GET ${path}: ${p.status}`);
-    const m = /name="csrf" value="([^"]+)"/.exec(p.text);
-    assert.ok(m, 'the page has a CSRF field');
-    return this.form(action, { csrf: m[1], ...fields });
-  }
-}
+const Browser = L.AdminBrowser;
 
 let api, web;
 before(async () => {

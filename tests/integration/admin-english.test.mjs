@@ -22,30 +22,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as L from './lib.mjs';
 
-const FORM = 'application/x-www-form-urlencoded';
 
-class Browser extends L.Client {
-  async form(path, fields) {
-    const raw = new URLSearchParams(fields).toString();
-    return this.absorb(await L.request('POST', path, {
-      raw, type: FORM, cookie: this.jar.size ? this.cookie : undefined,
-    }));
-  }
-  static csrf(html) {
-    const m = /name="csrf" value="([^"]+)"/.exec(html);
-    assert.ok(m, 'the page has a CSRF field');
-    return m[1];
-  }
-  async submit(path, action, fields) {
-    const p = await this.get(path);
-    assert.equal(p.status, 200, `GET ${path}: ${p.status}`);
-    return this.form(action, { csrf: Browser.csrf(p.text), ...fields });
-  }
-  async adminLogin(username, password) {
-    const r = await this.submit('/admin/login', '/admin/login', { username, password });
-    assert.equal(r.status, 303, `log-in ${username}: ${r.status}`);
-  }
-}
+const Browser = L.AdminBrowser;
 
 const unescape = (s) => s.replace(/&(lt|gt|quot|#39|amp);/g,
   (_, e) => ({ lt: '<', gt: '>', quot: '"', '#39': "'", amp: '&' }[e]));

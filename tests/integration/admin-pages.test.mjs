@@ -18,36 +18,7 @@ import * as L from './lib.mjs';
 const FORM = 'application/x-www-form-urlencoded';
 const XSS = '<script>alert(1)</script>';
 
-// A browser on the admin pages: a cookie jar, pages, forms.
-class Browser extends L.Client {
-  async form(path, fields) {
-    const raw = new URLSearchParams(fields).toString();
-    return this.absorb(await L.request('POST', path, {
-      raw, type: FORM, cookie: this.jar.size ? this.cookie : undefined,
-    }));
-  }
-
-  // The CSRF token of the first form of a page.
-  static csrf(html) {
-    const m = /name="csrf" value="([^"]+)"/.exec(html);
-    assert.ok(m, 'the page has a CSRF field');
-    return m[1];
-  }
-
-  // GET path, then post its form (with its CSRF token) to action.
-  async submit(path, action, fields) {
-    const p = await this.get(path);
-    assert.equal(p.status, 200, `GET ${path}: ${p.status}`);
-    return this.form(action, { csrf: Browser.csrf(p.text), ...fields });
-  }
-
-  async adminLogin(username, password) {
-    const r = await this.submit('/admin/login', '/admin/login', { username, password });
-    assert.equal(r.status, 303, `log-in ${username}: ${r.status} ${r.text}`);
-    assert.equal(r.headers.get('location'), '/admin/');
-    return r;
-  }
-}
+const Browser = L.AdminBrowser;
 
 // The page's visible flash message, or null.
 const unescape = (s) => s.replace(/&(lt|gt|quot|#39|amp);/g,

@@ -83,6 +83,39 @@ export class Client {
   }
 }
 
+// A browser on the admin pages (HTML forms, no JavaScript): the cookie jar
+// of Client, forms posted urlencoded, each with the CSRF token of the page
+// it came from, and the admin log-in.
+export class AdminBrowser extends Client {
+  async form(path, fields) {
+    return this.absorb(await request('POST', path, {
+      raw: new URLSearchParams(fields).toString(), type: 'application/x-www-form-urlencoded',
+      cookie: this.jar.size ? this.cookie : undefined,
+    }));
+  }
+
+  // The CSRF token of the first form of a page.
+  static csrf(html) {
+    const m = /name="csrf" value="([^"]+)"/.exec(html);
+    if (!m) throw new Error('the page has no CSRF field');
+    return m[1];
+  }
+
+  // GET path, then post its form (with its CSRF token) to action.
+  async submit(path, action, fields) {
+    const p = await this.get(path);
+    if (p.status !== 200) throw new Error(`GET ${path}: ${p.status} ${p.text.slice(0, 200)}`);
+    return this.form(action, { csrf: AdminBrowser.csrf(p.text), ...fields });
+  }
+
+  async adminLogin(username, password) {
+    const r = await this.submit('/admin/login', '/admin/login', { username, password });
+    if (r.status !== 303 || r.headers.get('location') !== '/admin/')
+      throw new Error(`log-in ${username}: ${r.status} ${r.text.slice(0, 200)}`);
+    return r;
+  }
+}
+
 // A freshly logged-in admin (each call makes a new staff session).
 export async function admin() {
   const c = new Client();
