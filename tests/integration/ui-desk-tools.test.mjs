@@ -71,6 +71,31 @@ test('the desk in Chromium: messages, reservations, statistics, CSV, RGPD', { ti
     assert.equal(await k.$('[data-test=kiosk-message]'), null);
   });
 
+  await t.test('a message sent while the kiosk is still connecting its stream is not lost', async () => {
+    // The kiosk reads its state, then asks for a ticket and connects: a
+    // message sent in between must still reach it (the stream resumes
+    // from the channel's head read before the state). The ticket request
+    // is held until the message is in the database.
+    const poste = await createPoste();
+    const kb3 = await launch();
+    t.after(() => kb3.close());
+    const k = await kb3.page();
+    let release, held;
+    const asked = new Promise((r) => { held = r; });
+    const gate = new Promise((r) => { release = r; });
+    await k.route('**/api/kiosk/ticket', async (route) => { held(); await gate; await route.continue(); });
+    await k.goto(BASE + '/kiosk/');
+    await k.fill('[data-test=setup-token]', poste.token);
+    await k.click('[data-test=setup-form] button[type=submit]');
+    await k.waitForSelector('[data-test=code]');
+    await asked;
+    const m = await api('POST', '/api/messages', { cible: 'poste', poste_id: poste.id, texte: 'Envoyé pendant la connexion' }, { cookie });
+    assert.equal(m.status, 201);
+    release();
+    const banner = await k.waitForSelector('[data-test=kiosk-message]', { timeout: 15000 });
+    assert.match(await banner.textContent(), /Envoyé pendant la connexion/);
+  });
+
   await t.test('a reservation: "Réservé à", someone else refused, the holder starts', async () => {
     const poste = await createPoste();
     // Another workstation: its own browser profile (the token lives in it).
