@@ -19,7 +19,9 @@
  * asks since= it, and any event at or below it is dropped, so switching
  * transports neither repeats nor rewinds. A "reset" (stream message, or
  * reset:true from polling) moves the point to the server's last_id and
- * asks the main loop to reload its state over REST.
+ * asks the main loop to reload its state over REST; so does the first
+ * point, taken from the head when the follower starts without one (an
+ * event made while it was connecting is then in the state it reloads).
  *
  * Stopping: stream_stop bumps the kind's generation (one counter per
  * kind, so stopping the session's stream leaves the poste's alone); the
@@ -129,9 +131,19 @@ receive(struct follower *f, struct json_object *o)
 		return;
 	}
 	if (strcmp(type, "subscribed") == 0) {
+		/*
+		 * The first point is the head at this connection: an event
+		 * made between the owner's reading of its state and now is
+		 * behind it, so the owner reads its state again (as after
+		 * a reset) and misses nothing.
+		 */
 		if (f->since < 0 &&
-		    jint(jobj(o, "data"), "last_id", &last) == 0 && last >= 0)
+		    jint(jobj(o, "data"), "last_id", &last) == 0 && last >= 0) {
 			f->since = last;
+			json_object_put(o);
+			deliver(f, STREAM_RESET, NULL);
+			return;
+		}
 		json_object_put(o);
 		return;
 	}
@@ -286,8 +298,9 @@ poll_once(struct follower *f)
 		api_res_clear(&r);
 		return -1;
 	}
-	reset = json_object_get_boolean(json_object_object_get(r.json,
-	    "reset")) && f->since >= 0;
+	/* No point yet: the head read here is the first, as in receive(). */
+	reset = f->since < 0 || (json_object_get_boolean(
+	    json_object_object_get(r.json, "reset")) && f->since >= 0);
 	if (json_object_object_get_ex(r.json, "events", &evs) &&
 	    json_object_is_type(evs, json_type_array)) {
 		n = json_object_array_length(evs);
