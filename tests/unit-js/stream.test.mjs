@@ -201,9 +201,41 @@ test('duplicates are dropped, ephemeral messages pass, reset reloads', async () 
   c.receive({ type: 'time_update', data: {} });
   assert.equal(got.filter((m) => m.id === 9 && m.type === 'session_created').length, 1);
   assert.equal(got.filter((m) => m.type === 'stats_update').length, 1);
+  const before = resets;
   c.receive({ type: 'reset', data: { last_id: 100 } });
-  assert.equal(resets, 1);
+  assert.equal(resets, before + 1);
   assert.equal(c.since, 100);
+  c.stop();
+});
+
+test('no resume point: the first one, from the head, reloads the state once (stream and polling)', async () => {
+  // An event made after the application read its state but before the
+  // stream subscribed is behind the head: the state must be read again.
+  for (const down of [false, true]) {
+    const w = world(), t = fakeTime();
+    w.wsUp = w.sseUp = !down;
+    w.events.push({ id: 7, type: 'message', channel: 'dashboard' });
+    let resets = 0;
+    const { c } = client(w, t, { onReset: () => resets++ });
+    c.start();
+    await t.advance(10);
+    assert.equal(resets, 1, down ? 'polling' : 'stream');
+    assert.equal(c.since, 7);
+    // A later drop and resume (a point is known now) reloads nothing.
+    w.emit({ id: 8, type: 'message', channel: 'dashboard' });
+    w.dropAll();
+    await t.advance(20_000);
+    assert.equal(resets, 1);
+    c.stop();
+  }
+  // With a resume point given, the subscription is not a reset.
+  const w = world(), t = fakeTime();
+  w.events.push({ id: 7, type: 'message', channel: 'dashboard' });
+  let resets = 0;
+  const { c } = client(w, t, { since: 7, onReset: () => resets++ });
+  c.start();
+  await t.advance(10);
+  assert.equal(resets, 0);
   c.stop();
 });
 

@@ -14,7 +14,12 @@
 // channel for polling) and drops ids it has already seen, so switching
 // transports neither loses nor repeats events. A "reset" (stream message
 // or polling answer) means the server cannot replay from there: onReset
-// tells the application to reload its state.
+// tells the application to reload its state. A client started without a
+// resume point takes its first one from the server's head (the stream's
+// "subscribed", the first poll's last_id) and calls onReset then too:
+// the application's state was read before that point, and an event made
+// in between (while the page was asking for a ticket, say) would
+// otherwise be lost.
 //
 // Where no pusher runs at all (shared hosting: GET /api/config says
 // pusher: false), the application passes pusher: false: the client then
@@ -209,7 +214,8 @@ export class StreamClient {
         const since = this.pollSince[ch] ?? this.since;
         const r = await this.poll(ch, since);
         if (!this.polling) return;
-        if (r.reset && since !== null && since !== undefined) reset = true;
+        // A reset, or the first point taken from the head (see the top).
+        if (r.reset || since === null || since === undefined) reset = true;
         for (const e of r.events || []) batch.push(e);
         if (typeof r.last_id === 'number') this.pollSince[ch] = r.last_id;
       }
@@ -250,6 +256,9 @@ export class StreamClient {
     if (msg.type === 'reset') {
       this.handleReset(msg.data?.last_id);
       return;
+    }
+    if (msg.type === 'subscribed' && this.since === null && typeof msg.data?.last_id === 'number') {
+      this.handleReset(msg.data.last_id);	// the first point, from the head (see the top)
     }
     if (!EPHEMERAL.has(msg.type) && typeof msg.id === 'number' && msg.id > 0) {
       if (this.seen.has(msg.id)) return;
