@@ -276,6 +276,9 @@ uninstall:
 # The checks .ci/run makes besides make test.
 check-fresh:
 	bash deploy/check-fresh.sh
+check-deps:
+	bash deploy/check-deps.sh
+
 check-install:
 	bash deploy/check-install.sh
 
@@ -314,6 +317,6 @@ install-agent: $(B)/postes-agent
 	  sed -e 's|@LIBEXECDIR@|$(libexecdir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' \
 	    agent/postes-agent.conf.in > $(DESTDIR)$(sysconfdir)/postes-agent.conf
 
-.PHONY: all unit deps run test cluster-test cluster-bench bench www clean install uninstall check-fresh check-install check-bare install-agent fuzz fuzz-build fuzz-run
+.PHONY: all unit deps run test cluster-test cluster-bench bench www clean install uninstall check-fresh check-deps check-install check-bare install-agent fuzz fuzz-build fuzz-run
 .SECONDARY:
 .DELETE_ON_ERROR:

@@ -19,10 +19,20 @@ PKGS=(
   libgtk-3-dev libcurl4-openssl-dev
   xvfb xdotool openbox imagemagick x11-xserver-utils x11-xkb-utils
   clang libclang-rt-14-dev
+  libapache2-mod-fcgid groff-base
 )
+# libapache2-mod-fcgid: the shared-hosting profile of make test and make
+# bench run postes-api under Apache's mod_fcgid. groff-base: CI's
+# check-install reads the man pages with groff -ww.
 
 # --cluster: also what the loopback cluster test needs (make cluster-test).
-if [ "${1:-}" = --cluster ]; then PKGS+=(galera-4 rsync); fi
+CLUSTER=(galera-4 rsync)
+# --list: print the packages, one a line, and stop (deploy/check-deps.sh
+# checks that what the tree uses is among them or what they pull in).
+case "${1:-}" in
+  --cluster) PKGS+=("${CLUSTER[@]}") ;;
+  --list) printf '%s\n' "${PKGS[@]}" "${CLUSTER[@]}"; exit 0 ;;
+esac
 
 missing=()
 for p in "${PKGS[@]}"; do
