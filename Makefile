@@ -77,7 +77,7 @@ PUSHER_OBJS := main.o http.o io.o chan.o msg.o ws.o wsproto.o sse.o sseproto.o a
 # agent/: postes-agent, the lock screen of the public PCs (X11, GTK 3,
 # libcurl); it links only the shared objects that need no server library.
 AGENT_OBJS  := main.o config.o api.o stream.o sseparse.o clock.o lock.o bar.o widgets.o \
-	       cleanup.o msg.o
+	       cleanup.o msg.o resa.o
 AGENT_PKGS  := gtk+-3.0 libcurl json-c
 UNIT_TESTS  := test_hours test_crypto test_html test_timefmt test_valid test_ev test_ws test_sse test_ws_hub \
 	       test_admin_html test_admin_lang test_csv test_agent test_http_io test_config test_relay
@@ -148,11 +148,14 @@ $(B)/tests/test_ws_hub: $(addprefix $(B)/pusher/,chan.o msg.o revoke.o)
 # test_relay runs the real relay beside it.
 $(B)/tests/test_relay: $(B)/postes-relay
 
-# The agent's pure parts (SSE framing, clock, messages) need no GTK.
+# The agent's pure parts (SSE framing, clock, messages) need no GTK;
+# the reservation's hour needs GLib's time zones.
+$(PKGDIR)/glib-libs: Makefile
+	$(call pkgconf,--libs glib-2.0)
 $(B)/tests/unit/test_agent.o: agent/extern.h
 $(B)/tests/test_agent: $(B)/tests/unit/test_agent.o $(B)/agent/sseparse.o \
-	$(B)/agent/clock.o $(B)/agent/msg.o
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+	$(B)/agent/clock.o $(B)/agent/msg.o $(B)/agent/resa.o $(PKGDIR)/glib-libs
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(file <$(PKGDIR)/glib-libs) -lcmocka
 
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done

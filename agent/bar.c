@@ -6,7 +6,7 @@
  * close: delete-event and Escape are ignored, iconify is undone, and the
  * watchdog raises it again. It shows the time left (computed by main.c
  * from the absolute end and the server clock), the end time, warnings,
- * staff messages, the offline notice and "Terminer ma session" with the
+ * staff messages, the poste's next reservation, the offline notice and "Terminer ma session" with the
  * kiosk page's confirmation (the time left is kept).
  *
  * A staff message makes the bar grow with the kiosk page's banner colours
@@ -31,11 +31,14 @@ static const char css[] =
     ".postes-bar .postes-warn { background-color: #ffb74d; color: #1b1b1b;"
     "  padding: 4px; font-weight: bold; }\n"
     ".postes-bar .postes-err { color: #ff8a80; font-weight: bold; }\n"
+    ".postes-bar .postes-resa { background-color: #1e3a8a; color: #ffffff;"
+    "  padding: 4px; font-weight: bold; }\n"
     ".postes-bar button label { color: #1b1b1b; }\n";
 
 static struct bar_cbs	 cbs;
 static GtkWidget	*win, *time_lbl, *ends_lbl, *warn_lbl;
 static GtkWidget	*off_lbl, *err_lbl, *finish_btn, *confirm_box, *q_lbl;
+static GtkWidget	*resa_lbl;
 static struct ui_msg	 msgui;
 static int		 shown, last_w, last_h;
 static struct ui_guard guard = { &shown, 0 };
@@ -146,6 +149,7 @@ bar_init(const struct bar_cbs *c)
 	time_lbl = label("postes-time");
 	ends_lbl = label("postes-small");
 	warn_lbl = label("postes-warn");
+	resa_lbl = label("postes-resa");
 	off_lbl = label("postes-small");
 	err_lbl = label("postes-err");
 	finish_btn = button(M_FINISH, G_CALLBACK(on_finish));
@@ -163,6 +167,7 @@ bar_init(const struct bar_cbs *c)
 	gtk_box_pack_start(GTK_BOX(box), time_lbl, FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(box), ends_lbl, FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(box), warn_lbl, FALSE, FALSE, 0);
+	gtk_box_pack_start(GTK_BOX(box), resa_lbl, FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(box), ui_msg_new(&msgui, "bar", 36, 200,
 	    cbs.ack), FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(box), off_lbl, FALSE, FALSE, 0);
@@ -173,6 +178,7 @@ bar_init(const struct bar_cbs *c)
 	gtk_container_add(GTK_CONTAINER(win), ev);
 	gtk_widget_show_all(ev);
 	gtk_widget_hide(warn_lbl);
+	gtk_widget_hide(resa_lbl);
 	gtk_widget_hide(off_lbl);
 	gtk_widget_hide(err_lbl);
 	gtk_widget_hide(confirm_box);
@@ -300,4 +306,10 @@ bar_confirm_reset(void)
 {
 	gtk_widget_hide(confirm_box);
 	gtk_widget_show(finish_btn);
+}
+
+void
+bar_set_resa(const char *fr, const char *en)
+{
+	set(resa_lbl, fr, en);
 }

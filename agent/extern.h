@@ -6,7 +6,8 @@
  * poste's channel over SSE (polling /api/events when the pusher cannot
  * be reached), and owns two kinds of windows: the full-screen lock (one
  * per monitor, keyboard and pointer grabbed) and the countdown bar shown
- * while a session runs. Staff messages show in whichever is up.
+ * while a session runs. Staff messages and the poste's next reservation
+ * show in whichever is up.
  *
  * Threads: GTK runs on the main thread and owns every piece of state.
  * HTTP requests run on worker threads (api_async) and each stream
@@ -169,7 +170,8 @@ enum msg_id {
 	M_ERR_PLUS_DE_TEMPS, M_ERR_BUSY, M_ERR_UNAVAILABLE, M_ERR_THROTTLED,
 	M_ERR_THROTTLED_NOW, M_ERR_NETWORK, M_ERR_VALIDATION, M_ERR_DEFAULT,
 	M_SERVER_DOWN, M_CLEANING, M_RESUME, M_NO_TOKEN, M_TOKEN_PERMS,
-	M_MSG_TITLE, M_MSG_ACK, M_MSG_MORE,
+	M_MSG_TITLE, M_MSG_ACK, M_MSG_MORE, M_RESA_AT, M_RESA_NOW,
+	M_ERR_RESERVE,
 	M__MAX
 };
 
@@ -187,6 +189,32 @@ enum msg_id	 msg_for_raison(const char *raison);
 void		 fmt_duration(char *buf, size_t n, long long s);
 /* "1:05:09" or "05:09" */
 void		 fmt_clock(char *buf, size_t n, long long s);
+
+/* resa.c: the poste's next reservation, as the kiosk page says it. */
+
+#define RESA_ZONE_MAX	64
+
+struct resa {
+	long long	 debut_ms, fin_ms;	/* server ms; fin 0: none */
+	char		 zone[RESA_ZONE_MAX];	/* the API's fuseau */
+};
+
+enum resa_phase {
+	RESA_NONE,		/* none, or over: nothing to say */
+	RESA_BEFORE,		/* "Réservé à {debut}" */
+	RESA_DURING,		/* "Réservé jusqu'à {fin}" */
+};
+
+enum resa_phase	 resa_phase(const struct resa *, long long now_ms);
+/* Whether z reads as an IANA zone name (and nothing else). */
+int		 resa_zone_ok(const char *z);
+/* ms as the hour in zone: "14h05" (L_FR) or "14:05"; UTC when the zone
+ * is not a valid name or not installed. */
+void		 resa_hm(char *buf, size_t n, enum lang, long long ms,
+		    const char *zone);
+/* The sentence for r at now_ms in lang, "" when none; its phase. */
+enum resa_phase	 resa_text(char *buf, size_t n, enum lang,
+		    const struct resa *r, long long now_ms);
 
 /* lock.c: the full-screen lock on every monitor. */
 
@@ -226,6 +254,9 @@ void		 lock_entry_clear(void);
 void		 lock_set_message(long long id, const char *text,
 		    size_t unread);
 void		 lock_message_busy(int);
+/* The reservation line on the card, above the code entry; NULL or ""
+ * hides it. Plain text; never takes the focus. */
+void		 lock_set_resa(const char *fr, const char *en);
 
 /* bar.c: the countdown bar while a session runs. */
 
@@ -243,6 +274,8 @@ void		 bar_set_warning(const char *fr, const char *en);	/* NULL hides */
 void		 bar_set_message(long long id, const char *text,
 		    size_t unread);
 void		 bar_message_busy(int);
+/* The reservation line on the bar; NULL or "" hides it. */
+void		 bar_set_resa(const char *fr, const char *en);
 void		 bar_set_offline(int);
 void		 bar_set_error(const char *fr, const char *en);
 void		 bar_confirm_reset(void);

@@ -8,6 +8,8 @@
  * shows even when it has nothing else): the grab keeps every other
  * window from the pointer, so this is the one place it can be read and
  * acknowledged. Its button never takes the focus from the code entry.
+ * Under it, the poste's next reservation ("Réservé à 14h00"), a plain
+ * label in the kiosk page's blue, in the entry and confirm views alike.
  *
  * While shown, the seat is grabbed (gdk_seat_grab, owner events so our
  * own widgets still get clicks and keys): the window manager's key
@@ -45,14 +47,20 @@ static const char css[] =
     ".postes-card .postes-error { color: #b00020; }\n"
     ".postes-status { font-size: 18px; font-weight: bold; }\n"
     ".postes-card .postes-status { color: #16324f; }\n"
-    "button.postes-big { font-size: 18px; padding: 8px 20px; }\n";
+    "button.postes-big { font-size: 18px; padding: 8px 20px; }\n"
+    ".postes-card .postes-resa { background-color: #1e3a8a; color: #ffffff;"
+    "  border-radius: 16px; padding: 6px 20px; font-size: 20px;"
+    "  font-weight: bold; }\n"
+    ".postes-card .postes-resa-en { background-color: #1e3a8a;"
+    "  color: #d0dced; border-radius: 12px; padding: 2px 16px;"
+    "  font-size: 13px; }\n";
 
 static struct lock_cbs	 cbs;
 static GPtrArray	*wins;		/* GtkWindow *, [0] carries the card */
 static GtkWidget	*entry, *validate_btn, *start_btn, *entry_box, *confirm_box;
 static GtkWidget	*status_fr, *status_en, *error_fr, *error_en;
 static GtkWidget	*hello, *avail_fr, *avail_en, *heading_box;
-static GtkWidget	*card;
+static GtkWidget	*card, *resa_box, *resa_fr, *resa_en;
 static struct ui_msg	 msgui;
 static enum lock_view	 cur_view = LV_BUSY;
 static int		 shown, grabbed, cover_all;
@@ -138,6 +146,17 @@ build_card(GtkWidget *w)
 	gtk_box_pack_start(GTK_BOX(card), ui_msg_new(&msgui, "lock", 64, 240,
 	    cbs.ack), FALSE, FALSE, 0);
 
+	/* The poste's next reservation, just above the code entry. */
+	resa_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+	gtk_widget_set_halign(resa_box, GTK_ALIGN_CENTER);
+	resa_fr = label("", "postes-resa");
+	resa_en = label("", "postes-resa-en");
+	gtk_widget_set_halign(resa_fr, GTK_ALIGN_CENTER);
+	gtk_widget_set_halign(resa_en, GTK_ALIGN_CENTER);
+	gtk_box_pack_start(GTK_BOX(resa_box), resa_fr, FALSE, FALSE, 0);
+	gtk_box_pack_start(GTK_BOX(resa_box), resa_en, FALSE, FALSE, 0);
+	gtk_box_pack_start(GTK_BOX(card), resa_box, FALSE, FALSE, 0);
+
 	/* Code entry. */
 	entry_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 10);
 	heading_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
@@ -190,6 +209,7 @@ build_card(GtkWidget *w)
 	gtk_container_add(GTK_CONTAINER(w), outer);
 	gtk_widget_show_all(outer);
 	gtk_widget_set_no_show_all(outer, TRUE);
+	gtk_widget_hide(resa_box);
 }
 
 static GdkMonitor *
@@ -504,4 +524,14 @@ void
 lock_message_busy(int busy)
 {
 	ui_msg_busy(&msgui, busy);
+}
+
+void
+lock_set_resa(const char *fr, const char *en)
+{
+	int on = fr != NULL && *fr != '\0';
+
+	/* Labels take no focus: the code entry keeps it. */
+	set2(resa_fr, resa_en, fr, en);
+	gtk_widget_set_visible(resa_box, on);
 }

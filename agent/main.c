@@ -25,6 +25,16 @@
  * The session's own stream relays messages too; they are read from the
  * poste's channel only, so that one path shows them.
  *
+ * The poste's next reservation follows the same channel: every
+ * reservation_* event there, a reset, and the first answer reload
+ * GET /api/kiosk/session, whose `reservation` and `fuseau` (the page's
+ * source too) say what the lock and the bar show (resa.c). Heartbeat
+ * answers carry the same two fields and count as well, so a missed event
+ * costs one interval at most. The sentence turns from "Réservé à" into
+ * "Réservé jusqu'à" at the start and goes at the end on the tick, with
+ * the server's clock: no event comes then. At the end it asks again, as
+ * a slot may follow.
+ *
  * What is on screen is also written to the log ("screen: ..."), one line
  * per change, so the integration test and an operator can read it.
  */
@@ -90,9 +100,23 @@ static struct {
 	unsigned int	 seq;		/* of the newest reload asked */
 } msgs;
 
+/* The poste's next reservation, as the last answer said it. Answers
+ * are numbered as they are asked: one that was asked before the answer
+ * applied (a heartbeat still on its way when an event reloaded) is older
+ * news and is dropped. */
+static struct {
+	struct resa	 r;		/* fin_ms 0: none */
+	unsigned int	 asked, applied;
+	char		 shown[L__MAX][256];	/* on screen, "" none */
+	long long	 ended;		/* fin_ms of the last slot seen to end */
+} resa = { .r = { .zone = "Europe/Paris" } };
+
 static void	heartbeat(void);
 static void	boot(void);
 static void	on_end(struct api_res *, void *);
+static void	resa_reload(void);
+static void	resa_take(struct json_object *, unsigned int seq);
+static gboolean	on_resa_later(gpointer);
 
 static void
 set_view(enum view v)
@@ -722,13 +746,16 @@ on_poste_stream(enum stream_kind k, struct json_object *o, int live,
 	const char *type = jstr(o, "type");
 
 	(void)arg;
-	if (k == STREAM_RESET)
+	if (k == STREAM_RESET) {
 		messages_reload();
-	else if (k == STREAM_STATUS)
+		resa_reload();
+	} else if (k == STREAM_STATUS)
 		log_info("poste stream: %s", live ? "live" : "polling");
 	else if (type != NULL && (strcmp(type, "message") == 0 ||
 	    strcmp(type, "message_acquitte") == 0))
 		messages_reload();
+	else if (type != NULL && strncmp(type, "reservation_", 12) == 0)
+		resa_reload();
 }
 
 /* An answer names the poste: follow its channel, from now on. */
@@ -757,6 +784,95 @@ poste_lost(void)
 	msgs.n = 0;
 	msgs.seq++;
 	messages_show();
+	resa_take(NULL, ++resa.asked);
+}
+
+/* ------------------------------------------------------------ reservation */
+
+/* Put the sentence for now on the lock and the bar, when it changed. */
+static void
+resa_show(void)
+{
+	char		 t[L__MAX][256];
+	long long	 now = sclock_now(&st.clock);
+	int		 l;
+
+	if (resa.r.fin_ms > 0 && resa_phase(&resa.r, now) == RESA_NONE) {
+		/* Over (no event says so): another slot may follow. Asked once
+		 * per slot, a second later: our estimate of the server's clock
+		 * may be a little ahead of it, and an answer that still lists
+		 * the slot must not start a loop of requests. */
+		if (resa.r.fin_ms != resa.ended && st.poste_id > 0) {
+			resa.ended = resa.r.fin_ms;
+			g_timeout_add(1000, on_resa_later, NULL);
+		}
+		resa.r.fin_ms = 0;
+	}
+	for (l = 0; l < L__MAX; l++)
+		resa_text(t[l], sizeof(t[l]), (enum lang)l, &resa.r, now);
+	if (strcmp(t[L_FR], resa.shown[L_FR]) == 0 &&
+	    strcmp(t[L_EN], resa.shown[L_EN]) == 0)
+		return;
+	memcpy(resa.shown, t, sizeof(t));
+	lock_set_resa(t[L_FR], t[L_EN]);
+	bar_set_resa(t[L_FR], t[L_EN]);
+	if (t[L_FR][0] != '\0')
+		log_info("screen: resa=\"%s\"", t[L_FR]);
+	else
+		log_info("screen: resa hidden");
+}
+
+/*
+ * An answer of /api/kiosk/session or heartbeat (NULL: none, forget it),
+ * asked as number seq. Its reservation is untrusted: times that do not
+ * parse or a slot that ends before it starts read as none, a zone that
+ * is not a zone name keeps the one we had.
+ */
+static void
+resa_take(struct json_object *answer, unsigned int seq)
+{
+	struct json_object	*o = jobj(answer, "reservation");
+	const char		*z = jstr(answer, "fuseau");
+	long long		 d, f;
+
+	if (seq <= resa.applied)
+		return;
+	resa.applied = seq;
+	if (resa_zone_ok(z))
+		snprintf(resa.r.zone, sizeof(resa.r.zone), "%s", z);
+	if (o != NULL && time_of(o, "debut", &d) == 0 &&
+	    time_of(o, "fin", &f) == 0 && f > d) {
+		resa.r.debut_ms = d;
+		resa.r.fin_ms = f;
+	} else
+		resa.r.fin_ms = 0;
+	resa_show();
+}
+
+static void
+on_resa(struct api_res *r, void *arg)
+{
+	sample(r);
+	if (r->status == 200 && r->json != NULL)
+		resa_take(r->json, GPOINTER_TO_UINT(arg));
+	else
+		log_info("reservation: not reloaded (%s)", r->code);
+}
+
+static void
+resa_reload(void)
+{
+	api_async("GET", "/api/kiosk/session", NULL, on_resa,
+	    GUINT_TO_POINTER(++resa.asked));
+}
+
+static gboolean
+on_resa_later(gpointer p)
+{
+	(void)p;
+	if (st.poste_id > 0)
+		resa_reload();
+	return G_SOURCE_REMOVE;
 }
 
 /* ------------------------------------------------------------ server */
@@ -814,7 +930,6 @@ on_heartbeat(struct api_res *r, void *arg)
 	long long		 hb, id, end;
 	char			 path[128];
 
-	(void)arg;
 	sample(r);
 	if (r->status == 401) {
 		revoked();
@@ -831,6 +946,7 @@ on_heartbeat(struct api_res *r, void *arg)
 	}
 	set_offline(0);
 	poste_known(r->json);
+	resa_take(r->json, GPOINTER_TO_UINT(arg));
 	if (cfg.heartbeat == 0 && jint(r->json, "heartbeat_interval", &hb) == 0
 	    && hb >= 1 && hb <= 3600 && (unsigned int)hb != st.hb) {
 		log_info("heartbeat every %lld s, as the server says", hb);
@@ -854,7 +970,8 @@ on_heartbeat(struct api_res *r, void *arg)
 static void
 heartbeat(void)
 {
-	api_async("POST", "/api/kiosk/heartbeat", "{}", on_heartbeat, NULL);
+	api_async("POST", "/api/kiosk/heartbeat", "{}", on_heartbeat,
+	    GUINT_TO_POINTER(++resa.asked));
 }
 
 static void
@@ -863,7 +980,6 @@ on_boot(struct api_res *r, void *arg)
 	struct json_object *s;
 	const char *statut;
 
-	(void)arg;
 	sample(r);
 	if (st.view != V_BOOT)
 		return;
@@ -882,6 +998,7 @@ on_boot(struct api_res *r, void *arg)
 	}
 	to_idle();
 	poste_known(r->json);
+	resa_take(r->json, GPOINTER_TO_UINT(arg));
 	s = jobj(r->json, "session");
 	statut = jstr(s, "statut");
 	if (statut != NULL && strcmp(statut, "active") == 0)
@@ -892,7 +1009,8 @@ on_boot(struct api_res *r, void *arg)
 static void
 boot(void)
 {
-	api_async("GET", "/api/kiosk/session", NULL, on_boot, NULL);
+	api_async("GET", "/api/kiosk/session", NULL, on_boot,
+	    GUINT_TO_POINTER(++resa.asked));
 }
 
 /* ------------------------------------------------------------ tick */
@@ -902,8 +1020,6 @@ on_tick(gpointer p)
 {
 	long long	 left, now;
 	char		 s[32], ends[128], hm[16];
-	time_t		 t;
-	struct tm	 tm;
 
 	(void)p;
 	now = mono_ms();
@@ -922,9 +1038,8 @@ on_tick(gpointer p)
 	}
 	if (st.view == V_RUNNING) {
 		left = sclock_left(&st.clock, st.end_ms);
-		t = (time_t)(st.end_ms / 1000);
-		localtime_r(&t, &tm);
-		strftime(hm, sizeof(hm), "%H:%M", &tm);
+		/* The town hall's hour, not the workstation's (14:05). */
+		resa_hm(hm, sizeof(hm), L_EN, st.end_ms, resa.r.zone);
 		msg_format(ends, sizeof(ends), L_FR, M_ENDS_AT, "time", hm,
 		    NULL);
 		bar_set_time(left, ends);
@@ -941,6 +1056,7 @@ on_tick(gpointer p)
 		if (left <= 0)
 			end_session(end_reason(), 0);
 	}
+	resa_show();	/* a slot's start or end may have passed */
 	return G_SOURCE_CONTINUE;
 }
 

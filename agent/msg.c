@@ -93,6 +93,12 @@ static const char *const msgs[M__MAX][L__MAX] = {
 	/* agent: one message is shown at a time */
 	[M_MSG_MORE] = { "Messages en attente après celui-ci : {n}",
 	    "Messages waiting after this one: {n}" },
+	/* kiosk.resa.at, kiosk.resa.now (messages-desk.js) */
+	[M_RESA_AT] = { "Réservé à {time}", "Reserved at {time}" },
+	[M_RESA_NOW] = { "Réservé jusqu’à {time}", "Reserved until {time}" },
+	/* kiosk.err.poste_reserve */
+	[M_ERR_RESERVE] = { "Ce poste est réservé pour une autre personne en ce moment. Adressez-vous à l’accueil.",
+	    "This workstation is reserved for someone else right now. Please ask at the desk." },
 };
 
 static const struct {
@@ -107,6 +113,7 @@ static const struct {
 	{ "no_time_left", M_ERR_PLUS_DE_TEMPS },
 	{ "poste_busy", M_ERR_BUSY },
 	{ "poste_unavailable", M_ERR_UNAVAILABLE },
+	{ "poste_reserve", M_ERR_RESERVE },
 	{ "too_many_attempts", M_ERR_THROTTLED },
 	{ "network", M_ERR_NETWORK },
 	{ "validation_error", M_ERR_VALIDATION },

@@ -161,6 +161,9 @@ before(async () => {
     POSTES_AGENT_TOKEN_FILE: path.join(tmp, 'token'),
     POSTES_AGENT_CLEANUP: `date +%s%3N > ${tmp}/cleaned`,
     POSTES_AGENT_HTTP_TIMEOUT: '3',
+    // The workstation's own zone is not the town hall's: what the agent
+    // shows of a reservation is in the API's (fuseau).
+    TZ: 'Pacific/Kiritimati',
   }, display, logFile);
 });
 
@@ -468,6 +471,144 @@ test('a staff message during a session: on the countdown bar, acknowledged with 
   L.expectStatus(await staff.post(`/api/sessions/${sess.id}/terminate`, {}), 200);
   await L.waitUntil(() => lockUp(), 5000, 'lock');
   await logWait(/view: ending -> idle/, m1, 15000);
+});
+
+// ------------------------------------------------------------ reservations
+
+const TZ = process.env.POSTES_TZ || 'Europe/Paris';
+// An instant as the kiosk page writes it in the town hall's zone: 14h05.
+function townHM(ms) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('fr-FR', { timeZone: TZ, hourCycle: 'h23',
+    hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  return `${p.hour}h${p.minute}`;
+}
+const resaAt = (ms) => FR['kiosk.resa.at'].replace('{time}', townHM(ms));
+const resaNow = (ms) => FR['kiosk.resa.now'].replace('{time}', townHM(ms));
+const RESA_BG = '30,58,138';	// the kiosk page's reservation pill: #1e3a8a
+
+async function reserve(debut, fin, holder = { nom: 'M. Titulaire' }) {
+  return L.expectStatus(await staff.post('/api/reservations', { poste_id: poste.id, ...holder,
+    debut: new Date(debut).toISOString(), fin: new Date(fin).toISOString() }), 201, 'reservation');
+}
+async function cancelResa(id) {
+  L.expectStatus(await staff.post(`/api/reservations/${id}/cancel`, {}), 200, 'cancel');
+}
+// Whether a region of a screenshot has the reservation's colour anywhere.
+function hasColour(file, r, rgb = RESA_BG) {
+  const out = execFileSync('convert', [file, '-crop', `${r.w}x${r.h}+${r.x}+${r.y}`, '+repage', '-depth', '8',
+    '-unique-colors', 'txt:-'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return out.includes(`(${rgb})`);
+}
+
+test('reservations on the lock: "Réservé à", "Réservé jusqu’à", someone else\'s code refused, cancelled ones go', async () => {
+  await logWait(/view: \w+ -> idle/, 0, 15000);
+  assert.ok(lockUp() && !barUp(), 'locked');
+  const screen = { x: 0, y: 0, w: W, h: H };
+  assert.equal(hasColour(shot('agent-resa-none.png'), screen), false, 'no reservation shown yet');
+
+  // A slot later today: announced on the lock within seconds, in the town
+  // hall's zone (the agent runs in another one, see before()).
+  const later = Math.floor((Date.now() + 3 * 3600 * 1000) / 60000) * 60000;
+  let m0 = mark();
+  let t0 = Date.now();
+  const r1 = await reserve(later, later + 3600 * 1000);
+  let m = await logWait(scr('resa'), m0, 5000);
+  console.log(`# reservation on the lock ${Date.now() - t0} ms after it was made`);
+  assert.equal(screenText(m[1]), resaAt(later));
+  assert.ok(lockUp() && !barUp(), 'still locked');
+  await L.sleep(300);
+  assert.ok(hasColour(shot('agent-resa-lock.png'), screen), 'the reservation is drawn on the lock');
+  // The code entry keeps the focus: typing still goes to it.
+  m0 = mark();
+  await typeCode('ZZZ-997');
+  m = await logWait(scr('error'), m0);
+  assert.equal(screenText(m[1]), FR['kiosk.err.code_inconnu']);
+
+  // A slot running from now, held by a registered person: the lock says
+  // until when, and someone else's code is refused in words.
+  const holder = await L.newUtilisateur(staff);
+  const now = Date.now();
+  m0 = mark();
+  const r2 = await reserve(now, now + 30 * 60 * 1000, { utilisateur_id: holder.id });
+  m = await logWait(scr('resa'), m0, 5000);
+  assert.equal(screenText(m[1]), resaNow(now + 30 * 60 * 1000));
+  const other = await L.newSession(staff, { duree: 1800 });
+  m0 = mark();
+  await typeCode(other.code);
+  await logWait(scr('confirm'), m0);
+  xdo(['key', 'Return']);
+  m = await logWait(scr('error'), m0);
+  assert.equal(screenText(m[1]), FR['kiosk.err.poste_reserve']);
+  assert.match(m[1], /réservé pour une autre personne/);
+  await L.sleep(500);
+  assert.ok(lockUp() && !barUp(), 'still locked');
+  assert.equal(L.sqlOne(`SELECT statut FROM sessions WHERE id = ${other.id}`), 'en_attente');
+
+  // Cancelled, each goes: the running slot first (the later one is back),
+  // then the later one (nothing left).
+  m0 = mark();
+  t0 = Date.now();
+  await cancelResa(r2.id);
+  m = await logWait(scr('resa'), m0, 5000);
+  console.log(`# cancelled reservation off the lock ${Date.now() - t0} ms after`);
+  assert.equal(screenText(m[1]), resaAt(later));
+  m0 = mark();
+  await cancelResa(r1.id);
+  await logWait(/screen: resa hidden/, m0, 5000);
+  await L.sleep(300);
+  assert.equal(hasColour(shot('agent-resa-gone.png'), screen), false, 'nothing of it left on the lock');
+  assert.ok(lockUp() && !barUp(), 'still locked');
+});
+
+test('a reservation during a session: on the countdown bar, gone when cancelled', async () => {
+  const sess = await unlock(1800);
+  const later = Math.floor((Date.now() + 2 * 3600 * 1000) / 60000) * 60000;
+  let m0 = mark();
+  const r = await reserve(later, later + 3600 * 1000);
+  const m = await logWait(scr('resa'), m0, 5000);
+  assert.equal(screenText(m[1]), resaAt(later));
+  assert.ok(barUp() && !lockUp(), 'the session goes on');
+  await L.sleep(500);
+  const [bar] = visible('temps restant');
+  const g = geometry(bar);
+  const box = { x: g.X, y: g.Y, w: g.WIDTH, h: g.HEIGHT };
+  assert.ok(hasColour(shot('agent-resa-bar.png'), box), 'the reservation is drawn on the bar');
+  m0 = mark();
+  await cancelResa(r.id);
+  await logWait(/screen: resa hidden/, m0, 5000);
+  await L.sleep(500);
+  const g2 = geometry(bar);
+  assert.equal(hasColour(shot('agent-resa-bar-gone.png'), { x: g2.X, y: g2.Y, w: g2.WIDTH, h: g2.HEIGHT }), false,
+    'gone from the bar');
+  L.expectStatus(await staff.post(`/api/sessions/${sess.id}/terminate`, {}), 200);
+  await L.waitUntil(() => lockUp(), 5000, 'lock');
+  await logWait(/view: ending -> idle/, m0, 15000);
+});
+
+test('a slot\'s start and end pass on the agent\'s own clock: "Réservé à", "Réservé jusqu’à", then nothing', async () => {
+  // No event comes at a slot's start or end: the agent's tick turns the
+  // sentence over at the server's time.
+  const debut = Math.ceil((Date.now() + 8000) / 1000) * 1000;
+  let m0 = mark();
+  const r = await reserve(debut, debut + 5 * 60 * 1000);
+  let m = await logWait(scr('resa'), m0, 5000);
+  assert.equal(screenText(m[1]), resaAt(debut));
+  m0 = mark();
+  m = await logWait(scr('resa', 'Réservé jusqu'), m0, 15000);
+  const late = Date.now() - debut;
+  console.log(`# "Réservé jusqu’à" ${late} ms after the slot's start`);
+  assert.equal(screenText(m[1]), resaNow(debut + 5 * 60 * 1000));
+  assert.ok(late < 1500, `turned at the start (${late} ms)`);
+  // The desk's database moves the end close (no event: the heartbeat's
+  // answer tells the agent), then the end passes.
+  const fin = Math.ceil((Date.now() + 6000) / 1000) * 1000;
+  L.sql(`UPDATE reservations SET fin = FROM_UNIXTIME(${fin / 1000}) WHERE id = ${r.id}`);
+  m0 = mark();
+  await logWait(/screen: resa hidden/, m0, 15000);
+  const lateEnd = Date.now() - fin;
+  console.log(`# reservation off the lock ${lateEnd} ms after the slot's end`);
+  assert.ok(lateEnd > -1000 && lateEnd < 1500, `gone at the end (${lateEnd} ms)`);
+  assert.ok(lockUp(), 'locked');
 });
 
 // The town hall's wall clock: ISO weekday, seconds since midnight.

@@ -1,7 +1,8 @@
 /*
  * test_agent.c - postes-agent's pure parts: SSE framing (as the pusher
  * writes it, split anywhere, and garbage), the server clock, and the
- * kiosk page's messages with their placeholders.
+ * kiosk page's messages with their placeholders, and the sentence for
+ * the poste's next reservation (which one, when, in which zone).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +194,73 @@ test_messages(void **state)
 	assert_string_equal(b, "05:09");
 }
 
+/* 2026-03-29 00:30:00Z: Paris moves from +01:00 to +02:00 at 01:00Z. */
+#define DST_DAY	1774744200LL
+
+static void
+test_resa(void **state)
+{
+	struct resa	 r = { 0, 0, "Europe/Paris" };
+	char		 b[256];
+	long long	 debut = (DST_DAY + 5400) * 1000;	/* 02:00Z */
+	long long	 fin = debut + 3600 * 1000;
+
+	(void)state;
+	/* None, or nonsense: nothing to say. */
+	assert_int_equal(resa_text(b, sizeof(b), L_FR, &r, debut), RESA_NONE);
+	assert_string_equal(b, "");
+	assert_int_equal(resa_phase(NULL, 0), RESA_NONE);
+	r.debut_ms = fin;
+	r.fin_ms = debut;
+	assert_int_equal(resa_phase(&r, debut - 1), RESA_NONE);
+
+	/* Before the slot: its start; during it: its end; at the end: none.
+	 * In the zone named, after its change to summer time. */
+	r.debut_ms = debut;
+	r.fin_ms = fin;
+	assert_int_equal(resa_text(b, sizeof(b), L_FR, &r, debut - 1),
+	    RESA_BEFORE);
+	assert_string_equal(b, "Réservé à 04h00");
+	resa_text(b, sizeof(b), L_EN, &r, 0);
+	assert_string_equal(b, "Reserved at 04:00");
+	assert_int_equal(resa_text(b, sizeof(b), L_FR, &r, debut),
+	    RESA_DURING);
+	assert_string_equal(b, "Réservé jusqu’à 05h00");
+	resa_text(b, sizeof(b), L_EN, &r, fin - 1);
+	assert_string_equal(b, "Reserved until 05:00");
+	assert_int_equal(resa_text(b, sizeof(b), L_FR, &r, fin), RESA_NONE);
+	assert_string_equal(b, "");
+
+	/* The day before the change, the same UTC hour is one hour less. */
+	resa_hm(b, sizeof(b), L_FR, debut - 86400 * 1000LL, "Europe/Paris");
+	assert_string_equal(b, "03h00");
+	resa_hm(b, sizeof(b), L_FR, debut, "America/New_York");
+	assert_string_equal(b, "22h00");
+	/* Not a zone name: UTC, never the workstation's own zone. */
+	resa_hm(b, sizeof(b), L_EN, debut, "../../etc/passwd");
+	assert_string_equal(b, "02:00");
+	resa_hm(b, sizeof(b), L_EN, debut, NULL);
+	assert_string_equal(b, "02:00");
+	resa_hm(b, sizeof(b), L_EN, debut, "Nowhere/Atlantis");
+	assert_string_equal(b, "02:00");
+	assert_true(resa_zone_ok("Europe/Paris"));
+	assert_true(resa_zone_ok("America/Port-au-Prince"));
+	assert_true(resa_zone_ok("Etc/GMT+2"));
+	assert_false(resa_zone_ok("/etc/localtime"));
+	assert_false(resa_zone_ok("Europe/../../x"));
+	assert_false(resa_zone_ok("Europe/Paris\n"));
+	assert_false(resa_zone_ok(""));
+	assert_false(resa_zone_ok("<b>"));
+	/* A small buffer truncates, never overflows. */
+	resa_text(b, 6, L_FR, &r, 0);
+	assert_true(strlen(b) < 6);
+
+	/* The refusal of someone else's code has its own sentence. */
+	msg_format(b, sizeof(b), L_FR, msg_for_code("poste_reserve"), NULL);
+	assert_string_equal(b, "Ce poste est réservé pour une autre personne "
+	    "en ce moment. Adressez-vous à l’accueil.");
+}
+
 int
 main(void)
 {
@@ -202,6 +270,7 @@ main(void)
 		cmocka_unit_test(test_sse_garbage),
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_resa),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
