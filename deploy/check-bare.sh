@@ -157,7 +157,10 @@ if [ "$mode" = test ] || [ "$mode" = all ]; then
     say "make test passed ($t_test s)"
   else
     t_test=$(( $(now) - t ))
-    say "make test FAILED after $t_test s; its log ends with:"
+    # Which tests failed first (the digest's tail below is mostly logs).
+    say "make test FAILED after $t_test s; failed tests and checks:"
+    grep -E '^ *not ok |^postes: |FAILED|Cannot |not found' "$root/root/test.log" | head -n 40 >&2 || true
+    say "its log ends with:"
     tail -n 40 "$root/root/test.log" >&2
     exit 1
   fi

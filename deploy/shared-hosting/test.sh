@@ -21,7 +21,18 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 t0=$(date +%s)
+HOSTUSER=${POSTES_SH_USER:-www-data}
+# The hosting account must enter its home: under the tree, unless the
+# tree sits below a directory it cannot enter (a checkout in /root, as
+# root), where the home goes outside the tree. Nothing else of the tree
+# is read by that account: it works from the release it "uploaded"
+# (below), as on a real host.
 export POSTES_VAR_DIR=$ROOT/var/shared-test
+chmod o+x "$ROOT"; mkdir -p "$ROOT/var"; chmod o+x "$ROOT/var"
+if ! runuser -u "$HOSTUSER" -- test -x "$ROOT/var"; then
+  POSTES_VAR_DIR=/var/tmp/postes-shared-test.$(id -u)
+  echo "postes: shared hosting: $HOSTUSER cannot enter $ROOT; its home is in $POSTES_VAR_DIR" >&2
+fi
 rm -rf "$POSTES_VAR_DIR"
 if [ -z "${POSTES_BUILD:-}" ]; then
   if [ -x build/san/postes-api ]; then POSTES_BUILD=$ROOT/build/san; else POSTES_BUILD=$ROOT/build/std; fi
@@ -30,17 +41,24 @@ fi
 [ -x "$POSTES_BUILD/postes-api" ] || make -s -j2 all
 [ -f www/dist/index.html ] || bash deploy/build-www.sh
 
-HOSTUSER=${POSTES_SH_USER:-www-data}
 HOME_DIR=$V/home				# the hosting account's home
 DOCROOT=$HOME_DIR/public_html
 CONF=$HOME_DIR/postes/postes.conf		# outside the document root
 PORT=$(free_port $(( ${POSTES_TEST_PORT_BASE:-18080} + 40 )))
-as_host() { runuser -u "$HOSTUSER" -- "$@"; }
+# From its home: the tree, our working directory, may be closed to it.
+as_host() { (cd "$HOME_DIR" && runuser -u "$HOSTUSER" -- "$@"); }
 
 mkdir -p "$V/run" "$V/log" "$HOME_DIR/postes/var" "$DOCROOT"
 chmod 0755 "$V"
-# The hosting account may enter the tree (read-only) and owns its home.
-for d in "$ROOT" "$ROOT/var"; do chmod o+x "$d"; done
+# The release the operator uploads to the account's home: the set-up
+# script, the migrations, the built front end and the program (setup.sh
+# finds db/ and www/dist beside it, as in the tree). The account owns it.
+REL=$HOME_DIR/release
+mkdir -p "$REL/deploy" "$REL/www"
+cp -a deploy/shared-hosting "$REL/deploy/"
+cp -a db "$REL/"
+cp -a www/dist "$REL/www/"
+cp "$POSTES_BUILD/postes-api" "$REL/postes-api"
 chown -R "$HOSTUSER:" "$HOME_DIR" "$V/log"
 chmod 0711 "$HOME_DIR"
 
@@ -98,13 +116,13 @@ export ASAN_OPTIONS="log_path=$V/log/san/asan:detect_leaks=0"
 export UBSAN_OPTIONS="log_path=$V/log/san/ubsan:print_stacktrace=1"
 as_host env -i PATH=/usr/bin:/bin HOME="$HOME_DIR" POSTES_ADMIN_USER=admin \
   POSTES_ADMIN_PASSWORD="$POSTES_ADMIN_PASSWORD" ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
-  bash deploy/shared-hosting/setup.sh --config "$CONF" --docroot "$DOCROOT" \
-  --bin "$POSTES_BUILD/postes-api" >"$V/log/setup.out" 2>&1 \
+  bash "$REL/deploy/shared-hosting/setup.sh" --config "$CONF" --docroot "$DOCROOT" \
+  --bin "$REL/postes-api" >"$V/log/setup.out" 2>&1 \
   || { cat "$V/log/setup.out" >&2; say "setup.sh failed"; exit 1; }
 # Running it again is an upgrade: nothing to do, nothing broken.
 as_host env -i PATH=/usr/bin:/bin HOME="$HOME_DIR" ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
-  bash deploy/shared-hosting/setup.sh --config "$CONF" --docroot "$DOCROOT" \
-  --bin "$POSTES_BUILD/postes-api" >>"$V/log/setup.out" 2>&1 \
+  bash "$REL/deploy/shared-hosting/setup.sh" --config "$CONF" --docroot "$DOCROOT" \
+  --bin "$REL/postes-api" >>"$V/log/setup.out" 2>&1 \
   || { cat "$V/log/setup.out" >&2; say "setup.sh (again) failed"; exit 1; }
 grep -q '^\* \* \* \* \* POSTES_CONFIG=' "$V/log/setup.out" || { say "setup.sh printed no crontab line"; exit 1; }
 [ "$(stat -c %a "$CONF")" = 600 ] || { say "$CONF is not 0600"; exit 1; }
