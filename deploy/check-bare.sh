@@ -11,8 +11,8 @@
 #              against the system's MariaDB (started by its init script)
 #     all      run, install, test
 #
-# Needs root, debootstrap and the Debian mirror. The base system is made
-# once in $POSTES_BARE_DIR/base (default /var/tmp/postes-bare) and copied
+# Needs root and the Debian mirror (debootstrap comes from
+# install-deps.sh --bare). The base system is made once in $POSTES_BARE_DIR/base (default /var/tmp/postes-bare) and copied
 # for each check, so every check starts bare. The only thing installed
 # before `make run` is make itself: a fresh Debian has no make, and the
 # README's first command is make. Ports: $POSTES_BARE_PORT (21090) and
@@ -26,7 +26,8 @@ mirror=${POSTES_BARE_MIRROR:-http://deb.debian.org/debian}
 say() { printf 'check-bare: %s\n' "$*" >&2; }
 now() { date +%s; }
 [ "$(id -u)" -eq 0 ] || { say "must run as root (chroot, mount)"; exit 1; }
-command -v debootstrap >/dev/null || { say "apt-get install debootstrap first"; exit 1; }
+bash "$ROOT/deploy/install-deps.sh" --bare
+command -v debootstrap >/dev/null || { say "debootstrap did not install"; exit 1; }
 
 mkdir -p "$dir"
 if [ ! -x "$dir/base/usr/bin/apt-get" ]; then

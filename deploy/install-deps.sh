@@ -27,11 +27,15 @@ PKGS=(
 
 # --cluster: also what the loopback cluster test needs (make cluster-test).
 CLUSTER=(galera-4 rsync)
+# --bare: only what make check-bare needs on the host (it builds the bare
+# system it checks; that system gets the rest from this script).
+BARE=(debootstrap)
 # --list: print the packages, one a line, and stop (deploy/check-deps.sh
 # checks that what the tree uses is among them or what they pull in).
 case "${1:-}" in
   --cluster) PKGS+=("${CLUSTER[@]}") ;;
-  --list) printf '%s\n' "${PKGS[@]}" "${CLUSTER[@]}"; exit 0 ;;
+  --bare) PKGS=("${BARE[@]}") ;;
+  --list) printf '%s\n' "${PKGS[@]}" "${CLUSTER[@]}" "${BARE[@]}"; exit 0 ;;
 esac
 
 missing=()
