@@ -12,8 +12,9 @@
 #     all      run, install, test
 #
 # Needs root and the Debian mirror (debootstrap comes from
-# install-deps.sh --bare). The base system is made once in $POSTES_BARE_DIR/base (default /var/tmp/postes-bare) and copied
-# for each check, so every check starts bare. The only thing installed
+# install-deps.sh --bare). The base system is made once in
+# $POSTES_BARE_DIR/base (default /var/tmp/postes-bare) and copied for
+# each check, so every check starts bare. The only thing installed
 # before `make run` is make itself: a fresh Debian has no make, and the
 # README's first command is make. Ports: $POSTES_BARE_PORT (21090) and
 # the two above it. Times are printed at the end.
